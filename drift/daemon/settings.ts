@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+// The `daemon` section of the drift config: what `pod-identity-drift watch` needs beyond a check.
+export const webhookSchema = z
+  .object({
+    url: z.url().describe("Where to POST. Holds a secret in most setups: it is never logged."),
+    format: z.enum(["json", "slack"]).default("json").describe("json: the generic payload; slack: an incoming-webhook message."),
+    timeoutSeconds: z.number().positive().max(60).default(10),
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+  })
+  .strict();
+
+export const leaderElectionSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe("Turn on with more than one replica: exactly one scans and notifies."),
+    namespace: z.string().min(1).optional().describe("Lease namespace; default: the pod's own (POD_NAMESPACE)."),
+    leaseName: z.string().min(1).default("pod-identity-drift"),
+    leaseDurationSeconds: z.number().int().min(2).default(15),
+    renewDeadlineSeconds: z.number().int().min(1).default(10),
+    retryPeriodSeconds: z.number().int().min(1).default(2),
+  })
+  .strict();
+
+export const daemonSettingsSchema = z
+  .object({
+    schedule: z.string().min(1).default("*/15 * * * *").describe("node-cron expression (5 or 6 fields)."),
+    timezone: z.string().min(1).optional().describe("IANA time zone for the schedule; default: the process's."),
+    listen: z.string().min(1).default("127.0.0.1:9464").describe("host:port for /metrics, /livez, /readyz, /report."),
+    graceSeconds: z.number().positive().default(30).describe("How long SIGTERM waits for the scan in flight."),
+    webhooks: z.array(webhookSchema).default([]),
+    leaderElection: leaderElectionSchema.optional(),
+  })
+  .strict();
+
+export type DaemonSettings = z.infer<typeof daemonSettingsSchema>;

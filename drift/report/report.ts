@@ -1,0 +1,62 @@
+// The JSON report: the drift check's contract with its users (CLI --format json, the daemon's /report).
+// Stable and versioned: add optional fields freely; renaming or removing one bumps schemaVersion.
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type FindingKind =
+  | "changed"
+  | "missing"
+  | "replaced"
+  | "unmanaged"
+  | "cache-pending"
+  | "revocation-pending"
+  | "external-id-mismatch"
+  | "error";
+
+export interface FieldDiff {
+  readonly name: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+}
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly cluster: string | null;
+  readonly region: string | null;
+  readonly accountId: string | null;
+  readonly namespace: string | null;
+  readonly serviceAccount: string | null;
+  readonly associationId: string | null;
+  /** Terraform address of the managed association, null for unmanaged ones and errors. */
+  readonly address: string | null;
+  readonly fields: readonly FieldDiff[];
+  /** ISO 8601: when this finding was first seen (from the history store), null if unknown. */
+  readonly since: string | null;
+  /** ISO 8601: when a pending change takes effect (cache-pending, revocation-pending). */
+  readonly effectiveAfter: string | null;
+  readonly advice: string;
+  /** Extra detail, e.g. the state source for errors or an assumption the analyser made. */
+  readonly detail?: string;
+}
+
+export interface Summary {
+  readonly managed: number;
+  readonly inSync: number;
+  readonly changed: number;
+  readonly missing: number;
+  readonly replaced: number;
+  readonly unmanaged: number;
+  readonly cachePending: number;
+  readonly revocationPending: number;
+  readonly externalIdMismatch: number;
+  readonly errors: number;
+}
+
+export interface Report {
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  readonly generatedAt: string;
+  /** False when any state source or cluster could not be read: nothing is then claimed to be in sync there. */
+  readonly complete: boolean;
+  readonly summary: Summary;
+  readonly findings: readonly Finding[];
+}
