@@ -83,3 +83,24 @@ export interface ScanError {
   readonly code: string;
   readonly message: string;
 }
+
+/** One AWS API call made by the check, for metrics and call counting. */
+export interface ApiCallEvent {
+  readonly operation: string; // ListPodIdentityAssociations, DescribePodIdentityAssociation, GetObject, ...
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly cluster?: string;
+  readonly outcome: "ok" | "error" | "throttled";
+}
+
+/** What one state source yielded, or why it could not be read. Never partial. */
+export type StateReadResult =
+  | { readonly ok: true; readonly snapshot: StateSnapshot }
+  | { readonly ok: false; readonly source: string; readonly error: ScanError };
+
+/** A role the check assumes to read one account (the default credential chain otherwise). */
+export interface AccountReader {
+  readonly roleArn: string;
+  readonly externalId?: string;
+  readonly sessionName?: string;
+}
