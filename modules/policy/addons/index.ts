@@ -1,0 +1,72 @@
+// Named, least-privilege permission sets for common EKS add-ons, scoped by the user's ARNs.
+// One file per add-on, each exporting `<addon>Schema` (a strict zod object with `name` as its literal
+// discriminator) and `<addon>Policy(addon, ctx)`. Adding an add-on is one new file and one line in each
+// of the two tables below. See docs/addon-policies.md.
+import { z } from "zod";
+import type { PolicyDocumentJson } from "../json";
+import type { AddonContext } from "./common";
+import { awsLoadBalancerControllerPolicy, awsLoadBalancerControllerSchema } from "./aws-load-balancer-controller";
+import { certManagerPolicy, certManagerSchema } from "./cert-manager";
+import { clusterAutoscalerPolicy, clusterAutoscalerSchema } from "./cluster-autoscaler";
+import { ebsCsiPolicy, ebsCsiSchema } from "./ebs-csi";
+import { efsCsiPolicy, efsCsiSchema } from "./efs-csi";
+import { externalDnsPolicy, externalDnsSchema } from "./external-dns";
+import { externalSecretsPolicy, externalSecretsSchema } from "./external-secrets";
+import { veleroPolicy, veleroSchema } from "./velero";
+
+export type { AddonContext } from "./common";
+
+/** One add-on permission set, chosen by `name`, with the ARNs that scope it. */
+export const addonPolicySchema = z
+  .discriminatedUnion("name", [
+    awsLoadBalancerControllerSchema,
+    ebsCsiSchema,
+    efsCsiSchema,
+    externalDnsSchema,
+    certManagerSchema,
+    clusterAutoscalerSchema,
+    externalSecretsSchema,
+    veleroSchema,
+  ])
+  .describe("A least-privilege permission set for a common EKS add-on, scoped by your ARNs; `name` picks the add-on");
+
+export type AddonPolicy = z.infer<typeof addonPolicySchema>;
+export type AddonName = AddonPolicy["name"];
+
+/** Every add-on name, in a stable order. */
+export const ADDON_NAMES: readonly AddonName[] = [
+  "aws-load-balancer-controller",
+  "ebs-csi",
+  "efs-csi",
+  "external-dns",
+  "cert-manager",
+  "cluster-autoscaler",
+  "external-secrets",
+  "velero",
+];
+
+/**
+ * The IAM policy document for an add-on, for a role in `ctx` (the partition, account and region of the
+ * role it is attached to: resources the add-on creates are scoped to that account and region).
+ * Pure and deterministic: the same input gives the same statements in the same order.
+ */
+export function addonPolicyDocument(addon: AddonPolicy, ctx: AddonContext): PolicyDocumentJson {
+  switch (addon.name) {
+    case "aws-load-balancer-controller":
+      return awsLoadBalancerControllerPolicy(addon, ctx);
+    case "ebs-csi":
+      return ebsCsiPolicy(addon, ctx);
+    case "efs-csi":
+      return efsCsiPolicy(addon, ctx);
+    case "external-dns":
+      return externalDnsPolicy(addon, ctx);
+    case "cert-manager":
+      return certManagerPolicy(addon, ctx);
+    case "cluster-autoscaler":
+      return clusterAutoscalerPolicy(addon, ctx);
+    case "external-secrets":
+      return externalSecretsPolicy(addon, ctx);
+    case "velero":
+      return veleroPolicy(addon, ctx);
+  }
+}
