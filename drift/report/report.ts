@@ -37,6 +37,11 @@ export interface Finding {
   readonly advice: string;
   /** Extra detail, e.g. the state source for errors or an assumption the analyser made. */
   readonly detail?: string;
+  /** For an association owned by an EKS add-on: the add-on's ARN. */
+  readonly ownerArn?: string;
+  /** True when the finding is listed for information only and is not drift (an add-on-owned unmanaged association,
+   *  a check that was not possible): it does not affect the exit code. Absent means false. */
+  readonly informational?: boolean;
 }
 
 export interface Summary {
@@ -50,6 +55,14 @@ export interface Summary {
   readonly revocationPending: number;
   readonly externalIdMismatch: number;
   readonly errors: number;
+  /** How many of the findings above are informational (see Finding.informational). */
+  readonly informational?: number;
+}
+
+/** What the run read: every state source and cluster, and whether it was read completely. */
+export interface Scope {
+  readonly stateSources: readonly { readonly source: string; readonly ok: boolean; readonly associations: number }[];
+  readonly clusters: readonly { readonly name: string; readonly region: string; readonly accountId: string | null; readonly ok: boolean; readonly associations: number }[];
 }
 
 export interface Report {
@@ -59,4 +72,6 @@ export interface Report {
   readonly complete: boolean;
   readonly summary: Summary;
   readonly findings: readonly Finding[];
+  /** What was read. Optional: added after schemaVersion 1 was published. */
+  readonly scope?: Scope;
 }

@@ -1,0 +1,31 @@
+// How associations and clusters are identified across state, live and history.
+import { createHash } from "node:crypto";
+
+/** "region/name": clusters are matched by name and region, and by account when both sides know it. */
+export function clusterKey(c: { readonly region: string; readonly clusterName?: string; readonly name?: string }): string {
+  return `${c.region}/${c.clusterName ?? c.name ?? ""}`;
+}
+
+/** One association per service account per cluster: the slot an association occupies. */
+export function slotKey(a: { readonly accountId?: string; readonly region: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string }): string {
+  return `${a.region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
+}
+
+/** The configuration that decides what credentials pods get: a change of it is what caching delays. */
+export function configHash(a: { readonly roleArn: string; readonly targetRoleArn?: string; readonly disableSessionTags: boolean }): string {
+  const canonical = JSON.stringify([a.roleArn, a.targetRoleArn ?? null, a.disableSessionTags]);
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}
+
+/** Account and region from an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`). */
+export function parseArn(arn: string | undefined): { readonly region?: string; readonly accountId?: string } {
+  const parts = arn?.split(":") ?? [];
+  if (parts.length < 6 || parts[0] !== "arn") return {};
+  return { ...(parts[3] ? { region: parts[3] } : {}), ...(parts[4] ? { accountId: parts[4] } : {}) };
+}
+
+/** A glob with `*` (any run of characters) and `?` (one character), matched against the whole string. */
+export function globMatch(pattern: string, value: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(value);
+}
