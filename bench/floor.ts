@@ -1,0 +1,139 @@
+// Baseline (c), the floor: the same Terraform JSON the naive app synthesizes (same stacks, providers,
+// resources and cdktf metadata), built as plain objects and written with JSON.stringify. No constructs,
+// no tokens: ARNs are written literally, as they are known from the names.
+// Run: BENCH_WORKLOAD=… CDKTF_OUTDIR=… tsx bench/floor.ts
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readWorkloadFromEnv } from "./lib/workload-file";
+import { indexWorkload, type WorkloadAccount } from "./workload";
+
+const CDKTF_VERSION = "0.21.0";
+const AWS_PROVIDER_VERSION = "6.25.0";
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const workload = readWorkloadFromEnv();
+const idx = indexWorkload(workload);
+const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+const manifest: { stacks: Record<string, Json>; version: string } = { stacks: {}, version: CDKTF_VERSION };
+
+function meta(stack: string, id: string): Json {
+  return { metadata: { path: `${stack}/${id}`, uniqueId: id } };
+}
+
+for (const clusterAccount of workload.clusterAccounts) {
+  const stack = clusterAccount.key;
+  const providers: Json[] = [];
+  const seen = new Set<string>();
+  const provider = (account: WorkloadAccount): string => {
+    if (!seen.has(account.key)) {
+      seen.add(account.key);
+      providers.push({
+        alias: account.key,
+        assume_role: [{ role_arn: `arn:aws:iam::${account.id}:role/deployer`, session_name: "cdktf" }],
+        region: account.region,
+      });
+    }
+    return `aws.${account.key}`;
+  };
+  const clusterProvider = provider(clusterAccount);
+  const roles: Record<string, Json> = {};
+  const policies: Record<string, Json> = {};
+  const associations: Record<string, Json> = {};
+
+  for (const a of workload.associations) {
+    const cluster = idx.cluster(a.cluster);
+    if (cluster.accountKey !== clusterAccount.key) continue;
+    const target = idx.account(a.targetAccountKey);
+    const targetProvider = provider(target);
+    const podRoleArn = `arn:aws:iam::${clusterAccount.id}:role/${a.podIdentityRoleName}`;
+    const targetRoleArn = `arn:aws:iam::${target.id}:role/${a.targetRoleName}`;
+    const podId = `${a.key}-pod-identity-role`;
+    const targetId = `${a.key}-target-role`;
+    const permissionId = `${a.key}-assume-target`;
+    const associationId = `${a.key}-association`;
+
+    roles[podId] = {
+      "//": meta(stack, podId),
+      assume_role_policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+        ],
+      }),
+      name: a.podIdentityRoleName,
+      provider: clusterProvider,
+    };
+    roles[targetId] = {
+      "//": meta(stack, targetId),
+      assume_role_policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${clusterAccount.id}:root` },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: {
+              ArnEquals: { "aws:PrincipalARN": podRoleArn },
+              StringEquals: {
+                "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${cluster.region}:${clusterAccount.id}:cluster/${cluster.name}`,
+                "aws:RequestTag/kubernetes-namespace": a.namespace,
+                "aws:RequestTag/kubernetes-service-account": a.serviceAccount,
+              },
+            },
+          },
+        ],
+      }),
+      name: a.targetRoleName,
+      provider: targetProvider,
+    };
+    policies[permissionId] = {
+      "//": meta(stack, permissionId),
+      name: "assume-target-role",
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: targetRoleArn }],
+      }),
+      provider: clusterProvider,
+      role: a.podIdentityRoleName,
+    };
+    associations[associationId] = {
+      "//": meta(stack, associationId),
+      cluster_name: cluster.name,
+      depends_on: [`aws_iam_role_policy.${permissionId}`],
+      namespace: a.namespace,
+      provider: clusterProvider,
+      role_arn: podRoleArn,
+      service_account: a.serviceAccount,
+      target_role_arn: targetRoleArn,
+    };
+  }
+
+  const doc: Json = {
+    "//": { metadata: { backend: "local", stackName: stack, version: CDKTF_VERSION }, outputs: {} },
+    provider: { aws: providers },
+    resource: {
+      aws_eks_pod_identity_association: associations,
+      aws_iam_role: roles,
+      aws_iam_role_policy: policies,
+    },
+    terraform: {
+      backend: { local: { path: `terraform.${stack}.tfstate` } },
+      required_providers: { aws: { source: "aws", version: AWS_PROVIDER_VERSION } },
+    },
+  };
+  const dir = join(outdir, "stacks", stack);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(doc, null, 2));
+  manifest.stacks[stack] = {
+    annotations: [],
+    constructPath: stack,
+    dependencies: [],
+    name: stack,
+    stackMetadataPath: `stacks/${stack}/metadata.json`,
+    synthesizedStackPath: `stacks/${stack}/cdk.tf.json`,
+    workingDirectory: `stacks/${stack}`,
+  };
+}
+mkdirSync(outdir, { recursive: true });
+writeFileSync(join(outdir, "manifest.json"), JSON.stringify(manifest, null, 2));

@@ -1,0 +1,86 @@
+// Command-line flags of `npm run bench`.
+
+export interface BenchArgs {
+  readonly quick: boolean;
+  readonly reps: number;
+  readonly only?: "synth" | "scan";
+  /** Synth sizes; default 1, 100, 1,000, 5,000 (quick: 1). */
+  readonly sizes?: readonly number[];
+  /** Requests per second per account above which the emulator throttles. */
+  readonly rate?: number;
+  /** Also run `npx cdktf synth` of the shipped example. */
+  readonly example: boolean;
+  /** Write a CPU profile (node --cpu-prof) of each measured run into this directory. */
+  readonly cpuProfDir?: string;
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan] [--sizes 1,100,...] [--rate R] [--no-example] [--cpu-prof DIR]
+  --quick       smallest sizes only (the CI smoke run)
+  --reps N      repetitions per measurement, the median is reported (default 3, quick 1)
+  --only        run one suite
+  --sizes       synth sizes (default 1,100,1000,5000)
+  --rate R      emulator throttles above R requests/s per account (default 250, quick 500)
+  --no-example  skip \`npx cdktf synth\` of the shipped example
+  --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D`;
+
+function int(flag: string, v: string | undefined, minimum: number): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isInteger(n) || n < minimum) throw new Error(`${flag} needs an integer ≥ ${minimum}, got ${v ?? "nothing"}`);
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): BenchArgs {
+  let quick = false;
+  let reps: number | undefined;
+  let only: BenchArgs["only"];
+  let sizes: number[] | undefined;
+  let rate: number | undefined;
+  let example = true;
+  let cpuProfDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case "--quick":
+        quick = true;
+        break;
+      case "--reps":
+        reps = int("--reps", value(), 1);
+        break;
+      case "--only": {
+        const v = value();
+        if (v !== "synth" && v !== "scan") throw new Error(`--only takes synth or scan, got ${v ?? "nothing"}`);
+        only = v;
+        break;
+      }
+      case "--sizes":
+        sizes = (value() ?? "").split(",").map((s) => int("--sizes", s.trim(), 1));
+        break;
+      case "--rate":
+        rate = int("--rate", value(), 1);
+        break;
+      case "--no-example":
+        example = false;
+        break;
+      case "--cpu-prof":
+        cpuProfDir = value();
+        if (!cpuProfDir) throw new Error("--cpu-prof needs a directory");
+        break;
+      case "--help":
+      case "-h":
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown flag ${a}\n${USAGE}`);
+    }
+  }
+  return {
+    quick,
+    reps: reps ?? (quick ? 1 : 3),
+    ...(only ? { only } : {}),
+    ...(sizes ? { sizes } : {}),
+    ...(rate ? { rate } : {}),
+    example,
+    ...(cpuProfDir ? { cpuProfDir } : {}),
+  };
+}

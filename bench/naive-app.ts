@@ -1,0 +1,102 @@
+// Baseline (b): the cdktf app a user would write from the cdktf documentation for the same estate: the
+// package-root import, one stack per cluster account with an aliased provider per account, and per service
+// account a Pod Identity role, its inline permission policy, a target role and the association, wired with
+// resource references (tokens) and JSON.stringify'd policies. Run: BENCH_WORKLOAD=… CDKTF_OUTDIR=… tsx bench/naive-app.ts
+import * as aws from "@cdktf/provider-aws";
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { readWorkloadFromEnv } from "./lib/workload-file";
+import { indexWorkload, type Workload, type WorkloadAccount } from "./workload";
+
+class PodIdentityStack extends TerraformStack {
+  constructor(scope: Construct, id: string, workload: Workload, clusterAccount: WorkloadAccount) {
+    super(scope, id);
+    const idx = indexWorkload(workload);
+    const providers = new Map<string, aws.provider.AwsProvider>();
+    const providerFor = (account: WorkloadAccount): aws.provider.AwsProvider => {
+      let p = providers.get(account.key);
+      if (!p) {
+        p = new aws.provider.AwsProvider(this, `aws-${account.key}`, {
+          alias: account.key,
+          region: account.region,
+          assumeRole: [{ roleArn: `arn:aws:iam::${account.id}:role/deployer`, sessionName: "cdktf" }],
+        });
+        providers.set(account.key, p);
+      }
+      return p;
+    };
+    const clusterProvider = providerFor(clusterAccount);
+
+    for (const a of workload.associations) {
+      const cluster = idx.cluster(a.cluster);
+      if (cluster.accountKey !== clusterAccount.key) continue;
+      const target = idx.account(a.targetAccountKey);
+      const targetProvider = providerFor(target);
+
+      const podRole = new aws.iamRole.IamRole(this, `${a.key}-pod-identity-role`, {
+        provider: clusterProvider,
+        name: a.podIdentityRoleName,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "pods.eks.amazonaws.com" },
+              Action: ["sts:AssumeRole", "sts:TagSession"],
+            },
+          ],
+        }),
+      });
+
+      const targetRole = new aws.iamRole.IamRole(this, `${a.key}-target-role`, {
+        provider: targetProvider,
+        name: a.targetRoleName,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${clusterAccount.id}:root` },
+              Action: ["sts:AssumeRole", "sts:TagSession"],
+              Condition: {
+                ArnEquals: { "aws:PrincipalARN": podRole.arn },
+                StringEquals: {
+                  "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${cluster.region}:${clusterAccount.id}:cluster/${cluster.name}`,
+                  "aws:RequestTag/kubernetes-namespace": a.namespace,
+                  "aws:RequestTag/kubernetes-service-account": a.serviceAccount,
+                },
+              },
+            },
+          ],
+        }),
+      });
+
+      const permission = new aws.iamRolePolicy.IamRolePolicy(this, `${a.key}-assume-target`, {
+        provider: clusterProvider,
+        role: podRole.name,
+        name: "assume-target-role",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: targetRole.arn }],
+        }),
+      });
+
+      new aws.eksPodIdentityAssociation.EksPodIdentityAssociation(this, `${a.key}-association`, {
+        provider: clusterProvider,
+        clusterName: cluster.name,
+        namespace: a.namespace,
+        serviceAccount: a.serviceAccount,
+        roleArn: podRole.arn,
+        targetRoleArn: targetRole.arn,
+        dependsOn: [permission],
+      });
+    }
+  }
+}
+
+const workload = readWorkloadFromEnv();
+const app = new App();
+for (const account of workload.clusterAccounts) {
+  new PodIdentityStack(app, account.key, workload, account);
+}
+app.synth();

@@ -1,0 +1,177 @@
+// `npm run bench`: the synth and scan benchmarks of issue 5. Prints a table, writes
+// bench/results/<timestamp>.json and bench/results/latest.json. Timings are reported, never asserted.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs, type BenchArgs } from "./lib/args";
+import { describeMachine, type Machine } from "./lib/machine";
+import { renderTable, type Cell } from "./lib/table";
+import { FULL_SCENARIOS, QUICK_SCENARIOS } from "./scan/scenarios";
+import { runScan, type ScanRow } from "./scan/suite";
+import { runSynth, type SynthResults, type SynthRow } from "./synth/suite";
+
+const REPO = resolve(__dirname, "..");
+const RESULTS = join(REPO, "bench", "results");
+export const SCHEMA_VERSION = 1;
+
+export interface Target {
+  readonly name: string;
+  readonly target: string;
+  readonly measured: number | null;
+  /** null: not measured in this run. */
+  readonly met: boolean | null;
+}
+
+export interface BenchResults {
+  readonly schemaVersion: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly machine: Machine;
+  readonly options: BenchArgs & { readonly sizes: readonly number[]; readonly rate: number };
+  readonly synth?: SynthResults;
+  readonly scan?: { readonly rows: readonly ScanRow[] };
+  readonly targets: readonly Target[];
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function target(name: string, text: string, measured: number | null | undefined, ok: (x: number) => boolean): Target {
+  const m = measured === undefined || measured === null || !Number.isFinite(measured) ? null : measured;
+  return { name, target: text, measured: m, met: m === null ? null : ok(m) };
+}
+
+function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | undefined): Target[] {
+  const out: Target[] = [];
+  if (synth) {
+    const r = synth.ratios.find((x) => x.size === 1000);
+    out.push(target("synth 1,000: ours/naive wall", "≤ 0.3", r?.oursOverNaiveWall, (x) => x <= 0.3));
+    out.push(target("synth 1,000: ours/naive peak RSS", "≤ 0.25", r?.oursOverNaiveRss, (x) => x <= 0.25));
+    out.push(target("synth 1,000: ours/floor wall", "≤ 10", r?.oursOverFloorWall, (x) => x <= 10));
+    // Flat: the cost of one more association from 1,000 to 5,000 is at most 1.5× what it is from 100 to 1,000.
+    const ours = synth.perAssociation.filter((p) => p.variant === "ours");
+    const s1000 = ours.find((p) => p.size === 1000)?.segmentSlopeMs;
+    const s5000 = ours.find((p) => p.size === 5000)?.segmentSlopeMs;
+    const flat = s1000 && s5000 && s1000 > 0 ? Math.round((s5000 / s1000) * 100) / 100 : null;
+    out.push(target("synth: per-association slope 1k→5k / 100→1k", "≤ 1.5 (flat)", flat, (x) => x <= 1.5));
+  }
+  for (const row of scan ?? []) {
+    out.push(target(`scan ${row.scenario}: wall / rate bound`, "≤ 1.15", row.wallOverBound, (x) => x <= 1.15));
+    out.push(target(`scan ${row.scenario}: calls / minimum`, "≤ 1.02", row.callsOverMin, (x) => x <= 1.02));
+    out.push(target(`scan ${row.scenario}: failed scans`, "0", row.error ? null : row.failedScans, (x) => x === 0));
+    if (row.associations >= 5000) {
+      out.push(target(`scan ${row.scenario}: peak RSS MB`, "< 200", row.error ? null : row.peakRssMb, (x) => x < 200));
+    }
+  }
+  return out;
+}
+
+function synthTables(s: SynthResults): string {
+  const rows: Cell[][] = s.rows.map((r: SynthRow) => [
+    r.variant,
+    r.size,
+    r.error && r.wallMs.all.length === 0 ? "failed" : r.wallMs.median,
+    r.peakRssMb.median,
+    r.output?.resourceCount,
+    r.output ? Math.round(r.output.bytes / 1024) : undefined,
+    r.failures,
+  ]);
+  if (s.example) {
+    const e = s.example;
+    rows.push([`npx cdktf synth (example, ${e.processes} processes)`, e.size, e.wallMs.median, e.peakRssMb.median, e.output?.resourceCount, e.output ? Math.round(e.output.bytes / 1024) : undefined, e.failures]);
+  }
+  const parts = [
+    renderTable("Synth (median of reps; one fresh process each)", ["variant", "N", "wall ms", "peak RSS MB", "resources", "out KiB", "failed"], rows),
+    renderTable(
+      "Synth ratios (median wall, median peak RSS)",
+      ["N", "ours/naive wall", "ours/naive RSS", "ours/floor wall", "ours/floor RSS"],
+      s.ratios.map((r) => [r.size, r.oursOverNaiveWall, r.oursOverNaiveRss, r.oursOverFloorWall, r.oursOverFloorRss]),
+    ),
+  ];
+  if (s.perAssociation.length) {
+    parts.push(
+      renderTable(
+        "Synth time per association (ms)",
+        ["variant", "N", "wall/N", "marginal (−N=1)", "slope from prev N"],
+        s.perAssociation.map((p) => [p.variant, p.size, p.wallPerAssociationMs, p.marginalMs, p.segmentSlopeMs]),
+      ),
+    );
+  }
+  if (s.example?.error) parts.push(`npx cdktf synth (example): ${s.example.error}`);
+  for (const r of s.rows) if (r.error) parts.push(`${r.variant} N=${r.size}: ${r.error}`);
+  return parts.join("\n\n");
+}
+
+function scanTable(rows: readonly ScanRow[]): string {
+  const t = renderTable(
+    "Scan (median of reps; emulator throttles above R req/s per account)",
+    ["scenario", "R/s", "scan ms", "bound ms", "wall/bound", "calls", "min calls", "calls/min", "throttled", "peak RSS MB", "failed"],
+    rows.map((r) => [r.scenario, r.rps, r.scanMs, r.boundMs, r.wallOverBound, r.calls, r.minCalls, r.callsOverMin, r.throttles, r.peakRssMb, r.failedScans]),
+  );
+  const errs = rows.flatMap((r) => (r.errors ?? []).map((e) => `${r.scenario}: ${e}`));
+  return [t, ...errs].join("\n");
+}
+
+function targetTable(ts: readonly Target[]): string {
+  return renderTable(
+    "Targets (issue 5)",
+    ["target", "want", "measured", "met"],
+    ts.map((t) => [t.name, t.target, t.measured, t.met === null ? "not measured" : t.met ? "yes" : "NO"]),
+  );
+}
+
+async function main(): Promise<void> {
+  let args: BenchArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const startedAt = new Date();
+  const sizes = args.sizes ?? (args.quick ? [1] : [1, 100, 1000, 5000]);
+  const rate = args.rate ?? (args.quick ? 500 : 250);
+  const machine = describeMachine(REPO);
+  const nodeArgs = args.cpuProfDir ? ["--cpu-prof", "--cpu-prof-dir", resolve(args.cpuProfDir)] : [];
+  log(`bench: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, load ${machine.loadAverage1m}`);
+
+  let synth: SynthResults | undefined;
+  if (args.only !== "scan") {
+    synth = await runSynth({ sizes, reps: args.reps, example: args.example, warmup: !args.quick, nodeArgs, log });
+  }
+  let scan: ScanRow[] | undefined;
+  if (args.only !== "synth") {
+    scan = await runScan({ scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS, rps: rate, reps: args.reps, nodeArgs, log });
+  }
+  const targets = targetsOf(synth, scan);
+  const results: BenchResults = {
+    schemaVersion: SCHEMA_VERSION,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine,
+    options: { ...args, sizes, rate },
+    ...(synth ? { synth } : {}),
+    ...(scan ? { scan: { rows: scan } } : {}),
+    targets,
+  };
+
+  const out: string[] = [];
+  if (synth) out.push(synthTables(synth));
+  if (scan) out.push(scanTable(scan));
+  out.push(targetTable(targets));
+  process.stdout.write(`\n${out.join("\n\n")}\n`);
+
+  mkdirSync(RESULTS, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  const file = join(RESULTS, `${stamp}.json`);
+  writeFileSync(file, json);
+  writeFileSync(join(RESULTS, "latest.json"), json);
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

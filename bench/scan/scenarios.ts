@@ -1,0 +1,61 @@
+// The scan workloads: clusters and associations to put in the emulator, and the least work a scanner can do.
+
+export const PAGE_SIZE = 100; // ListPodIdentityAssociations maxResults ceiling
+
+export interface ScanScenario {
+  readonly name: string;
+  readonly clusters: number;
+  readonly associationsPerCluster: number;
+  /** Clusters are dealt round-robin over this many accounts. */
+  readonly accounts: number;
+}
+
+export const FULL_SCENARIOS: readonly ScanScenario[] = [
+  { name: "1 cluster × 5,000", clusters: 1, associationsPerCluster: 5000, accounts: 1 },
+  { name: "200 clusters × 25, 10 accounts", clusters: 200, associationsPerCluster: 25, accounts: 10 },
+];
+
+export const QUICK_SCENARIOS: readonly ScanScenario[] = [
+  { name: "1 cluster × 150", clusters: 1, associationsPerCluster: 150, accounts: 1 },
+  { name: "10 clusters × 5, 2 accounts", clusters: 10, associationsPerCluster: 5, accounts: 2 },
+];
+
+export interface PlannedCluster {
+  readonly name: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly associations: number;
+}
+
+export const SCAN_REGION = "eu-west-1";
+
+export function accountIdFor(i: number): string {
+  return `3${String(i + 1).padStart(11, "0")}`;
+}
+
+export function planClusters(s: ScanScenario): PlannedCluster[] {
+  const out: PlannedCluster[] = [];
+  for (let c = 0; c < s.clusters; c++) {
+    out.push({ name: `scan-c${c}`, region: SCAN_REGION, accountId: accountIdFor(c % s.accounts), associations: s.associationsPerCluster });
+  }
+  return out;
+}
+
+/** List pages one cluster needs: an empty cluster still takes one call. */
+export function listPages(associations: number): number {
+  return Math.max(1, Math.ceil(associations / PAGE_SIZE));
+}
+
+/** The fewest EKS calls per account: every list page plus one describe per association. */
+export function minimumCallsByAccount(clusters: readonly PlannedCluster[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const c of clusters) m.set(c.accountId, (m.get(c.accountId) ?? 0) + listPages(c.associations) + c.associations);
+  return m;
+}
+
+/** The rate bound: accounts are scanned in parallel, each at R calls per second at best. */
+export function rateBoundMs(clusters: readonly PlannedCluster[], rps: number): number {
+  let worst = 0;
+  for (const calls of minimumCallsByAccount(clusters).values()) worst = Math.max(worst, calls);
+  return (worst / rps) * 1000;
+}

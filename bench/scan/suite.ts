@@ -1,0 +1,207 @@
+// The scan benchmark: the loopback EKS emulator (test/support/eks-emulator.ts) runs in this process with a
+// per-account token bucket of R requests/s; the drift scan runs in a child process (bench/scan/worker.ts),
+// so the peak RSS measured is the scanner's own. Calls and throttles are counted by the emulator.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { startEksEmulator, type EksEmulator } from "../../test/support/eks-emulator";
+import { measure, tsxArgs } from "../lib/measure";
+import { max, median, ratio } from "../lib/stats";
+import { minimumCallsByAccount, planClusters, rateBoundMs, type PlannedCluster, type ScanScenario } from "./scenarios";
+import { RESULT_PREFIX, type WorkerResult, type WorkerSpec } from "./worker-protocol";
+
+const WORKER = resolve(__dirname, "worker.ts");
+const REPO = resolve(__dirname, "..", "..");
+/** The account the scanner's own credentials belong to; it assumes a reader role in each cluster account. */
+export const SCANNER_ACCOUNT = "399999999999";
+
+export interface ScanRow {
+  readonly scenario: string;
+  readonly clusters: number;
+  readonly associations: number;
+  readonly accounts: number;
+  readonly rps: number;
+  readonly reps: number;
+  /** Least EKS calls (list pages + one describe per association), all accounts. */
+  readonly minCalls: number;
+  /** max over accounts of that account's least calls / R. */
+  readonly boundMs: number;
+  /** Scan time inside the worker (the scan call only), median. */
+  readonly scanMs: number;
+  readonly scanMsAll: readonly number[];
+  /** The worker process from spawn to exit, median. */
+  readonly processWallMs: number;
+  readonly wallOverBound: number;
+  /** EKS calls answered by the emulator (throttled ones included), median. */
+  readonly calls: number;
+  readonly callsOverMin: number;
+  readonly throttles: number;
+  /** STS AssumeRole calls (credentials per account), median; not counted in calls. */
+  readonly assumeRoleCalls: number;
+  readonly callsByOperation: Readonly<Record<string, number>>;
+  readonly maxInFlightPerAccount: number;
+  readonly peakRssMb: number;
+  readonly peakRssMbAll: readonly number[];
+  /** Clusters the scanner reported as not scanned, summed over all reps. Must be 0. */
+  readonly failedScans: number;
+  /** Associations the scanner returned, median; must equal `associations`. */
+  readonly associationsSeen: number;
+  /** Worker runs that crashed or printed no result. */
+  readonly workerFailures: number;
+  readonly scanner?: string;
+  readonly error?: string;
+  readonly errors?: readonly string[];
+}
+
+export interface ScanOptions {
+  readonly scenarios: readonly ScanScenario[];
+  readonly rps: number;
+  readonly reps: number;
+  readonly nodeArgs?: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+function populate(emu: EksEmulator, clusters: readonly PlannedCluster[]): void {
+  for (const c of clusters) {
+    const ref = { name: c.name, region: c.region, accountId: c.accountId };
+    emu.addCluster(ref);
+    for (let i = 0; i < c.associations; i++) {
+      emu.createAssociation(ref, {
+        namespace: `team-${i % 40}`,
+        serviceAccount: `app-${i}`,
+        roleArn: `arn:aws:iam::${c.accountId}:role/pi-${c.name}-${i}`,
+        targetRoleArn: `arn:aws:iam::2000000000${String(i % 20).padStart(2, "0")}:role/target-${c.name}-${i}`,
+        disableSessionTags: i % 4 === 0,
+        tags: { team: `team-${i % 40}`, "managed-by": "cdktf" },
+      });
+    }
+  }
+}
+
+export async function runScan(opts: ScanOptions): Promise<ScanRow[]> {
+  const rows: ScanRow[] = [];
+  for (const scenario of opts.scenarios) {
+    rows.push(await runScenario(scenario, opts));
+  }
+  return rows;
+}
+
+async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<ScanRow> {
+  const clusters = planClusters(scenario);
+  const minByAccount = minimumCallsByAccount(clusters);
+  const minCalls = [...minByAccount.values()].reduce((s, n) => s + n, 0);
+  const boundMs = rateBoundMs(clusters, opts.rps);
+  const associations = scenario.clusters * scenario.associationsPerCluster;
+  const dir = mkdtempSync(join(tmpdir(), "bench-scan-"));
+  const emu = await startEksEmulator({ defaultAccountId: null });
+  const scanMs: number[] = [];
+  const wallMs: number[] = [];
+  const calls: number[] = [];
+  const throttles: number[] = [];
+  const assumes: number[] = [];
+  const rss: number[] = [];
+  const seen: number[] = [];
+  const inFlight: number[] = [];
+  let byOp: Record<string, number> = {};
+  let failedScans = 0;
+  let workerFailures = 0;
+  let scanner: string | undefined;
+  const errors = new Set<string>();
+  try {
+    populate(emu, clusters);
+    const base = emu.credentialsFor(SCANNER_ACCOUNT);
+    const accounts = [...minByAccount.keys()];
+    const spec: WorkerSpec = {
+      endpoint: emu.endpoint,
+      region: clusters[0]!.region,
+      clusters: clusters.map((c) => ({ name: c.name, region: c.region, accountId: c.accountId })),
+      readers: Object.fromEntries(accounts.map((a) => [a, { roleArn: `arn:aws:iam::${a}:role/pod-identity-drift-reader` }])),
+    };
+    const specFile = join(dir, "spec.json");
+    writeFileSync(specFile, JSON.stringify(spec));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      BENCH_SCAN_SPEC: specFile,
+      AWS_ENDPOINT_URL_EKS: emu.endpoint,
+      AWS_ENDPOINT_URL_STS: emu.endpoint,
+      AWS_REGION: spec.region,
+      AWS_ACCESS_KEY_ID: base.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]) delete env[k];
+
+    for (let rep = 0; rep < opts.reps; rep++) {
+      emu.resetCounts();
+      // A fresh, full bucket per account for every repetition (the scanner's own account is not limited:
+      // its only calls are the AssumeRoles for credentials).
+      for (const a of accounts) emu.setRateLimit(a, { rps: opts.rps });
+      const m = await measure(process.execPath, tsxArgs(WORKER, opts.nodeArgs), { env, cwd: REPO });
+      const line = m.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
+      const eksCalls = emu.count() - emu.count({ operation: "AssumeRole" });
+      if (m.exitCode !== 0 || !line) {
+        workerFailures++;
+        errors.add(`worker ${m.signal ? `killed by ${m.signal}` : `exit ${m.exitCode}`}: ${m.stderr.trim().split("\n").slice(-6).join(" | ")}`);
+        opts.log(`scan ${scenario.name} rep ${rep + 1}/${opts.reps}: worker failed`);
+        continue;
+      }
+      const r = JSON.parse(line.slice(RESULT_PREFIX.length)) as WorkerResult;
+      scanner = r.scanner;
+      if (r.error) {
+        workerFailures++;
+        errors.add(r.error);
+        opts.log(`scan ${scenario.name} rep ${rep + 1}/${opts.reps}: ${r.error}`);
+        continue;
+      }
+      failedScans += r.failedClusters;
+      for (const e of r.errors) errors.add(e);
+      scanMs.push(r.scanMs);
+      wallMs.push(m.wallMs);
+      calls.push(eksCalls);
+      throttles.push(emu.count({ outcome: "throttled" }));
+      assumes.push(emu.count({ operation: "AssumeRole" }));
+      rss.push(m.peakRssKb / 1024);
+      seen.push(r.associations);
+      inFlight.push(Math.max(...accounts.map((a) => emu.maxInFlight(a))));
+      byOp = emu.countsByOperation();
+      opts.log(
+        `scan ${scenario.name} rep ${rep + 1}/${opts.reps}: ${r.scanMs.toFixed(0)} ms (bound ${boundMs.toFixed(0)} ms), ` +
+          `${eksCalls} calls (min ${minCalls}), ${throttles.at(-1)} throttled, ${r.failedClusters} failed, ${(m.peakRssKb / 1024).toFixed(0)} MB`,
+      );
+    }
+  } finally {
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const med = (xs: number[]) => median(xs);
+  return {
+    scenario: scenario.name,
+    clusters: scenario.clusters,
+    associations,
+    accounts: scenario.accounts,
+    rps: opts.rps,
+    reps: opts.reps,
+    minCalls,
+    boundMs,
+    scanMs: med(scanMs),
+    scanMsAll: scanMs,
+    processWallMs: med(wallMs),
+    wallOverBound: ratio(med(scanMs), boundMs),
+    calls: med(calls),
+    callsOverMin: ratio(med(calls), minCalls),
+    throttles: med(throttles),
+    assumeRoleCalls: med(assumes),
+    callsByOperation: byOp,
+    maxInFlightPerAccount: inFlight.length ? max(inFlight) : 0,
+    peakRssMb: med(rss),
+    peakRssMbAll: rss,
+    failedScans: failedScans + workerFailures * scenario.clusters,
+    associationsSeen: med(seen),
+    workerFailures,
+    ...(scanner ? { scanner } : {}),
+    ...(errors.size ? { errors: [...errors].slice(0, 10) } : {}),
+    ...(scanMs.length === 0 ? { error: [...errors][0] ?? "no successful run" } : {}),
+  };
+}
+
