@@ -37,11 +37,10 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
     allow("CreateElbServiceLinkedRole", ["iam:CreateServiceLinkedRole"], `arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`, {
       StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" },
     }),
-    // Describe*/List*/Get* reads below support no resource-level permission.
+    // These actions support no resource-level permission (Describe*/List*, and the few writes that
+    // IAM only accepts with Resource "*": shield:CreateProtection, elasticloadbalancing:SetWebAcl).
     allowWithoutResourceLevel("DescribeNoResourceLevel", [
-      "acm:DescribeCertificate",
       "acm:ListCertificates",
-      "cognito-idp:DescribeUserPoolClient",
       "ec2:DescribeAccountAttributes",
       "ec2:DescribeAddresses",
       "ec2:DescribeAvailabilityZones",
@@ -54,7 +53,6 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
       "ec2:DescribeTags",
       "ec2:DescribeVpcPeeringConnections",
       "ec2:DescribeVpcs",
-      "ec2:GetCoipPoolUsage",
       "elasticloadbalancing:DescribeListenerAttributes",
       "elasticloadbalancing:DescribeListenerCertificates",
       "elasticloadbalancing:DescribeListeners",
@@ -67,10 +65,16 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
       "elasticloadbalancing:DescribeTargetGroups",
       "elasticloadbalancing:DescribeTargetHealth",
       "elasticloadbalancing:DescribeTrustStores",
-      "iam:GetServerCertificate",
       "iam:ListServerCertificates",
+      "elasticloadbalancing:SetWebAcl",
+      "shield:CreateProtection",
       "shield:GetSubscriptionState",
     ]),
+    // Certificates, Cognito user pools and customer-owned IP pools named in Ingress annotations.
+    allow("ReadReferencedResources", ["acm:DescribeCertificate"], regionalArn(ctx, "acm", "certificate/*")),
+    allow("ReadUserPoolClients", ["cognito-idp:DescribeUserPoolClient"], regionalArn(ctx, "cognito-idp", "userpool/*")),
+    allow("ReadCoipPools", ["ec2:GetCoipPoolUsage"], regionalArn(ctx, "ec2", "coip-pool/*")),
+    allow("ReadServerCertificates", ["iam:GetServerCertificate"], `arn:${ctx.partition}:iam::${ctx.accountId}:server-certificate/*`),
     // WAF and Shield act on the controller's Application Load Balancers and on web ACLs / protections in
     // this account and region (the web ACL is the user's choice, named in an Ingress annotation).
     allow(
@@ -89,7 +93,7 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
     ),
     allow(
       "ShieldProtections",
-      ["shield:CreateProtection", "shield:DeleteProtection", "shield:DescribeProtection"],
+      ["shield:DeleteProtection", "shield:DescribeProtection"],
       `arn:${ctx.partition}:shield::${ctx.accountId}:protection/*`,
     ),
     allow("CreateSecurityGroups", ["ec2:CreateSecurityGroup"], [securityGroups, vpcs]),
@@ -143,7 +147,6 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
         "elasticloadbalancing:ModifyListener",
         "elasticloadbalancing:ModifyRule",
         "elasticloadbalancing:RemoveListenerCertificates",
-        "elasticloadbalancing:SetWebAcl",
       ],
       [...balancersAndGroups, ...listenersAndRules],
     ),

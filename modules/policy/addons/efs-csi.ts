@@ -21,9 +21,14 @@ export type EfsCsiAddon = z.infer<typeof efsCsiSchema>;
 export function efsCsiPolicy(addon: EfsCsiAddon, ctx: AddonContext): PolicyDocumentJson {
   const accessPoints = regionalArn(ctx, "elasticfilesystem", "access-point/*");
   return document([
-    // ec2:DescribeAvailabilityZones and elasticfilesystem:DescribeMountTargets support no resource-level permission.
-    allowWithoutResourceLevel("DescribeNoResourceLevel", ["ec2:DescribeAvailabilityZones", "elasticfilesystem:DescribeMountTargets"]),
-    allow("DescribeFileSystems", ["elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeFileSystems"], addon.fileSystemArns),
+    // ec2:DescribeAvailabilityZones supports no resource-level permission.
+    allowWithoutResourceLevel("DescribeNoResourceLevel", ["ec2:DescribeAvailabilityZones"]),
+    // The driver always names the file system (or the access point) it describes.
+    allow(
+      "DescribeFileSystems",
+      ["elasticfilesystem:DescribeAccessPoints", "elasticfilesystem:DescribeFileSystems", "elasticfilesystem:DescribeMountTargets"],
+      [...addon.fileSystemArns, accessPoints],
+    ),
     // The driver tags every access point it creates with efs.csi.aws.com/cluster=true.
     allow("CreateTaggedAccessPoints", ["elasticfilesystem:CreateAccessPoint"], addon.fileSystemArns, {
       StringEquals: { "aws:RequestTag/efs.csi.aws.com/cluster": "true" },
