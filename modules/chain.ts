@@ -1,0 +1,247 @@
+// One association, end to end: Pod Identity role → its permission to chain → target role trust →
+// aws_eks_pod_identity_association. Usable on its own or with roles shared between chains.
+import { Annotations, TerraformStack, Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { Construct } from "constructs";
+import { EksPodIdentityAssociation } from "./aws";
+import { clusterArn, partitionForRegion, type Partition } from "./policy/arn";
+import { minifiedJson } from "./policy/document";
+import type { PolicyDocumentJson } from "./policy/json";
+import { ASSOCIATIONS_PER_CLUSTER_LIMIT } from "./policy/size";
+import type { TargetTrustForm } from "./policy/trust";
+import { PodIdentityRole, type PodIdentityRoleOptions } from "./pod-identity-role";
+import { pinAwsProvider, SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT, type AwsAccount } from "./providers";
+import { TargetRole, type TargetRoleOptions } from "./target-role";
+import { accountIdProblem, clusterNameProblem, namespaceProblem, regionProblem, serviceAccountProblem } from "./validation/rules";
+
+/** The EKS cluster an association is made in. */
+export interface ClusterRef {
+  readonly name: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** @default - derived from the region */
+  readonly partition?: Partition;
+}
+
+/** A target role created by the chain itself, in `accountId`. */
+export interface ChainTargetRoleOptions extends TargetRoleOptions {
+  /** The target account. */
+  readonly accountId: string;
+  /** The target account's region (add-on policies are scoped to it). @default - the cluster's region */
+  readonly region?: string;
+  /** @default - the cluster's partition */
+  readonly partition?: Partition;
+}
+
+export interface PodIdentityChainProps {
+  readonly cluster: ClusterRef;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  /** A shared Pod Identity role, or options to create one for this chain (in the cluster account). */
+  readonly podIdentityRole: PodIdentityRole | PodIdentityRoleOptions;
+  /** A shared target role, or options to create one for this chain. @default - no target role (no chaining) */
+  readonly targetRole?: TargetRole | ChainTargetRoleOptions;
+  /** Session tags on the chained session. Off sets `disable_session_tags` and uses the external-id trust. @default true */
+  readonly sessionTags?: boolean;
+  /** How the target role names the Pod Identity role. @default "principal-arn" */
+  readonly trustForm?: TargetTrustForm;
+  /**
+   * An inline session policy on the association (the `policy` argument; needs session tags off and AWS
+   * provider >= 6.57.1, which the stack's required_providers is then pinned to). @default - none
+   */
+  readonly sessionPolicy?: PolicyDocumentJson;
+  /** Tags on the association. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Providers: the cluster account's, and the target account's when the chain creates the target role. */
+  readonly providers: { readonly cluster: TerraformProvider; readonly target?: TerraformProvider };
+  /** Names the association in messages. @default - the construct id */
+  readonly label?: string;
+  /** Trust policy size limit for roles the chain creates. @default 2048 */
+  readonly trustPolicyMaxSize?: number;
+}
+
+export class PodIdentityChain extends Construct {
+  public readonly association: EksPodIdentityAssociation;
+  public readonly podIdentityRole: PodIdentityRole;
+  public readonly targetRole?: TargetRole;
+  public readonly label: string;
+  public readonly partition: Partition;
+  public readonly sessionTags: boolean;
+  /** The external id EKS passes to the target role when session tags are off. */
+  public readonly externalId?: string;
+
+  public constructor(scope: Construct, id: string, props: PodIdentityChainProps) {
+    super(scope, id);
+    this.label = props.label ?? id;
+    const c = props.cluster;
+    this.partition = c.partition ?? partitionForRegion(c.region);
+    this.sessionTags = props.sessionTags ?? true;
+    const clusterAccount: AwsAccount = { key: "cluster", accountId: c.accountId, region: c.region, partition: this.partition, provider: props.providers.cluster };
+
+    this.podIdentityRole =
+      props.podIdentityRole instanceof PodIdentityRole
+        ? props.podIdentityRole
+        : new PodIdentityRole(this, "pod_identity_role", {
+            ...props.podIdentityRole,
+            name: props.podIdentityRole.name ?? (props.podIdentityRole.namePrefix === undefined && props.podIdentityRole.existingRoleArn === undefined ? `${c.name}-${props.namespace}-${props.serviceAccount}` : undefined),
+            account: clusterAccount,
+            label: `${this.label}-pod-identity`,
+            trustPolicyMaxSize: props.trustPolicyMaxSize,
+          });
+
+    if (props.targetRole instanceof TargetRole) {
+      this.targetRole = props.targetRole;
+    } else if (props.targetRole !== undefined) {
+      const t = props.targetRole;
+      if (!props.providers.target && t.existingRoleArn === undefined) {
+        throw new Error(`association "${this.label}": providers.target is required to create the target role in account ${t.accountId}`);
+      }
+      const { accountId, region, partition, ...options } = t;
+      this.targetRole = new TargetRole(this, "target_role", {
+        ...options,
+        name: t.name ?? (t.namePrefix === undefined && t.existingRoleArn === undefined ? `${c.name}-${props.namespace}-${props.serviceAccount}` : undefined),
+        account: { key: "target", accountId, region: region ?? c.region, partition: partition ?? this.partition, provider: props.providers.target ?? props.providers.cluster },
+        label: `${this.label}-target`,
+        trustPolicyMaxSize: props.trustPolicyMaxSize,
+      });
+    }
+
+    if (!this.sessionTags && this.targetRole) {
+      this.externalId = `${c.region}/${c.accountId}/${c.name}/${props.namespace}/${props.serviceAccount}`;
+    }
+
+    this.podIdentityRole.addUse({
+      label: this.label,
+      namespace: props.namespace,
+      serviceAccount: props.serviceAccount,
+      sessionTags: this.sessionTags,
+      targetRoleArn: this.targetRole?.arn,
+    });
+    this.targetRole?.addGrant({
+      label: this.label,
+      partition: this.partition,
+      region: c.region,
+      clusterAccountId: c.accountId,
+      clusterName: c.name,
+      namespace: props.namespace,
+      serviceAccount: props.serviceAccount,
+      podIdentityRoleArn: this.podIdentityRole.arn,
+      sessionTags: this.sessionTags,
+      form: props.trustForm,
+    });
+
+    const stack = TerraformStack.of(this);
+    const dependsOn: ITerraformDependable[] = [];
+    for (const d of [...this.podIdentityRole.dependables(), ...(this.targetRole?.dependables() ?? [])]) {
+      const other = TerraformStack.of(d as unknown as Construct);
+      if (other === stack) dependsOn.push(d);
+      else if (!stack.dependencies.includes(other)) stack.addDependency(other);
+    }
+
+    this.association = new EksPodIdentityAssociation(this, "association", {
+      provider: props.providers.cluster,
+      clusterName: c.name,
+      namespace: props.namespace,
+      serviceAccount: props.serviceAccount,
+      roleArn: this.podIdentityRole.arn,
+      ...(this.targetRole ? { targetRoleArn: this.targetRole.arn } : {}),
+      disableSessionTags: !this.sessionTags,
+      ...(props.tags && Object.keys(props.tags).length > 0 ? { tags: { ...props.tags } } : {}),
+      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+    });
+    if (props.sessionPolicy !== undefined && !this.sessionTags) {
+      // Escape hatch: the prebuilt binding (AWS provider 6.25.0) lacks `policy`.
+      this.association.addOverride("policy", minifiedJson(props.sessionPolicy));
+      pinAwsProvider(stack, SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT);
+    }
+
+    if (this.targetRole && !Token.isUnresolved(c.accountId) && this.targetRole.account.accountId === c.accountId) {
+      Annotations.of(this).addWarning(
+        `association "${this.label}": target role "${this.targetRole.label}" is in the cluster's own account ${c.accountId}; it works, but needs no chaining: the Pod Identity role could carry the permissions itself`,
+      );
+    }
+
+    ChainRegistry.of(stack).register(this, c, props.namespace, props.serviceAccount);
+    this.node.addValidation({ validate: () => validateChain(this.label, props, this.podIdentityRole) });
+  }
+
+  /** The cluster ARN (what EKS sends as the `eks-cluster-arn` session tag). */
+  public static clusterArnOf(c: ClusterRef): string {
+    return clusterArn(c.partition ?? partitionForRegion(c.region), c.region, c.accountId, c.name);
+  }
+}
+
+/** Problems with one association's own settings, each naming the association, cluster and field. */
+export function validateChain(label: string, props: PodIdentityChainProps, podIdentityRole: PodIdentityRole): string[] {
+  const c = props.cluster;
+  const where = `association "${label}" (cluster "${c.name}", account ${c.accountId})`;
+  const errors: string[] = [];
+  const add = (field: string, problem: string | undefined): void => {
+    if (problem) errors.push(`${where}: ${field}: ${problem}`);
+  };
+  add("cluster.name", clusterNameProblem(c.name));
+  add("cluster.accountId", accountIdProblem(c.accountId));
+  add("cluster.region", regionProblem(c.region));
+  add("namespace", namespaceProblem(props.namespace));
+  add("serviceAccount", serviceAccountProblem(props.serviceAccount));
+  if (props.sessionPolicy !== undefined && (props.sessionTags ?? true)) {
+    add("sessionPolicy", "a session policy requires session tags off (EKS rejects the combination); set sessionTags: false or remove the session policy");
+  }
+  const piAccount = podIdentityRole.account.accountId;
+  if (!Token.isUnresolved(piAccount) && !Token.isUnresolved(c.accountId) && piAccount !== c.accountId) {
+    add(
+      "podIdentityRole",
+      `Pod Identity role "${podIdentityRole.label}" is in account ${piAccount}, but it must be in the cluster's account ${c.accountId} (EKS checks iam:PassRole there); use a Pod Identity role of account ${c.accountId}`,
+    );
+  }
+  return errors;
+}
+
+/**
+ * One per stack: every association of the stack by cluster, to report duplicate (cluster, namespace,
+ * service account) and clusters over EKS's association limit.
+ */
+export class ChainRegistry extends Construct {
+  public static of(stack: TerraformStack): ChainRegistry {
+    const existing = stack.node.tryFindChild(REGISTRY_ID);
+    return existing instanceof ChainRegistry ? existing : new ChainRegistry(stack, REGISTRY_ID);
+  }
+
+  private readonly byCluster = new Map<string, { cluster: ClusterRef; entries: { label: string; key: string }[] }>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.node.addValidation({ validate: () => this.validate() });
+  }
+
+  public register(chain: PodIdentityChain, cluster: ClusterRef, namespace: string, serviceAccount: string): void {
+    const clusterKey = `${cluster.accountId}/${cluster.region}/${cluster.name}`;
+    const slot = this.byCluster.get(clusterKey) ?? { cluster, entries: [] };
+    slot.entries.push({ label: chain.label, key: `${namespace}/${serviceAccount}` });
+    this.byCluster.set(clusterKey, slot);
+  }
+
+  private validate(): string[] {
+    const errors: string[] = [];
+    for (const { cluster, entries } of this.byCluster.values()) {
+      if (Token.isUnresolved(cluster.name)) continue;
+      const where = `cluster "${cluster.name}" (account ${cluster.accountId})`;
+      if (entries.length > ASSOCIATIONS_PER_CLUSTER_LIMIT) {
+        errors.push(`${where}: associations: ${entries.length} associations, more than EKS's limit of ${ASSOCIATIONS_PER_CLUSTER_LIMIT} per cluster (not adjustable); spread the workloads over more clusters or share service accounts`);
+      }
+      const seen = new Map<string, string>();
+      for (const e of entries) {
+        if (Token.isUnresolved(e.key)) continue;
+        const first = seen.get(e.key);
+        if (first !== undefined) {
+          const [ns, sa] = e.key.split("/");
+          errors.push(
+            `association "${e.label}" (cluster "${cluster.name}", account ${cluster.accountId}): namespace/serviceAccount: "${ns}"/"${sa}" already has an association ("${first}"); EKS allows one association per service account: remove one or use another service account`,
+          );
+        } else seen.set(e.key, e.label);
+      }
+    }
+    return errors;
+  }
+}
+
+const REGISTRY_ID = "pod_identity_chain_registry";

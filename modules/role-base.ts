@@ -1,0 +1,272 @@
+// What the Pod Identity role and the target role share: an IAM role with a literal name and path (so its ARN
+// is a known string), a trust policy rendered late from the associations registered on it, inline policies
+// (`aws_iam_role_policy`, counted against IAM's 10,240-character total), managed policy attachments, and the
+// bring-your-own mode, in which nothing is created and Terraform outputs carry the policy JSON another
+// team must apply.
+import { Lazy, TerraformOutput, Token, type ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./aws";
+import { addonPolicyDocument, type AddonPolicy } from "./policy/addons";
+import { parseRoleArn, roleArn } from "./policy/arn";
+import { minifiedJson, type PolicyDocument } from "./policy/document";
+import type { PolicyDocumentJson } from "./policy/json";
+import { INLINE_POLICIES_LIMIT, MANAGED_POLICIES_LIMIT, policySize, ROLE_NAME_MAX, TRUST_POLICY_DEFAULT_LIMIT } from "./policy/size";
+import type { AwsAccount } from "./providers";
+import {
+  maxSessionDurationProblem,
+  policyArnProblem,
+  trustPolicyLimitProblem,
+  roleArnProblem,
+  roleNamePrefixProblem,
+  roleNameProblem,
+  rolePathProblem,
+} from "./validation/rules";
+
+/** Options every role built here accepts. */
+export interface RoleOptions {
+  /** The role name (≤ 64 characters). @default - derived by the caller (see the construct) */
+  readonly name?: string;
+  /**
+   * A name prefix instead of a name (Terraform appends 26 characters). The ARN is then only known after
+   * apply: policies reference it and size checks are estimates. @default - use `name`
+   */
+  readonly namePrefix?: string;
+  /** @default "/" */
+  readonly path?: string;
+  /** ARN of a managed policy used as permissions boundary. @default - no boundary */
+  readonly permissionsBoundary?: string;
+  /** Seconds, 3600 to 43200. @default - IAM's default (3600) */
+  readonly maxSessionDuration?: number;
+  /** @default - no tags */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Managed policies to attach (at most 10). @default - none */
+  readonly managedPolicyArns?: readonly string[];
+  /** Inline policy documents by policy name. @default - none */
+  readonly inlinePolicies?: Readonly<Record<string, PolicyDocumentJson>>;
+  /** Add-on permission sets, rendered as inline policies named `addon-<name>`. @default - none */
+  readonly addonPolicies?: readonly AddonPolicy[];
+  /**
+   * Bring your own role: the ARN of an existing role owned by someone else. Nothing is created for it;
+   * Terraform outputs carry the exact policy JSON its owners must apply. @default - the role is created
+   */
+  readonly existingRoleArn?: string;
+}
+
+/** What a role construct needs besides its options. */
+export interface RoleBaseProps extends RoleOptions {
+  /** The account the role lives in, with its provider. */
+  readonly account: AwsAccount;
+  /** Names the role in messages and outputs. @default - the construct id */
+  readonly label?: string;
+  /**
+   * The trust policy size IAM allows this account (2,048 by default; up to 4,096 after AWS raised the quota).
+   * @default 2048
+   */
+  readonly trustPolicyMaxSize?: number;
+}
+
+/** An inline policy of a role. */
+export interface InlinePolicy {
+  readonly name: string;
+  /** Minified JSON (or a token for documents rendered late). */
+  readonly json: string;
+  /** The rendered document, for size checks. */
+  readonly document: () => PolicyDocumentJson | undefined;
+}
+
+const OWNED_ONLY_FIELDS = [
+  "name",
+  "namePrefix",
+  "path",
+  "permissionsBoundary",
+  "maxSessionDuration",
+  "tags",
+  "managedPolicyArns",
+  "inlinePolicies",
+  "addonPolicies",
+] as const;
+
+export abstract class RoleBase extends Construct {
+  /** The role ARN: a literal string unless `namePrefix` is used. */
+  public readonly arn: string;
+  /** The role name, or undefined with `namePrefix`. */
+  public readonly roleName?: string;
+  /** The IAM role resource, or undefined for a bring-your-own role. */
+  public readonly role?: IamRole;
+  public readonly account: AwsAccount;
+  public readonly label: string;
+  /** True when the role is someone else's (`existingRoleArn`). */
+  public readonly isExisting: boolean;
+  /** True when the ARN is not known at synth time (name prefix): sizes are then estimates. */
+  public readonly arnIsEstimate: boolean;
+  protected readonly options: RoleOptions;
+  protected readonly trustPolicyMaxSize: number;
+  private readonly inlinePolicies: InlinePolicy[] = [];
+  private readonly policyResources: IamRolePolicy[] = [];
+  private readonly attachments: IamRolePolicyAttachment[] = [];
+
+  protected constructor(scope: Construct, id: string, props: RoleBaseProps, kind: string, defaultName: () => string) {
+    super(scope, id);
+    this.label = props.label ?? id;
+    this.account = props.account;
+    this.options = props;
+    this.trustPolicyMaxSize = props.trustPolicyMaxSize ?? TRUST_POLICY_DEFAULT_LIMIT;
+    const what = `${kind} "${this.label}"`;
+    if (props.name !== undefined && props.namePrefix !== undefined) {
+      throw new Error(`${what}: set either name ("${props.name}") or namePrefix ("${props.namePrefix}"), not both`);
+    }
+    this.isExisting = props.existingRoleArn !== undefined;
+    if (this.isExisting) {
+      const extra = OWNED_ONLY_FIELDS.filter((f) => props[f] !== undefined);
+      if (extra.length > 0) {
+        throw new Error(
+          `${what}: existingRoleArn ("${props.existingRoleArn}") names a role owned elsewhere, so ${extra.join(", ")} cannot be set; remove them or drop existingRoleArn to create the role`,
+        );
+      }
+      this.arn = props.existingRoleArn!;
+      this.roleName = parseRoleArn(this.arn)?.name;
+      this.arnIsEstimate = false;
+      this.node.addValidation({ validate: () => this.validateRole(kind) });
+      return;
+    }
+    const path = props.path ?? "/";
+    this.roleName = props.namePrefix !== undefined ? undefined : (props.name ?? defaultName());
+    this.role = new IamRole(this, "role", {
+      provider: props.account.provider,
+      ...(this.roleName !== undefined ? { name: this.roleName } : { namePrefix: props.namePrefix }),
+      path,
+      assumeRolePolicy: Lazy.stringValue({ produce: () => this.trustDocument().toJsonString() }),
+      ...(props.permissionsBoundary !== undefined ? { permissionsBoundary: props.permissionsBoundary } : {}),
+      ...(props.maxSessionDuration !== undefined ? { maxSessionDuration: props.maxSessionDuration } : {}),
+      ...(props.tags && Object.keys(props.tags).length > 0 ? { tags: { ...props.tags } } : {}),
+    });
+    this.arnIsEstimate = this.roleName === undefined;
+    this.arn = this.roleName !== undefined ? roleArn(props.account.partition, props.account.accountId, path, this.roleName) : this.role.arn;
+    for (const [name, doc] of Object.entries(props.inlinePolicies ?? {})) {
+      this.addInlinePolicy(name, minifiedJson(doc), () => doc);
+    }
+    for (const addon of props.addonPolicies ?? []) {
+      const doc = addonPolicyDocument(addon, { partition: props.account.partition, accountId: props.account.accountId, region: props.account.region });
+      this.addInlinePolicy(`addon-${addon.name}`, minifiedJson(doc), () => doc);
+    }
+    (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
+      this.attachments.push(
+        new IamRolePolicyAttachment(this, `managed_${i}`, {
+          provider: props.account.provider,
+          role: this.roleRef(),
+          policyArn,
+          dependsOn: this.roleName !== undefined ? [this.role!] : undefined,
+        }),
+      );
+    });
+    this.node.addValidation({ validate: () => this.validateRole(kind) });
+  }
+
+  /** The trust policy this role must have, from everything registered on it so far. */
+  public abstract trustDocument(): PolicyDocument;
+
+  /** What an association using this role must wait for (the role and its policies). */
+  public dependables(): ITerraformDependable[] {
+    return this.role ? [this.role, ...this.policyResources, ...this.attachments] : [];
+  }
+
+  /** Adds an inline policy (`aws_iam_role_policy`) to the created role. */
+  protected addInlinePolicy(name: string, json: string, document: () => PolicyDocumentJson | undefined): void {
+    if (!this.role) throw new Error(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`);
+    const resource = new IamRolePolicy(this, `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
+      provider: this.account.provider,
+      name,
+      role: this.roleRef(),
+      policy: json,
+      dependsOn: this.roleName !== undefined ? [this.role] : undefined,
+    });
+    this.inlinePolicies.push({ name, json, document });
+    this.policyResources.push(resource);
+  }
+
+  /** A Terraform output named `<label>_<suffix>` carrying `json` (bring-your-own roles). */
+  protected addJsonOutput(suffix: string, description: string, json: () => string): void {
+    const output = new TerraformOutput(this, suffix, {
+      value: Lazy.stringValue({ produce: json }),
+      description,
+    });
+    output.overrideLogicalId(`${this.label.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`);
+  }
+
+  /** The trust policy against the size limit: exact with literal ARNs, an estimate otherwise. */
+  protected validateTrustSize(where: string): string[] {
+    const doc = this.trustDocument();
+    if (doc.isEmpty) return [];
+    const json = doc.toJsonString();
+    if (containsToken(json)) {
+      // A referenced ARN (name prefix) renders as a token; count it as a role ARN of maximal name length.
+      const estimate = json.replace(TOKEN_MARKER, "x".repeat(80)).length;
+      return estimate > this.trustPolicyMaxSize
+        ? [`${where}: trust policy: about ${estimate} characters (an estimate: a role ARN is only known after apply), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more roles, or raise trustPolicyMaxSize after AWS raised your quota`]
+        : [];
+    }
+    const size = json.length;
+    return size > this.trustPolicyMaxSize
+      ? [`${where}: trust policy: ${size} characters (minified), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more target roles, or raise trustPolicyMaxSize (up to 4096) after AWS raised your account's quota`]
+      : [];
+  }
+
+  private roleRef(): string {
+    return this.roleName ?? this.role!.name;
+  }
+
+  /** Problems with the role's own settings and policies. */
+  protected validateRole(kind: string): string[] {
+    const o = this.options;
+    const errors: string[] = [];
+    const where = `${kind} "${this.label}" (account ${this.account.accountId})`;
+    const add = (field: string, problem: string | undefined): void => {
+      if (problem) errors.push(`${where}: ${field}: ${problem}`);
+    };
+    add("trustPolicyMaxSize", trustPolicyLimitProblem(this.trustPolicyMaxSize));
+    errors.push(...this.validateTrustSize(where));
+    if (this.isExisting) {
+      add("existingRoleArn", roleArnProblem(this.arn));
+      const parsed = parseRoleArn(this.arn);
+      if (parsed && !Token.isUnresolved(this.arn) && !Token.isUnresolved(this.account.accountId) && parsed.account !== this.account.accountId) {
+        add("existingRoleArn", `"${this.arn}" is in account ${parsed.account}, but the role is declared in account ${this.account.accountId}; fix the ARN or the account`);
+      }
+      return errors;
+    }
+    if (this.roleName !== undefined) {
+      const problem = roleNameProblem(this.roleName);
+      add("name", problem && o.name === undefined ? `${problem} (this name was derived; set name explicitly, at most ${ROLE_NAME_MAX} characters)` : problem);
+    }
+    if (o.namePrefix !== undefined) add("namePrefix", roleNamePrefixProblem(o.namePrefix));
+    if (o.path !== undefined) add("path", rolePathProblem(o.path));
+    if (o.permissionsBoundary !== undefined) add("permissionsBoundary", policyArnProblem(o.permissionsBoundary));
+    if (o.maxSessionDuration !== undefined) add("maxSessionDuration", maxSessionDurationProblem(o.maxSessionDuration));
+    const managed = o.managedPolicyArns ?? [];
+    managed.forEach((a, i) => add(`managedPolicyArns[${i}]`, policyArnProblem(a)));
+    if (managed.length > MANAGED_POLICIES_LIMIT) {
+      add("managedPolicyArns", `${managed.length} managed policies are attached, more than IAM's default quota of ${MANAGED_POLICIES_LIMIT} per role; merge some into an inline policy or ask AWS to raise the quota`);
+    }
+    const names = this.inlinePolicies.map((p) => p.name);
+    const dup = names.filter((n, i) => names.indexOf(n) !== i);
+    if (dup.length > 0) add("inlinePolicies", `policy name(s) ${[...new Set(dup)].map((n) => `"${n}"`).join(", ")} used more than once; give each inline policy its own name`);
+    let total = 0;
+    const sizes: string[] = [];
+    for (const p of this.inlinePolicies) {
+      const doc = p.document();
+      if (!doc) continue;
+      const size = policySize(doc);
+      total += size;
+      sizes.push(`${p.name}: ${size}`);
+    }
+    if (total > INLINE_POLICIES_LIMIT) {
+      add("inlinePolicies", `the inline policies total ${total} characters (minified; ${sizes.join(", ")}), more than IAM's ${INLINE_POLICIES_LIMIT} per role; move permissions into managed policies or split the role`);
+    }
+    return errors;
+  }
+}
+
+const TOKEN_MARKER = /\$\{TfToken\[[^\]]*\]\}/g;
+
+function containsToken(s: string): boolean {
+  return Token.isUnresolved(s);
+}

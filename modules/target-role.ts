@@ -1,0 +1,55 @@
+// The target role, in any account: trusted by the Pod Identity role of every association that chains into
+// it, in the form each association's session-tag setting needs (domain brief, section 1). Several
+// associations (clusters, namespaces, service accounts) merge into one trust policy by the rule in
+// ./policy/private/merge.ts.
+import type { Construct } from "constructs";
+import { PolicyDocument } from "./policy/document";
+import { targetTrustStatements, type TargetTrustGrant } from "./policy/trust";
+import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
+
+/** Options of a target role. */
+export interface TargetRoleOptions extends RoleOptions {}
+
+export interface TargetRoleProps extends TargetRoleOptions, RoleBaseProps {}
+
+/** One association's trust, with its label for messages. */
+export interface TargetRoleGrant extends TargetTrustGrant {
+  readonly label: string;
+}
+
+export class TargetRole extends RoleBase {
+  private readonly grants: TargetRoleGrant[] = [];
+
+  public constructor(scope: Construct, id: string, props: TargetRoleProps) {
+    super(scope, id, props, "target role", () => `${props.label ?? id}`);
+    if (this.isExisting) {
+      this.addJsonOutput(
+        "required_trust_policy",
+        `Trust policy the owners of ${this.arn} must apply so that the Pod Identity roles can chain into it`,
+        () => this.trustDocument().toJsonString(),
+      );
+    }
+    this.node.addValidation({ validate: () => this.validateGrants() });
+  }
+
+  /** Trusts one more association; called by PodIdentityChain. */
+  public addGrant(grant: TargetRoleGrant): void {
+    this.grants.push(grant);
+  }
+
+  /** The associations registered so far. */
+  public get associations(): readonly TargetRoleGrant[] {
+    return this.grants;
+  }
+
+  public trustDocument(): PolicyDocument {
+    return new PolicyDocument().addStatements(...this.grants.flatMap((g) => targetTrustStatements(g)));
+  }
+
+  private validateGrants(): string[] {
+    if (this.grants.length > 0) return [];
+    return [
+      `target role "${this.label}" (account ${this.account.accountId}): trust policy: no association uses this role, so it would trust nobody (IAM rejects an empty trust policy); use it in an association or remove it`,
+    ];
+  }
+}
