@@ -1,0 +1,263 @@
+// The history store: an embedded SQLite file (better-sqlite3, WAL) that remembers what each run saw live
+// and what it found. It is how the analyser knows the configuration pods may still hold (the cache TTL to
+// use), which associations were deleted (revocation-pending), and since when a finding exists.
+//
+// One run = one IMMEDIATE transaction: read what is remembered, analyse, write. A crash mid-run loses
+// nothing already committed; a second process on the same file waits up to busyTimeoutMs for the write
+// lock, then fails with HistoryError.
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { HistoryView, SeenAssociation, SeenLive } from "../analyse/types";
+import type { Finding, Summary } from "../report/report";
+import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
+
+/** The history store cannot be used: the message says which file, what happened and what to do. */
+export class HistoryError extends Error {
+  override readonly name = "HistoryError";
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(`history store ${path}: ${message}`);
+  }
+}
+
+export interface HistoryOpenOptions {
+  /** How long to wait for another process's write lock, ms. @default 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+/** What one run writes. */
+export interface RunRecord {
+  readonly at: Date;
+  readonly complete: boolean;
+  readonly summary: Summary;
+  readonly seen: readonly SeenLive[];
+  readonly newlyGone: readonly string[];
+  readonly clustersRead: readonly string[];
+  readonly clustersUnread: readonly string[];
+  readonly findings: readonly { readonly key: string; readonly finding: Finding }[];
+  /** Prune runs, findings and association versions not seen for this many days. @default 30 */
+  readonly retainDays?: number;
+}
+
+export interface RunInfo {
+  readonly id: number;
+  readonly at: string;
+  readonly complete: boolean;
+  readonly summary: Summary;
+}
+
+interface VersionRow {
+  association_id: string;
+  modified_at_ms: number;
+  config_hash: string;
+  account_id: string | null;
+  region: string;
+  cluster: string;
+  namespace: string;
+  service_account: string;
+  role_arn: string;
+  target_role_arn: string | null;
+  disable_session_tags: number;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  gone_ms: number | null;
+}
+
+export class HistoryStore {
+  /** Open (creating if needed, with its directory) and migrate the store at `path`. Throws HistoryError. */
+  static open(path: string, opts: HistoryOpenOptions = {}): HistoryStore {
+    const timeout = opts.busyTimeoutMs ?? 5000;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (e) {
+      throw new HistoryError(path, `cannot create its directory ${dirname(path)}: ${errText(e)}. Set history.path in the drift config to a writable place.`, (e as NodeJS.ErrnoException).code);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout });
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+      migrate(db, path);
+      return new HistoryStore(db, path, timeout);
+    } catch (e) {
+      db?.close();
+      if (e instanceof HistoryError) throw e;
+      throw translate(e, path, timeout);
+    }
+  }
+
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly busyTimeoutMs: number,
+  ) {}
+
+  /** The schema version of the open store. */
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  /**
+   * Run one check's bookkeeping atomically: `analyse` gets what history knows and returns its result and the
+   * record to write; both happen inside one IMMEDIATE transaction, so two processes never interleave.
+   */
+  record<T>(analyse: (view: HistoryView) => { readonly result: T; readonly run: RunRecord }): T {
+    this.assertOpen();
+    const tx = this.db.transaction(() => {
+      const { result, run } = analyse(this.view());
+      this.write(run);
+      return result;
+    });
+    try {
+      return tx.immediate();
+    } catch (e) {
+      throw translate(e, this.path, this.busyTimeoutMs);
+    }
+  }
+
+  /** What history knows now (read outside a run, e.g. for a report without recording). */
+  view(): HistoryView {
+    this.assertOpen();
+    const rows = this.db.prepare<[], VersionRow>("SELECT * FROM association_versions").all();
+    const versions: SeenAssociation[] = rows.map((r) => ({
+      associationId: r.association_id,
+      ...(r.account_id !== null ? { accountId: r.account_id } : {}),
+      region: r.region,
+      clusterName: r.cluster,
+      namespace: r.namespace,
+      serviceAccount: r.service_account,
+      roleArn: r.role_arn,
+      ...(r.target_role_arn !== null ? { targetRoleArn: r.target_role_arn } : {}),
+      disableSessionTags: r.disable_session_tags === 1,
+      modifiedAt: new Date(r.modified_at_ms),
+      configHash: r.config_hash,
+      firstSeenAt: new Date(r.first_seen_ms),
+      lastSeenAt: new Date(r.last_seen_ms),
+      ...(r.gone_ms !== null ? { goneAt: new Date(r.gone_ms) } : {}),
+    }));
+    const open = this.db.prepare<[], { key: string; first_seen: string }>("SELECT key, first_seen FROM open_findings").all();
+    return { versions, openSince: new Map(open.map((o) => [o.key, o.first_seen])), available: true };
+  }
+
+  /** The latest runs, newest first. */
+  runs(limit = 20): RunInfo[] {
+    this.assertOpen();
+    return this.db
+      .prepare<[number], { id: number; at: string; complete: number; summary: string }>("SELECT id, at, complete, summary FROM runs ORDER BY id DESC LIMIT ?")
+      .all(limit)
+      .map((r) => ({ id: r.id, at: r.at, complete: r.complete === 1, summary: JSON.parse(r.summary) as Summary }));
+  }
+
+  /** The findings a run recorded. */
+  findings(runId: number): Finding[] {
+    this.assertOpen();
+    return this.db
+      .prepare<[number], { finding: string }>("SELECT finding FROM findings WHERE run_id = ? ORDER BY rowid")
+      .all(runId)
+      .map((r) => JSON.parse(r.finding) as Finding);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  private write(run: RunRecord): void {
+    const db = this.db;
+    const atMs = run.at.getTime();
+    const at = run.at.toISOString();
+    const runId = Number(db.prepare("INSERT INTO runs (at, at_ms, complete, summary) VALUES (?, ?, ?, ?)").run(at, atMs, run.complete ? 1 : 0, JSON.stringify(run.summary)).lastInsertRowid);
+
+    const cluster = db.prepare("INSERT OR REPLACE INTO run_clusters (run_id, cluster, ok) VALUES (?, ?, ?)");
+    for (const c of run.clustersRead) cluster.run(runId, c, 1);
+    for (const c of run.clustersUnread) cluster.run(runId, c, 0);
+
+    const upsert = db.prepare(`
+      INSERT INTO association_versions (association_id, modified_at_ms, config_hash, account_id, region, cluster, namespace, service_account,
+        role_arn, target_role_arn, disable_session_tags, first_seen_run, first_seen_ms, last_seen_run, last_seen_ms, gone_ms)
+      VALUES (@id, @modified, @hash, @account, @region, @cluster, @namespace, @sa, @role, @target, @dst, @run, @at, @run, @at, NULL)
+      ON CONFLICT (association_id, modified_at_ms, config_hash) DO UPDATE SET last_seen_run = excluded.last_seen_run, last_seen_ms = excluded.last_seen_ms, gone_ms = NULL`);
+    for (const a of run.seen) {
+      upsert.run({
+        id: a.associationId,
+        modified: a.modifiedAt.getTime(),
+        hash: a.configHash,
+        account: a.accountId ?? null,
+        region: a.region,
+        cluster: a.clusterName,
+        namespace: a.namespace,
+        sa: a.serviceAccount,
+        role: a.roleArn,
+        target: a.targetRoleArn ?? null,
+        dst: a.disableSessionTags ? 1 : 0,
+        run: runId,
+        at: atMs,
+      });
+    }
+    const gone = db.prepare("UPDATE association_versions SET gone_ms = ? WHERE association_id = ? AND gone_ms IS NULL");
+    for (const id of run.newlyGone) gone.run(atMs, id);
+
+    const finding = db.prepare("INSERT OR REPLACE INTO findings (run_id, key, kind, finding) VALUES (?, ?, ?, ?)");
+    const open = db.prepare(
+      "INSERT INTO open_findings (key, kind, cluster, first_seen, last_seen_run) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET last_seen_run = excluded.last_seen_run",
+    );
+    for (const { key, finding: f } of run.findings) {
+      finding.run(runId, key, f.kind, JSON.stringify(f));
+      const c = f.cluster !== null && f.region !== null ? `${f.region}/${f.cluster}` : null;
+      open.run(key, f.kind, c, f.since ?? at, runId);
+    }
+    // Close findings this run did not see, except those in clusters it could not read (unknown, not resolved).
+    const unread = JSON.stringify(run.clustersUnread);
+    db.prepare("DELETE FROM open_findings WHERE last_seen_run <> ? AND (cluster IS NULL OR cluster NOT IN (SELECT value FROM json_each(?)))").run(runId, unread);
+
+    const cutoff = atMs - (run.retainDays ?? 30) * 86_400_000;
+    db.prepare("DELETE FROM runs WHERE at_ms < ?").run(cutoff);
+    db.prepare("DELETE FROM association_versions WHERE last_seen_ms < ?").run(cutoff);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new HistoryError(this.path, "used after close()");
+  }
+}
+
+function migrate(db: Database.Database, path: string): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new HistoryError(path, `written by a newer version of pod-identity-drift (schema ${current}; this one knows up to ${SCHEMA_VERSION}). Upgrade, or point history.path elsewhere.`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+function translate(e: unknown, path: string, timeout: number): HistoryError {
+  if (e instanceof HistoryError) return e;
+  const code = (e as { code?: string }).code ?? "";
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
+    return new HistoryError(path, `in use by another process (waited ${timeout} ms for its lock). Wait for the other run to finish, or raise history.busyTimeoutMs.`, code);
+  if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM") || code.startsWith("SQLITE_IOERR") || code === "EACCES")
+    return new HistoryError(path, `cannot be written (${code}: ${errText(e)}). Set history.path in the drift config to a writable file.`, code);
+  if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT"))
+    return new HistoryError(path, `is not a usable history database (${code}). Move it aside or set history.path to another file.`, code);
+  return new HistoryError(path, `${code ? `${code}: ` : ""}${errText(e)}`, code || undefined);
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,46 @@
+// From the analyser's result to the Report contract (report.ts).
+import type { Analysis } from "../analyse/types";
+import type { ClusterScan, StateReadResult } from "../model";
+import { REPORT_SCHEMA_VERSION, type Finding, type Report, type Scope, type Summary } from "./report";
+
+export function buildReport(analysis: Analysis, now: Date, scope?: Scope): Report {
+  const findings = analysis.findings.map((f) => f.finding);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: now.toISOString(),
+    complete: analysis.complete,
+    summary: summarize(findings, analysis.managed, analysis.inSync),
+    findings,
+    ...(scope !== undefined ? { scope } : {}),
+  };
+}
+
+export function summarize(findings: readonly Finding[], managed: number, inSync: number): Summary {
+  const n = (k: Finding["kind"]) => findings.filter((f) => f.kind === k).length;
+  return {
+    managed,
+    inSync,
+    changed: n("changed"),
+    missing: n("missing"),
+    replaced: n("replaced"),
+    unmanaged: n("unmanaged"),
+    cachePending: n("cache-pending"),
+    revocationPending: n("revocation-pending"),
+    externalIdMismatch: n("external-id-mismatch"),
+    errors: n("error"),
+    informational: findings.filter((f) => f.informational === true).length,
+  };
+}
+
+export function buildScope(states: readonly StateReadResult[], scans: readonly ClusterScan[]): Scope {
+  return {
+    stateSources: states.map((s) => (s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 })),
+    clusters: scans.map((c) => ({
+      name: c.cluster.name,
+      region: c.cluster.region,
+      accountId: c.cluster.accountId ?? null,
+      ok: c.ok,
+      associations: c.ok ? c.associations.length : 0,
+    })),
+  };
+}

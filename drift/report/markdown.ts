@@ -1,0 +1,54 @@
+// --format markdown: for pull request comments and CI step summaries (GitHub-flavoured tables).
+import { clusterLabel, describeFields, where } from "./fields";
+import type { Finding, Report } from "./report";
+
+export function renderMarkdown(report: Report): string {
+  const s = report.summary;
+  const drift = report.findings.filter((f) => f.informational !== true);
+  const out: string[] = [];
+  const verdict = !report.complete
+    ? "⛔ **Incomplete**: some state sources or clusters could not be read; nothing there is reported in sync."
+    : drift.length === 0
+      ? "✅ **In sync**: live Pod Identity associations match Terraform state and no change is pending."
+      : `⚠️ **${drift.length} finding${drift.length === 1 ? "" : "s"}**`;
+  out.push("## Pod Identity drift", "", verdict, "", `Generated ${report.generatedAt}.`, "");
+  out.push(
+    "| Managed | In sync | Changed | Missing | Replaced | Unmanaged | Cache-pending | Revocation-pending | External-id mismatch | Errors |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${s.managed} | ${s.inSync} | ${s.changed} | ${s.missing} | ${s.replaced} | ${s.unmanaged} | ${s.cachePending} | ${s.revocationPending} | ${s.externalIdMismatch} | ${s.errors} |`,
+    "",
+  );
+  if (report.findings.length === 0) return `${out.join("\n")}\n`;
+  out.push("| # | Kind | Cluster | Namespace / service account | What | Effective after | Since |", "|---:|---|---|---|---|---|---|");
+  report.findings.forEach((f, i) => {
+    out.push(`| ${i + 1} | ${kind(f)} | ${cell(clusterLabel(f))} | ${cell(where(f), true)} | ${cell(what(f))} | ${cell(f.effectiveAfter ?? "")} | ${cell(f.since ?? "")} |`);
+  });
+  out.push("", "<details><summary>What to do</summary>", "");
+  report.findings.forEach((f, i) => {
+    out.push(`${i + 1}. ${escapeText(f.advice)}${f.detail ? ` _(${escapeText(f.detail)})_` : ""}${f.address ? ` Terraform: \`${f.address.replace(/`/g, "'")}\`.` : ""}`);
+  });
+  out.push("", "</details>", "");
+  return out.join("\n");
+}
+
+function kind(f: Finding): string {
+  const k = f.kind === "revocation-pending" || f.kind === "external-id-mismatch" ? `**${f.kind}**` : f.kind;
+  return f.informational ? `${k} (info)` : k;
+}
+
+function what(f: Finding): string {
+  if (f.kind === "error" || (f.kind === "external-id-mismatch" && f.fields.length === 0)) return f.detail ?? "";
+  if (f.kind === "missing") return "in state, not live";
+  if (f.kind === "unmanaged") return f.ownerArn ? `owned by EKS add-on` : "not in any state read";
+  return describeFields(f.fields).join("<br>");
+}
+
+function cell(text: string, code = false): string {
+  if (text === "") return "";
+  if (code) return `\`${text.replace(/`/g, "'").replace(/\|/g, "\\|")}\``;
+  return escapeText(text).replace(/\n/g, "<br>");
+}
+
+function escapeText(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/([*_~[\]])/g, "\\$1");
+}
