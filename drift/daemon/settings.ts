@@ -4,9 +4,20 @@ import { z } from "zod";
 export const webhookSchema = z
   .object({
     url: z.url().describe("Where to POST. Holds a secret in most setups: it is never logged."),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "must be 1-64 letters, digits, '_', '.' or '-'" })
+      .optional()
+      .describe("Label for logs and metrics (the URL never appears there); default: webhook-<index>."),
     format: z.enum(["json", "slack"]).default("json").describe("json: the generic payload; slack: an incoming-webhook message."),
     timeoutSeconds: z.number().positive().max(60).default(10),
     maxAttempts: z.number().int().min(1).max(10).default(5),
+    retryBaseSeconds: z
+      .number()
+      .positive()
+      .max(60)
+      .default(1)
+      .describe("First retry delay; doubles per attempt (with jitter), capped at 30 s; a Retry-After header wins."),
   })
   .strict();
 
@@ -18,8 +29,19 @@ export const leaderElectionSchema = z
     leaseDurationSeconds: z.number().int().min(2).default(15),
     renewDeadlineSeconds: z.number().int().min(1).default(10),
     retryPeriodSeconds: z.number().int().min(1).default(2),
+    identity: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("This replica's holder identity; default: POD_NAME (else the host name) plus a random suffix."),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.renewDeadlineSeconds < s.leaseDurationSeconds, {
+    message: "renewDeadlineSeconds must be less than leaseDurationSeconds",
+  })
+  .refine((s) => s.retryPeriodSeconds < s.renewDeadlineSeconds, {
+    message: "retryPeriodSeconds must be less than renewDeadlineSeconds",
+  });
 
 export const daemonSettingsSchema = z
   .object({
@@ -28,8 +50,14 @@ export const daemonSettingsSchema = z
     listen: z.string().min(1).default("127.0.0.1:9464").describe("host:port for /metrics, /livez, /readyz, /report."),
     graceSeconds: z.number().positive().default(30).describe("How long SIGTERM waits for the scan in flight."),
     webhooks: z.array(webhookSchema).default([]),
+    notifyOnStart: z
+      .boolean()
+      .default(true)
+      .describe("Send the findings of the first scan (marked initial) when there are any; false: first scan is a silent baseline."),
     leaderElection: leaderElectionSchema.optional(),
   })
   .strict();
 
 export type DaemonSettings = z.infer<typeof daemonSettingsSchema>;
+export type WebhookSettings = z.infer<typeof webhookSchema>;
+export type LeaderElectionSettings = z.infer<typeof leaderElectionSchema>;

@@ -1,0 +1,387 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { Daemon, type CheckFn, type ScanEvent, type ScanResult } from "../../drift/daemon/daemon";
+import { DaemonStartError } from "../../drift/daemon/errors";
+import { daemonSettingsSchema, type DaemonSettings } from "../../drift/daemon/settings";
+import type { Report } from "../../drift/report/report";
+import { finding, get, logSink, metricValue, nextEvent, report, startReceiver, waitFor, type Receiver } from "./helpers";
+
+const EVERY_SECOND = "* * * * * *";
+
+function settings(over: Record<string, unknown> = {}): DaemonSettings {
+  return daemonSettingsSchema.parse({ schedule: EVERY_SECOND, listen: "127.0.0.1:0", graceSeconds: 5, ...over });
+}
+
+function result(r: Report): ScanResult {
+  return { report: r, durationMs: 1, apiCalls: 2, associationsByCluster: { alpha: 3 } };
+}
+
+const cleanup: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+async function start(opts: { settings: DaemonSettings; check: CheckFn }) {
+  const sink = logSink();
+  const d = await Daemon.start({ ...opts, logger: sink.logger, defaultMetrics: false });
+  cleanup.push(() => d.shutdown("test end"));
+  const base = `http://127.0.0.1:${d.address.port}`;
+  return { d, sink, base };
+}
+
+async function receiver(): Promise<Receiver> {
+  const r = await startReceiver();
+  cleanup.push(() => r.close());
+  return r;
+}
+
+function scans(d: Daemon): ScanEvent[] {
+  const out: ScanEvent[] = [];
+  d.on("scan", (e: ScanEvent) => out.push(e));
+  return out;
+}
+
+describe("daemon: schedule and HTTP", () => {
+  it("scans once at start, then on every tick; /readyz, /report and /metrics follow", async () => {
+    let calls = 0;
+    const check: CheckFn = async ({ onApiCall }) => {
+      calls++;
+      onApiCall({ operation: "ListPodIdentityAssociations", outcome: "ok" });
+      onApiCall({ operation: "DescribePodIdentityAssociation", outcome: "throttled" });
+      onApiCall({ operation: "DescribePodIdentityAssociation", outcome: "error" });
+      return result(report([]));
+    };
+    const sink = logSink();
+    const d = await Daemon.start({ settings: settings(), check, logger: sink.logger, defaultMetrics: false });
+    cleanup.push(() => d.shutdown());
+    const base = `http://127.0.0.1:${d.address.port}`;
+    const seen = scans(d);
+    await waitFor("ready", async () => (await get(`${base}/readyz`)).status === 200);
+    expect(calls).toBeGreaterThanOrEqual(1);
+    await waitFor("three more scans", () => seen.length >= 3);
+    expect(seen.every((e) => e.outcome === "complete")).toBe(true);
+    expect(seen.filter((e) => e.reason === "start").length).toBeLessThanOrEqual(1);
+
+    const rep = await get(`${base}/report`);
+    expect(rep.status).toBe(200);
+    expect(rep.type).toMatch(/application\/json/);
+    expect(JSON.parse(rep.body)).toMatchObject({ schemaVersion: 1, complete: true, findings: [] });
+    expect((await get(`${base}/livez`)).status).toBe(200);
+    expect((await get(`${base}/nope`)).status).toBe(404);
+
+    const m = (await get(`${base}/metrics`)).body;
+    const n = calls;
+    expect(metricValue(m, "pod_identity_drift_api_calls_total", { operation: "DescribePodIdentityAssociation" })).toBeGreaterThanOrEqual(2 * (n - 1));
+    expect(metricValue(m, "pod_identity_drift_api_throttles_total", { operation: "DescribePodIdentityAssociation" })).toBeGreaterThanOrEqual(n - 1);
+    expect(metricValue(m, "pod_identity_drift_api_errors_total", { operation: "DescribePodIdentityAssociation" })).toBeGreaterThanOrEqual(n - 1);
+    expect(metricValue(m, "pod_identity_drift_associations", { cluster: "alpha" })).toBe(3);
+    expect(metricValue(m, "pod_identity_drift_last_successful_scan_timestamp_seconds")).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(metricValue(m, "pod_identity_drift_scan_duration_seconds_count", { outcome: "complete" })).toBeGreaterThanOrEqual(3);
+    expect(metricValue(m, "pod_identity_drift_ready")).toBe(1);
+    expect(metricValue(m, "pod_identity_drift_skipped_ticks_total")).toBe(0);
+
+    const scanLines = sink.lines.filter((l) => l.msg === "scan finished");
+    expect(scanLines.length).toBeGreaterThanOrEqual(3);
+    expect(scanLines[0]).toMatchObject({ level: "info", outcome: "complete", findings: 0, apiCalls: 2, associations: 3 });
+    expect(typeof scanLines[0]!.durationMs).toBe("number");
+  });
+
+  it("is not ready and has no report before the first scan finishes", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { base } = await start({ settings: settings({ schedule: "0 0 1 1 *" }), check: async () => (await gate, result(report([]))) });
+    const ready = await get(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatch(/no scan has completed yet/);
+    expect((await get(`${base}/report`)).status).toBe(503);
+    release();
+    await waitFor("ready", async () => (await get(`${base}/readyz`)).status === 200);
+  });
+
+  it("never runs two scans at once: a slow scan makes the next ticks skip, and they are counted", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let first = true;
+    const check: CheckFn = async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      try {
+        if (first) {
+          first = false;
+          await gate;
+        }
+        return result(report([]));
+      } finally {
+        running--;
+      }
+    };
+    const { d, base, sink } = await start({ settings: settings(), check });
+    await nextEvent(d, "skip");
+    await nextEvent(d, "skip");
+    release();
+    await nextEvent<ScanEvent>(d, "scan");
+    const skipped = d.skippedTicks;
+    expect(skipped).toBeGreaterThanOrEqual(2);
+    const m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_skipped_ticks_total")).toBe(skipped);
+    expect(maxRunning).toBe(1);
+    expect(sink.lines.filter((l) => l.msg === "tick skipped: the previous scan is still running").length).toBe(skipped);
+  });
+
+  it("a failing check is logged and counted, and scanning goes on", async () => {
+    let n = 0;
+    const check: CheckFn = async () => {
+      n++;
+      if (n === 1) throw new Error("state source unreadable");
+      return result(report([]));
+    };
+    const { d, base, sink } = await start({ settings: settings(), check });
+    await nextEvent<ScanEvent>(d, "scan", (e) => e.outcome === "complete");
+    const m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_scans_total", { outcome: "failed" })).toBe(1);
+    expect(sink.lines.find((l) => l.msg === "scan failed")).toMatchObject({ level: "error", error: "state source unreadable" });
+  });
+});
+
+describe("daemon: findings, metrics and notifications", () => {
+  it("metrics move with the findings; each receiver gets exactly one notification per change and none otherwise", async () => {
+    let current: Report = report([]);
+    const json = await receiver();
+    const slack = await receiver();
+    const { d, base, sink } = await start({
+      settings: settings({ webhooks: [{ url: json.url, name: "ops" }, { url: slack.url, format: "slack", name: "chat" }] }),
+      check: async () => result(current),
+    });
+    const seen = scans(d);
+    await waitFor("two scans", () => seen.length >= 2);
+    expect(json.received).toHaveLength(0);
+    expect(slack.received).toHaveLength(0);
+
+    // A change: one new finding.
+    const changed = finding("changed", { fields: [{ name: "target_role_arn", expected: "arn:aws:iam::222222222222:role/a", actual: "arn:aws:iam::222222222222:role/b" }] });
+    const pending = finding("cache-pending", { effectiveAfter: "2030-01-01T00:59:00.000Z" });
+    current = report([changed, pending]);
+    await waitFor("first notification", () => json.received.length === 1 && slack.received.length === 1);
+    let m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_findings", { kind: "changed", cluster: "alpha" })).toBe(1);
+    expect(metricValue(m, "pod_identity_drift_findings", { kind: "cache-pending", cluster: "alpha" })).toBe(1);
+
+    // Same findings for a few scans: nothing more.
+    const after = seen.length;
+    await waitFor("three unchanged scans", () => seen.length >= after + 3);
+    expect(json.received).toHaveLength(1);
+    expect(slack.received).toHaveLength(1);
+
+    const body = json.received[0]!.body as Record<string, unknown>;
+    expect(body).toMatchObject({ schemaVersion: 1, event: "findings-changed", initial: false, complete: true, resolved: [] });
+    expect(body.added).toEqual([changed, pending]);
+    const sl = slack.received[0]!.body as { text: string; blocks: { type: string; text?: { text: string } }[] };
+    expect(sl.text).toBe("Pod Identity drift: 2 new, 0 resolved");
+    const slText = sl.blocks.map((b) => b.text?.text ?? "").join("\n");
+    expect(slText).toContain("changed alpha team/app [target_role_arn]");
+    expect(slText).toContain("cache-pending alpha team/app (effective after 2030-01-01T00:59:00.000Z)");
+
+    // The pending change takes effect and the drift is fixed: one notification listing both as resolved.
+    current = report([]);
+    await waitFor("second notification", () => json.received.length === 2 && slack.received.length === 2);
+    const body2 = json.received[1]!.body as Record<string, unknown>;
+    expect(body2.added).toEqual([]);
+    expect(body2.resolved).toEqual([changed, pending]);
+    m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_findings", { kind: "changed", cluster: "alpha" })).toBeUndefined();
+    expect(metricValue(m, "pod_identity_drift_notifications_total", { webhook: "ops" })).toBe(2);
+    expect(metricValue(m, "pod_identity_drift_notifications_total", { webhook: "chat" })).toBe(2);
+
+    const after2 = seen.length;
+    await waitFor("two more scans", () => seen.length >= after2 + 2);
+    expect(json.received).toHaveLength(2);
+    expect(sink.text()).not.toContain("s3cr3t-token");
+  });
+
+  it("the first scan's findings are sent once, marked initial (notifyOnStart), or not at all when turned off", async () => {
+    const r = report([finding("missing")]);
+    const on = await receiver();
+    const off = await receiver();
+    const a = await start({ settings: settings({ webhooks: [{ url: on.url }] }), check: async () => result(r) });
+    const b = await start({ settings: settings({ webhooks: [{ url: off.url }], notifyOnStart: false }), check: async () => result(r) });
+    const seenA = scans(a.d);
+    const seenB = scans(b.d);
+    await waitFor("scans", () => seenA.length >= 3 && seenB.length >= 3);
+    expect(on.received).toHaveLength(1);
+    expect(on.received[0]!.body).toMatchObject({ initial: true, added: r.findings });
+    expect(off.received).toHaveLength(0);
+  });
+
+  it("an incomplete scan does not report findings of a cluster it could not read as resolved", async () => {
+    const hook = await receiver();
+    const changedAlpha = finding("changed");
+    const changedBeta = finding("changed", { cluster: "beta" });
+    let current = report([changedAlpha, changedBeta]);
+    const { d } = await start({ settings: settings({ webhooks: [{ url: hook.url }] }), check: async () => result(current) });
+    await waitFor("initial notification", () => hook.received.length === 1);
+    const err = finding("error", { cluster: "beta", namespace: null, serviceAccount: null, associationId: null, address: null, detail: "AccessDeniedException" });
+    current = report([changedAlpha, err], false);
+    await waitFor("second notification", () => hook.received.length === 2);
+    expect(hook.received[1]!.body).toMatchObject({ added: [err], resolved: [], complete: false });
+    const seen = scans(d);
+    current = report([changedAlpha, changedBeta]);
+    await waitFor("third notification", () => hook.received.length === 3);
+    expect(hook.received[2]!.body).toMatchObject({ added: [], resolved: [err] });
+    await waitFor("scans", () => seen.length >= 2);
+    expect(hook.received).toHaveLength(3);
+  });
+
+  it("a failing receiver is retried with backoff, then given up on; scanning continues and the failure is in /metrics", async () => {
+    const hook = await receiver();
+    hook.always(503);
+    let current = report([]);
+    const { d, base, sink } = await start({
+      settings: settings({ webhooks: [{ url: hook.url, name: "flaky", maxAttempts: 3, retryBaseSeconds: 0.01 }] }),
+      check: async () => result(current),
+    });
+    const seen = scans(d);
+    await waitFor("a scan", () => seen.length >= 1);
+    current = report([finding("missing")]);
+    await nextEvent(d, "notify-failed");
+    expect(hook.attempts()).toBe(3);
+    const before = seen.length;
+    await waitFor("scans after giving up", () => seen.length >= before + 2);
+    const m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_notification_failures_total", { webhook: "flaky" })).toBe(1);
+    expect(metricValue(m, "pod_identity_drift_notification_attempts_total", { webhook: "flaky", result: "error" })).toBe(3);
+    expect(metricValue(m, "pod_identity_drift_notifications_total", { webhook: "flaky" })).toBe(0);
+    const gaveUp = sink.lines.find((l) => l.msg?.toString().startsWith("notification given up on"));
+    expect(gaveUp).toMatchObject({ level: "error", webhook: "flaky", attempts: 3, error: "HTTP 503: internal_error" });
+    expect(sink.text()).not.toContain(hook.url);
+    expect(sink.text()).not.toContain("s3cr3t-token");
+
+    // A receiver that recovers gets the next change; a 4xx is not retried.
+    hook.always(undefined);
+    hook.respondWith(400);
+    const attempts = hook.attempts();
+    current = report([]);
+    await nextEvent(d, "notify-failed");
+    expect(hook.attempts()).toBe(attempts + 1);
+    current = report([finding("unmanaged")]);
+    await nextEvent(d, "notified");
+    expect(hook.received).toHaveLength(1);
+  });
+
+  it("an unreachable webhook gives a clear error without its URL", async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const url = `http://127.0.0.1:${port}/services/T1/B2/very-secret`;
+    const { d, sink } = await start({
+      settings: settings({ webhooks: [{ url, name: "gone", maxAttempts: 2, retryBaseSeconds: 0.01 }] }),
+      check: async () => result(report([finding("missing")])),
+    });
+    await nextEvent(d, "notify-failed");
+    const line = sink.lines.find((l) => l.msg?.toString().startsWith("notification given up on"));
+    expect(line).toMatchObject({ webhook: "gone", attempts: 2 });
+    expect(String(line!.error)).toMatch(/ECONNREFUSED/);
+    expect(sink.text()).not.toContain("very-secret");
+  });
+});
+
+describe("daemon: start-up errors", () => {
+  it("port in use: a clear error naming the address", async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise((r) => busy.close(r)));
+    const port = (busy.address() as AddressInfo).port;
+    const err = await Daemon.start({
+      settings: settings({ listen: `127.0.0.1:${port}` }),
+      check: async () => result(report([])),
+      logger: logSink().logger,
+      defaultMetrics: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DaemonStartError);
+    expect((err as Error).message).toBe(
+      `cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE). Stop the other process or choose another address with --listen or daemon.listen.`,
+    );
+  });
+
+  it.each([
+    ["61 * * * *", undefined, /invalid schedule "61 \* \* \* \*": 61 is a invalid expression for minute/],
+    ["every hour", undefined, /invalid schedule "every hour": .*Use a cron expression with 5 fields/],
+    ["*/5 * * * *", "Mars/Olympus_Mons", /invalid timezone "Mars\/Olympus_Mons": not an IANA time zone name/],
+  ])("schedule %j, timezone %j: a clear error before anything starts", async (schedule, timezone, msg) => {
+    let called = false;
+    const err = await Daemon.start({
+      settings: settings({ schedule, ...(timezone ? { timezone } : {}) }),
+      check: async () => ((called = true), result(report([]))),
+      logger: logSink().logger,
+      defaultMetrics: false,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DaemonStartError);
+    expect((err as Error).message).toMatch(msg);
+    expect(called).toBe(false);
+  });
+
+  it("a bad listen address is a clear error", async () => {
+    const err = await Daemon.start({
+      settings: settings({ listen: "9464" }),
+      check: async () => result(report([])),
+      logger: logSink().logger,
+      defaultMetrics: false,
+    }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/invalid listen address "9464": expected host:port/);
+  });
+});
+
+describe("daemon: graceful shutdown", () => {
+  it("lets the scan in flight finish within the grace period", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let closed = 0;
+    const sink = logSink();
+    let started!: () => void;
+    const isRunning = new Promise<void>((r) => (started = r));
+    const d = await Daemon.start({
+      settings: settings({ schedule: "0 0 1 1 *", graceSeconds: 20 }),
+      check: async ({ signal }) => {
+        started();
+        await gate;
+        if (signal.aborted) throw new Error("aborted");
+        return result(report([]));
+      },
+      logger: sink.logger,
+      defaultMetrics: false,
+      onShutdown: () => void closed++,
+    });
+    await isRunning;
+    const stopping = d.shutdown("SIGTERM");
+    const seen = nextEvent<ScanEvent>(d, "scan");
+    release();
+    expect(await stopping).toEqual({ abortedScan: false });
+    expect((await seen).outcome).toBe("complete");
+    expect(closed).toBe(1);
+  });
+
+  it("aborts the scan in flight after the grace period and still closes cleanly", async () => {
+    let closed = 0;
+    let started!: () => void;
+    const isRunning = new Promise<void>((r) => (started = r));
+    const d = await Daemon.start({
+      settings: settings({ schedule: "0 0 1 1 *", graceSeconds: 0.2 }),
+      check: ({ signal }) =>
+        new Promise((_, reject) => {
+          started();
+          signal.addEventListener("abort", () => reject(new Error("aborted by signal")));
+        }),
+      logger: logSink().logger,
+      defaultMetrics: false,
+      onShutdown: () => void closed++,
+    });
+    await isRunning;
+    const seen = nextEvent<ScanEvent>(d, "scan");
+    expect(await d.shutdown("SIGTERM")).toEqual({ abortedScan: true });
+    expect((await seen).outcome).toBe("aborted");
+    expect(closed).toBe(1);
+  });
+});
