@@ -1,0 +1,172 @@
+// Terraform state v4 (JSON) → the associations and roles the drift check compares.
+//
+// Format: https://github.com/hashicorp/terraform/blob/main/internal/states/statefile/version4.go
+// Only `aws_eks_pod_identity_association` and `aws_iam_role` instances of managed resources are read, at any
+// module depth, count/for_each instances included, deposed instances skipped. Of their attributes only the
+// ones the check needs are read; no other attribute is ever copied, logged or put in an error message.
+import { z } from "zod";
+import type { StateAssociation, StateRole, StateSnapshot } from "../model";
+import { instanceAddress, parseArn, parseProviderAddress } from "./addresses";
+import { StateReadError } from "./errors";
+
+export const ASSOCIATION_TYPE = "aws_eks_pod_identity_association";
+export const ROLE_TYPE = "aws_iam_role";
+
+// Attributes are validated per resource type below, never copied wholesale.
+const instanceSchema = z.object({
+  index_key: z.union([z.string(), z.number()]).optional(),
+  deposed: z.string().optional(),
+  attributes: z.unknown().optional(),
+});
+
+const resourceSchema = z.object({
+  module: z.string().optional(),
+  mode: z.enum(["managed", "data"]),
+  type: z.string().min(1),
+  name: z.string().min(1),
+  each: z.enum(["list", "map"]).optional(),
+  provider: z.string().min(1),
+  instances: z.array(instanceSchema),
+});
+
+const stateSchema = z.object({
+  version: z.literal(4),
+  terraform_version: z.string().optional(),
+  resources: z.array(z.unknown()).default([]),
+});
+
+const optStr = z.string().nullish();
+const tagMap = z.record(z.string(), z.string()).nullish();
+
+const associationAttributes = z.object({
+  id: optStr,
+  association_id: optStr,
+  association_arn: optStr,
+  cluster_name: z.string(),
+  namespace: z.string(),
+  service_account: z.string(),
+  role_arn: z.string(),
+  target_role_arn: optStr,
+  disable_session_tags: z.boolean().nullish(),
+  external_id: optStr,
+  tags: tagMap,
+  tags_all: tagMap,
+  region: optStr,
+});
+
+const roleAttributes = z.object({
+  arn: z.string(),
+  assume_role_policy: z.string(),
+});
+
+function issuePath(path: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
+  return out;
+}
+
+function firstIssue(err: z.ZodError, prefix: string): string {
+  const issue = err.issues[0]!;
+  const path = issuePath(issue.path);
+  // zod's messages say what was expected and the received type, never the value.
+  return `${prefix}${path ? (prefix && !path.startsWith("[") ? "." : "") + path : ""}: ${issue.message}`;
+}
+
+/** Where JSON.parse stopped, without quoting the text (the engine's message may include a snippet). */
+function jsonErrorPosition(err: unknown, text: string): string {
+  const m = /position (\d+)/.exec(String((err as Error)?.message ?? ""));
+  if (!m) return "";
+  const pos = Number(m[1]);
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const column = pos - before.lastIndexOf("\n");
+  return ` at line ${line}, column ${column}`;
+}
+
+const empty = (s: string) => s.trim() === "";
+
+/** Parses one state file's text. Throws StateReadError with a message naming `source`. */
+export function parseState(source: string, text: string): StateSnapshot {
+  if (empty(text)) {
+    throw new StateReadError("StateEmpty", `${source}: the file is empty, not a Terraform state (was an apply or a state push interrupted?)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new StateReadError("StateCorrupt", `${source}: not valid JSON${jsonErrorPosition(err, text)}; the state file is corrupt`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new StateReadError("StateInvalid", `${source}: not a Terraform state (expected a JSON object with "version": 4)`);
+  }
+  const version = (json as { version?: unknown }).version;
+  if (version !== 4) {
+    if (typeof version === "number" && version < 4) {
+      throw new StateReadError(
+        "StateVersionUnsupported",
+        `${source}: state format version ${version} (Terraform < 0.12) is not supported; this check reads version 4. ` +
+          "Upgrade it with Terraform >= 0.12: run `terraform init` then `terraform state pull > upgraded.tfstate` (or any apply/refresh), and point the check at the upgraded state",
+      );
+    }
+    if (typeof version === "number") {
+      throw new StateReadError("StateVersionUnsupported", `${source}: state format version ${version} is not supported; this check reads version 4 (Terraform >= 0.12)`);
+    }
+    throw new StateReadError("StateInvalid", `${source}: not a Terraform state (no numeric "version" field)`);
+  }
+  const top = stateSchema.safeParse(json);
+  if (!top.success) throw new StateReadError("StateInvalid", `${source}: malformed state: ${firstIssue(top.error, "")}`);
+
+  const associations: StateAssociation[] = [];
+  const roles: StateRole[] = [];
+  top.data.resources.forEach((raw, i) => {
+    const at = `resources[${i}]`;
+    const parsed = resourceSchema.safeParse(raw);
+    if (!parsed.success) throw new StateReadError("StateInvalid", `${source}: malformed state: ${firstIssue(parsed.error, at)}`);
+    const r = parsed.data;
+    if (r.mode !== "managed" || (r.type !== ASSOCIATION_TYPE && r.type !== ROLE_TYPE)) return;
+    const provider = parseProviderAddress(r.provider);
+    if (!provider) {
+      throw new StateReadError("StateInvalid", `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias`);
+    }
+    r.instances.forEach((inst, j) => {
+      if (inst.deposed !== undefined) return; // a replaced object awaiting destroy: not what the config manages
+      const address = instanceAddress(r.module, r.type, r.name, inst.index_key);
+      const where = `${at}.instances[${j}].attributes`;
+      const location = {
+        source,
+        address,
+        provider: r.provider,
+        ...(provider.alias ? { providerAlias: provider.alias } : {}),
+      };
+      if (r.type === ROLE_TYPE) {
+        const a = roleAttributes.safeParse(inst.attributes);
+        if (!a.success) throw new StateReadError("StateInvalid", `${source}: malformed ${address}: ${firstIssue(a.error, where)}`);
+        roles.push({ ...location, arn: a.data.arn, assumeRolePolicy: a.data.assume_role_policy });
+        return;
+      }
+      const a = associationAttributes.safeParse(inst.attributes);
+      if (!a.success) throw new StateReadError("StateInvalid", `${source}: malformed ${address}: ${firstIssue(a.error, where)}`);
+      const v = a.data;
+      const associationId = v.association_id || v.id;
+      if (!associationId) throw new StateReadError("StateInvalid", `${source}: malformed ${address}: ${where}: neither association_id nor id is set`);
+      const arn = v.association_arn ? parseArn(v.association_arn) : undefined;
+      const region = arn?.region || v.region || undefined;
+      associations.push({
+        ...location,
+        clusterName: v.cluster_name,
+        namespace: v.namespace,
+        serviceAccount: v.service_account,
+        associationId,
+        ...(v.association_arn ? { associationArn: v.association_arn } : {}),
+        ...(region ? { region } : {}),
+        ...(arn?.accountId ? { accountId: arn.accountId } : {}),
+        roleArn: v.role_arn,
+        ...(v.target_role_arn ? { targetRoleArn: v.target_role_arn } : {}),
+        disableSessionTags: v.disable_session_tags ?? false,
+        ...(v.external_id ? { externalId: v.external_id } : {}),
+        tags: { ...(v.tags_all ?? v.tags ?? {}) },
+      });
+    });
+  });
+  return { source, associations, roles };
+}
