@@ -246,8 +246,9 @@ export function analyse(input: AnalysisInput): Analysis {
     const { ttlMs } = ttlFor(v, s);
     const effective = goneAt.getTime() + ttlMs;
     if (effective <= now.getTime()) continue;
-    const successor = liveBySlot.get(slotKey(v));
-    if (successor !== undefined && (v.targetRoleArn === undefined || successor.targetRoleArn === v.targetRoleArn)) continue; // recreated: cache-pending covers it
+    // Recreated on the same service account: the pending change is the successor's (cache-pending, or
+    // revocation-pending there when it lost the target role).
+    if (liveBySlot.has(slotKey(v))) continue;
     const until = iso(effective);
     push({
       kind: "revocation-pending",
