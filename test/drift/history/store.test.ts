@@ -1,0 +1,146 @@
+import Database from "better-sqlite3";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { analyse } from "../../../drift/analyse/analyse";
+import { HistoryError, HistoryStore, type RunRecord } from "../../../drift/history/store";
+import { SCHEMA_VERSION } from "../../../drift/history/migrations";
+import { buildReport } from "../../../drift/report/build";
+import { HOUR, MIN, T0, input, liveOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";
+import type { ClusterScan, StateReadResult } from "../../../drift/model";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "drift-history-"));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One run through the store, as runCheck does it. */
+function run(store: HistoryStore, states: StateReadResult[], scans: ClusterScan[], now: Date) {
+  return store.record((view) => {
+    const a = analyse(input(states, scans, { history: view, now }));
+    const report = buildReport(a, now);
+    const record: RunRecord = { at: now, complete: a.complete, summary: report.summary, seen: a.seen, newlyGone: a.newlyGone, clustersRead: a.clustersRead, clustersUnread: a.clustersUnread, findings: a.findings };
+    return { result: report, run: record };
+  });
+}
+
+describe("HistoryStore", () => {
+  it("creates its directory, uses WAL, and migrates to the latest schema", () => {
+    const path = join(dir, "nested", ".drift", "history.db");
+    const store = HistoryStore.open(path);
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    db.close();
+    HistoryStore.open(path).close(); // re-open: migrations are not re-run
+  });
+
+  it("remembers the previous configuration: the second run uses its TTL instead of assuming", () => {
+    const store = HistoryStore.open(join(dir, "h.db"));
+    const a = stateAssoc("a-1");
+    run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0);
+    const changedAt = new Date(T0.getTime() + 10 * MIN);
+    const now = new Date(T0.getTime() + 15 * MIN);
+    const report = run(store, [stateOk([a])], [scanOk([liveOf(a, { roleArn: role("x"), modifiedAt: changedAt })])], now);
+    const pending = report.findings.find((f) => f.kind === "cache-pending")!;
+    expect(pending.effectiveAfter).toBe(new Date(changedAt.getTime() + 59 * MIN).toISOString());
+    expect(pending.detail).toMatch(/from history/);
+    store.close();
+  });
+
+  it("since survives runs while a finding stays open, and resets after it closed", () => {
+    const store = HistoryStore.open(join(dir, "h.db"));
+    const a = stateAssoc("a-1");
+    const drifted = [scanOk([liveOf(a, { roleArn: role("x") })])];
+    const r1 = run(store, [stateOk([a])], drifted, T0);
+    expect(r1.findings[0]!.since).toBe(T0.toISOString());
+    const r2 = run(store, [stateOk([a])], drifted, new Date(T0.getTime() + HOUR));
+    expect(r2.findings[0]!.since).toBe(T0.toISOString());
+    run(store, [stateOk([a])], [scanOk([liveOf(a)])], new Date(T0.getTime() + 2 * HOUR));
+    const r4 = run(store, [stateOk([a])], drifted, new Date(T0.getTime() + 3 * HOUR));
+    expect(r4.findings[0]!.since).toBe(new Date(T0.getTime() + 3 * HOUR).toISOString());
+    store.close();
+  });
+
+  it("an unread cluster keeps its open findings open", () => {
+    const store = HistoryStore.open(join(dir, "h.db"));
+    const a = stateAssoc("a-1");
+    run(store, [stateOk([a])], [scanOk([liveOf(a, { roleArn: role("x") })])], T0);
+    run(store, [stateOk([a])], [scanFailed("ThrottlingException")], new Date(T0.getTime() + HOUR));
+    const r3 = run(store, [stateOk([a])], [scanOk([liveOf(a, { roleArn: role("x") })])], new Date(T0.getTime() + 2 * HOUR));
+    expect(r3.findings[0]!.since).toBe(T0.toISOString());
+    store.close();
+  });
+
+  it("a deletion is revocation-pending from the run that found it gone until one TTL later", () => {
+    const store = HistoryStore.open(join(dir, "h.db"));
+    const a = stateAssoc("a-1");
+    run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0);
+    const found = new Date(T0.getTime() + 30 * MIN);
+    const r2 = run(store, [stateOk([a])], [scanOk([])], found);
+    expect(r2.findings.map((f) => f.kind).sort()).toEqual(["missing", "revocation-pending"]);
+    const r3 = run(store, [stateOk([a])], [scanOk([])], new Date(found.getTime() + 58 * MIN));
+    expect(r3.findings.find((f) => f.kind === "revocation-pending")!.effectiveAfter).toBe(new Date(found.getTime() + 59 * MIN).toISOString());
+    const r4 = run(store, [stateOk([a])], [scanOk([])], new Date(found.getTime() + 60 * MIN));
+    expect(r4.findings.map((f) => f.kind)).toEqual(["missing"]);
+    expect(store.runs(10)).toHaveLength(4);
+    expect(store.findings(store.runs(1)[0]!.id).map((f) => f.kind)).toEqual(["missing"]);
+    store.close();
+  });
+
+  it("a failure inside the run rolls back: nothing half-written", () => {
+    const store = HistoryStore.open(join(dir, "h.db"));
+    expect(() =>
+      store.record(() => {
+        throw new Error("boom");
+      }),
+    ).toThrow(/boom/);
+    expect(store.runs()).toEqual([]);
+    store.close();
+  });
+
+  it("a second process holding the write lock: waits busyTimeoutMs, then a clear HistoryError", () => {
+    const path = join(dir, "h.db");
+    HistoryStore.open(path).close();
+    const other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    const store = HistoryStore.open(path, { busyTimeoutMs: 100 });
+    const a = stateAssoc("a-1");
+    expect(() => run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0)).toThrow(/in use by another process \(waited 100 ms/);
+    other.exec("ROLLBACK");
+    other.close();
+    expect(run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0).complete).toBe(true);
+    store.close();
+  });
+
+  it.skipIf(process.getuid?.() === 0)("an unwritable directory is a clear HistoryError", () => {
+    const ro = join(dir, "ro");
+    mkdirSync(ro);
+    chmodSync(ro, 0o500);
+    expect(() => HistoryStore.open(join(ro, "sub", "h.db"))).toThrow(HistoryError);
+    expect(() => HistoryStore.open(join(ro, "h.db"))).toThrow(/cannot be written|cannot create/);
+  });
+
+  it("a path under a regular file is a clear HistoryError", () => {
+    writeFileSync(join(dir, "file"), "x");
+    expect(() => HistoryStore.open(join(dir, "file", "h.db"))).toThrow(/history store .*file\/h\.db: cannot create its directory/);
+  });
+
+  it("a file that is not a database is a clear HistoryError", () => {
+    writeFileSync(join(dir, "junk.db"), "this is not sqlite".repeat(100));
+    expect(() => HistoryStore.open(join(dir, "junk.db"))).toThrow(/not a usable history database/);
+  });
+
+  it("a store from a newer schema is refused", () => {
+    const path = join(dir, "h.db");
+    const db = new Database(path);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => HistoryStore.open(path)).toThrow(/newer version/);
+  });
+});
