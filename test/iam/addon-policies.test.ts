@@ -130,6 +130,7 @@ const CASES: Record<AddonPolicy["name"], Case[]> = {
     { what: "decrypt through Secrets Manager", action: "kms:Decrypt", resource: KEY, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, expect: "Allowed" },
     { what: "decrypt directly", action: "kms:Decrypt", resource: KEY, expect: "ImplicitlyDenied" },
     { what: "decrypt through Secrets Manager with another key", action: "kms:Decrypt", resource: OTHER_KEY, context: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` }, expect: "ImplicitlyDenied" },
+    { what: "batch-get secrets (no resource-level permission; each value still needs GetSecretValue)", action: "secretsmanager:BatchGetSecretValue", resource: "*", expect: "Allowed" },
     { what: "write a secret", action: "secretsmanager:PutSecretValue", resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:team/app-AbCdEf`, expect: "ImplicitlyDenied" },
   ],
   velero: [

@@ -54,10 +54,11 @@ export function externalSecretsPolicy(addon: ExternalSecretsAddon, _ctx: AddonCo
       }),
     );
   }
-  // secretsmanager:ListSecrets and ssm:DescribeParameters support no resource-level permission
-  // (ExternalSecrets with `find` use them; they return metadata, never values).
+  // secretsmanager:ListSecrets, secretsmanager:BatchGetSecretValue and ssm:DescribeParameters support no
+  // resource-level permission (`find` and `dataFrom` use them). ListSecrets and DescribeParameters return
+  // metadata only; BatchGetSecretValue returns only the secrets GetSecretValue above allows.
   const listing: string[] = [];
-  if (addon.secretArns !== undefined) listing.push("secretsmanager:ListSecrets");
+  if (addon.secretArns !== undefined) listing.push("secretsmanager:BatchGetSecretValue", "secretsmanager:ListSecrets");
   if (addon.parameterArns !== undefined) listing.push("ssm:DescribeParameters");
   statements.push(allowWithoutResourceLevel("ListNoResourceLevel", listing));
   return document(statements);
