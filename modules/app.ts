@@ -1,0 +1,147 @@
+// Builds the cdktf app from a validated config: stacks (one per cluster account by default), one aliased
+// provider per account used in each stack, the shared roles, and one PodIdentityChain per association.
+import * as path from "node:path";
+import { App, LocalBackend, S3Backend, TerraformStack, type S3BackendConfig } from "cdktf";
+import { PodIdentityChain } from "./chain";
+import { associationName, type AssociationConfig, type PodIdentityConfig } from "./config/schema";
+import { PodIdentityRole } from "./pod-identity-role";
+import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
+import { TargetRole } from "./target-role";
+
+export interface BuildOptions {
+  /** The directory cdktf synthesizes into. @default $CDKTF_OUTDIR, else "cdktf.out" under projectRoot */
+  readonly outdir?: string;
+  /** The project root: local state files are written here as terraform.<stack>.tfstate. @default process.cwd() */
+  readonly projectRoot?: string;
+}
+
+export interface BuiltApp {
+  readonly app: App;
+  readonly stacks: ReadonlyMap<string, TerraformStack>;
+}
+
+/** The stack an association's cluster belongs to, by `stacks.groupBy`. */
+export function stackIdFor(config: PodIdentityConfig, clusterKey: string): string {
+  switch (config.stacks.groupBy) {
+    case "cluster":
+      return clusterKey;
+    case "single":
+      return config.stacks.name;
+    case "clusterAccount":
+      return config.clusters[clusterKey]!.account;
+  }
+}
+
+/** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
+export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}): BuiltApp {
+  const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
+  const outdir = path.resolve(projectRoot, options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const app = new App({ outdir, stackTraces: false });
+  const stacks = new Map<string, TerraformStack>();
+  const providers = new Map<string, AwsAccount>();
+  const d = config.defaults;
+
+  const stackFor = (id: string): TerraformStack => {
+    let stack = stacks.get(id);
+    if (stack) return stack;
+    stack = new TerraformStack(app, id);
+    pinAwsProvider(stack);
+    if (config.backend.type === "local") {
+      // Terraform runs in <outdir>/stacks/<id>: a path relative to there keeps absolute paths out of the JSON
+      // and puts the state at the project root.
+      const file = path.join(projectRoot, `terraform.${id}.tfstate`);
+      new LocalBackend(stack, { path: path.relative(path.join(outdir, "stacks", id), file).split(path.sep).join("/") });
+    } else {
+      const b = config.backend;
+      new S3Backend(stack, {
+        bucket: b.bucket,
+        key: `${b.keyPrefix}/${id}.tfstate`,
+        region: b.region,
+        encrypt: b.encrypt,
+        ...(b.profile !== undefined ? { profile: b.profile } : {}),
+        ...(b.roleArn !== undefined ? { assumeRole: { roleArn: b.roleArn } } : {}),
+        useLockfile: true,
+      } as S3BackendConfig);
+    }
+    stacks.set(id, stack);
+    return stack;
+  };
+  const accountIn = (stack: TerraformStack, key: string): AwsAccount => {
+    const id = `${stack.node.id}/${key}`;
+    let account = providers.get(id);
+    if (!account) {
+      account = createAccountProvider(stack, key, config.accounts[key]!);
+      providers.set(id, account);
+    }
+    return account;
+  };
+  const tags = (own?: Record<string, string>): Record<string, string> | undefined => {
+    const merged = { ...d.tags, ...own };
+    return Object.keys(merged).length > 0 ? merged : undefined;
+  };
+  const firstUse = (pred: (a: AssociationConfig) => boolean): AssociationConfig => config.associations.find(pred)!;
+
+  // Shared roles live in the stack of the first association that uses them (target roles: or `stack`).
+  const podRoles = new Map<string, PodIdentityRole>();
+  for (const [key, r] of Object.entries(config.podIdentityRoles)) {
+    const stack = stackFor(stackIdFor(config, firstUse((a) => a.podIdentityRole === key).cluster));
+    const { account, existingArn, ...rest } = r;
+    podRoles.set(
+      key,
+      new PodIdentityRole(stack, `pod_identity_role_${key}`, {
+        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, name: r.namePrefix === undefined ? (r.name ?? key) : undefined, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+        account: accountIn(stack, account),
+        label: key,
+        trustPolicyMaxSize: d.trustPolicyMaxSize,
+      }),
+    );
+  }
+  const targetRoles = new Map<string, TargetRole>();
+  for (const [key, r] of Object.entries(config.targetRoles)) {
+    const stack = stackFor(r.stack ?? stackIdFor(config, firstUse((a) => a.targetRole === key).cluster));
+    const { account, existingArn, stack: _stack, ...rest } = r;
+    void _stack;
+    targetRoles.set(
+      key,
+      new TargetRole(stack, `target_role_${key}`, {
+        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, name: r.namePrefix === undefined ? (r.name ?? key) : undefined, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+        account: accountIn(stack, account),
+        label: key,
+        trustPolicyMaxSize: d.trustPolicyMaxSize,
+      }),
+    );
+  }
+
+  for (const a of config.associations) {
+    const clusterCfg = config.clusters[a.cluster]!;
+    const account = config.accounts[clusterCfg.account]!;
+    const stack = stackFor(stackIdFor(config, a.cluster));
+    const clusterAccount = accountIn(stack, clusterCfg.account);
+    const name = associationName(a);
+    new PodIdentityChain(stack, name, {
+      label: name,
+      cluster: { name: clusterCfg.name ?? a.cluster, accountId: account.accountId, region: clusterCfg.region ?? account.region, partition: account.partition },
+      namespace: a.namespace,
+      serviceAccount: a.serviceAccount,
+      podIdentityRole: a.podIdentityRole !== undefined ? podRoles.get(a.podIdentityRole)! : { name: name, path: d.rolePath, tags: tags() },
+      targetRole: a.targetRole !== undefined ? targetRoles.get(a.targetRole)! : undefined,
+      sessionTags: a.sessionTags ?? d.sessionTags,
+      trustForm: a.trustForm,
+      sessionPolicy: a.sessionPolicy,
+      tags: tags(a.tags),
+      providers: { cluster: clusterAccount.provider },
+      trustPolicyMaxSize: d.trustPolicyMaxSize,
+    });
+  }
+  return { app, stacks };
+}
+
+/** Every validation error of the app (all stacks), without synthesizing anything. */
+export function validateApp(app: App): string[] {
+  return app.node.findAll().flatMap((c) => c.node.validate());
+}
+
+/** Every warning annotation of the app. */
+export function warningsOf(app: App): string[] {
+  return app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data)));
+}
