@@ -44,7 +44,7 @@ export function analyse(input: AnalysisInput): Analysis {
         where: nowhere(),
         fields: [],
         effectiveAfter: null,
-        advice: `Fix access to the state source and run again. Until then nothing it manages is reported in sync, and live associations it may manage can show as unmanaged.`,
+        advice: adviceForStateError(r.error.code),
         detail: `state source ${r.source}: ${r.error.code}: ${r.error.message}`,
         counts: true,
         keyExtra: r.source,
@@ -451,6 +451,14 @@ function liveWhere(live: LiveAssociation, region: string, accountId: string | un
 
 function nowhere(): Where {
   return { cluster: null, region: null, accountId: null, namespace: null, serviceAccount: null, associationId: null, address: null };
+}
+
+function adviceForStateError(code: string): string {
+  const tail = " Until it is read, nothing it manages is reported in sync, and live associations it manages can show as unmanaged.";
+  if (/NoStateFiles|StateNotFound|NoSuchKey|NotFound/i.test(code))
+    return `Name the state to check: --state PATH|GLOB|s3://BUCKET/KEY, or \`state:\` in the drift config (default: terraform.*.tfstate here, CDKTF's local state).${tail}`;
+  if (/AccessDenied|Forbidden|Unreadable|permission/i.test(code)) return `Grant read access to the state (s3:GetObject on the key, or file permissions) and run again.${tail}`;
+  return `Check that the source is Terraform state (format version 4) and run again.${tail}`;
 }
 
 function adviceForScanError(code: string): string {

@@ -62,7 +62,7 @@ export const driftConfigSchema = z
       .array(z.string().min(1))
       .default([])
       .describe(
-        "Terraform state sources: a path, a glob, file://PATH or s3://BUCKET/KEY (workspaces: s3://BUCKET/env:/WORKSPACE/KEY). Relative paths are relative to this file. Default: terraform.*.tfstate in the working directory (CDKTF's local state). --state replaces this list.",
+        "Terraform state sources: a path, a glob, file://PATH or s3://BUCKET/KEY (a workspace: s3://BUCKET/KEY?workspace=NAME). Relative paths are relative to this file. Default: terraform.*.tfstate next to this file (CDKTF's local state). --state replaces this list.",
       ),
     clusters: z.array(clusterSchema).default([]).describe("Clusters to scan besides those named in state (to find unmanaged associations there)."),
     accounts: z

@@ -70,7 +70,7 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   const width = opts.width ?? 120;
   report.findings.forEach((f, i) => {
     const prefix = `${String(i + 1).padStart(String(report.findings.length).length)}. `;
-    const body = `${f.advice}${f.detail && f.kind !== "error" ? ` (${f.detail})` : ""}`;
+    const body = f.kind === "error" ? `${f.detail ?? ""}. ${f.advice}` : `${f.advice}${f.detail ? ` (${f.detail})` : ""}`;
     lines.push(...wrap(prefix, body, width));
   });
   return `${lines.join("\n")}\n`;

@@ -1,0 +1,186 @@
+// The one-shot drift check, top to bottom: read state → enumerate live → analyse (with history, in one
+// transaction) → report. The CLI's `check` and the daemon's every scan run exactly this.
+import { performance } from "node:perf_hooks";
+import { analyse } from "./analyse/analyse";
+import { globMatch, parseArn } from "./analyse/identity";
+import type { AnalyseSettings, Analysis, HistoryView, RunProblem } from "./analyse/types";
+import { EMPTY_HISTORY } from "./analyse/types";
+import { parseDuration } from "./config/duration";
+import type { DriftConfig } from "./config/schema";
+import { HistoryError, HistoryStore } from "./history/store";
+import { scanClusters } from "./live";
+import type { ApiCallEvent, ClusterRef, ClusterScan, StateReadResult } from "./model";
+import { buildReport, buildScope } from "./report/build";
+import type { Report } from "./report/report";
+import { readStateSources } from "./state";
+
+export interface CheckOptions {
+  /** From loadDriftConfig. */
+  readonly config: DriftConfig;
+  /** Replaces the config's state sources (relative paths then resolve against the working directory). @default config.state */
+  readonly stateUris?: readonly string[];
+  /** The check's clock (--now). @default the current time */
+  readonly now?: Date;
+  /** Aborts the scan; an aborted run records nothing. */
+  readonly signal?: AbortSignal;
+  /** Called for every AWS API call (S3 and EKS). */
+  readonly onApiCall?: (e: ApiCallEvent) => void;
+  /** An open store (the daemon keeps one open). @default runCheck opens config.history.path and closes it */
+  readonly history?: HistoryStore;
+}
+
+export interface CheckResult {
+  readonly report: Report;
+  readonly durationMs: number;
+  readonly apiCalls: number;
+  /** Live associations per cluster read (by cluster name; `region/name` where two clusters share a name). */
+  readonly associationsByCluster: Readonly<Record<string, number>>;
+}
+
+export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
+  const started = performance.now();
+  const { config } = opts;
+  const now = opts.now ?? new Date();
+  let events = 0;
+  const onApiCall = (e: ApiCallEvent) => {
+    events++;
+    opts.onApiCall?.(e);
+  };
+  const defaultRegion = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+
+  // 1. state
+  const fromFlags = opts.stateUris !== undefined && opts.stateUris.length > 0;
+  const states = await readStateSources(fromFlags ? opts.stateUris! : config.state, { cwd: fromFlags ? process.cwd() : config.baseDir, onApiCall });
+  opts.signal?.throwIfAborted();
+
+  // 2. live
+  const clusters = clustersToScan(states, config, defaultRegion);
+  const requestTimeoutMs = config.scan.requestTimeoutSeconds !== undefined ? config.scan.requestTimeoutSeconds * 1000 : undefined;
+  const scans: ClusterScan[] =
+    clusters.length === 0
+      ? []
+      : await scanClusters(clusters, {
+          accountReaders: config.accounts,
+          ...(config.scan.clusterConcurrency !== undefined ? { clusterConcurrency: config.scan.clusterConcurrency } : {}),
+          ...(config.scan.perAccountRegionConcurrency !== undefined ? { perAccountRegionConcurrency: config.scan.perAccountRegionConcurrency } : {}),
+          ...(config.scan.describeConcurrency !== undefined ? { describeConcurrency: config.scan.describeConcurrency } : {}),
+          ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onApiCall,
+        });
+  opts.signal?.throwIfAborted();
+
+  // 3. analyse, recorded in history in the same transaction
+  const settings = analyseSettings(config);
+  const scope = buildScope(states, scans);
+  const problems: RunProblem[] = [];
+  let store = opts.history;
+  const ownStore = store === undefined;
+  if (store === undefined) {
+    try {
+      store = HistoryStore.open(config.history.path, { busyTimeoutMs: config.history.busyTimeoutMs });
+    } catch (e) {
+      if (!(e instanceof HistoryError)) throw e;
+      problems.push(historyProblem(e));
+    }
+  }
+  const analyseWith = (history: HistoryView, extra: readonly RunProblem[] = []): Analysis =>
+    analyse({ states, scans, history, settings, now, ...(defaultRegion ? { defaultRegion } : {}), problems: [...problems, ...extra] });
+
+  let report: Report;
+  try {
+    if (store !== undefined) {
+      try {
+        report = store.record((view) => {
+          const analysis = analyseWith(view);
+          const r = buildReport(analysis, now, scope);
+          return {
+            result: r,
+            run: {
+              at: now,
+              complete: r.complete,
+              summary: r.summary,
+              seen: analysis.seen,
+              newlyGone: analysis.newlyGone,
+              clustersRead: analysis.clustersRead,
+              clustersUnread: analysis.clustersUnread,
+              findings: analysis.findings,
+              retainDays: config.history.retainDays,
+            },
+          };
+        });
+      } catch (e) {
+        if (!(e instanceof HistoryError)) throw e;
+        // The store could not be written (locked, full, read-only): report without it, as incomplete.
+        report = buildReport(analyseWith(EMPTY_HISTORY, [historyProblem(e)]), now, scope);
+      }
+    } else {
+      report = buildReport(analyseWith(EMPTY_HISTORY), now, scope);
+    }
+  } finally {
+    if (ownStore) store?.close();
+  }
+
+  return {
+    report,
+    durationMs: performance.now() - started,
+    apiCalls: events > 0 ? events : scans.reduce((n, s) => n + s.apiCalls, 0),
+    associationsByCluster: associationsByCluster(scans),
+  };
+}
+
+/** The analyser's settings from the drift config. */
+export function analyseSettings(config: DriftConfig): AnalyseSettings {
+  return {
+    podIdentityRoleTtlMs: parseDuration(config.cache.podIdentityRoleTtl)!,
+    targetRoleTtlMs: parseDuration(config.cache.targetRoleTtl)!,
+    ignore: config.ignore,
+    addonOwned: config.addonOwned,
+  };
+}
+
+/**
+ * Every cluster named in state (by name, region and account from the association ARN, else the region
+ * attribute or the default region), plus the config's clusters, once each. A cluster that an ignore rule
+ * leaves out entirely (a rule naming only a cluster pattern, no kinds) is not scanned.
+ */
+export function clustersToScan(states: readonly StateReadResult[], config: DriftConfig, defaultRegion?: string): ClusterRef[] {
+  const out: ClusterRef[] = [];
+  const add = (c: ClusterRef) => {
+    const same = out.find((x) => x.name === c.name && x.region === c.region && (x.accountId === undefined || c.accountId === undefined || x.accountId === c.accountId));
+    if (same === undefined) out.push(c);
+    else if (same.accountId === undefined && c.accountId !== undefined) out[out.indexOf(same)] = { ...same, accountId: c.accountId };
+  };
+  for (const s of states) {
+    if (!s.ok) continue;
+    for (const a of s.snapshot.associations) {
+      const arn = parseArn(a.associationArn);
+      const region = a.region ?? arn.region ?? defaultRegion;
+      if (region === undefined) continue; // the analyser reports it
+      const accountId = a.accountId ?? arn.accountId;
+      add({ name: a.clusterName, region, ...(accountId ? { accountId } : {}) });
+    }
+  }
+  for (const c of config.clusters) add({ name: c.name, region: c.region, ...(c.accountId ? { accountId: c.accountId } : {}) });
+  const skipped = config.ignore.filter((r) => r.kinds === undefined && r.cluster !== undefined && r.namespace === undefined && r.serviceAccount === undefined);
+  return out.filter((c) => !skipped.some((r) => globMatch(r.cluster!, c.name)));
+}
+
+function associationsByCluster(scans: readonly ClusterScan[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of scans) {
+    if (!s.ok) continue;
+    const shared = scans.filter((x) => x.cluster.name === s.cluster.name).length > 1;
+    const key = shared ? `${s.cluster.region}/${s.cluster.name}` : s.cluster.name;
+    out[key] = (out[key] ?? 0) + s.associations.length;
+  }
+  return out;
+}
+
+function historyProblem(e: HistoryError): RunProblem {
+  return {
+    what: "history store",
+    message: e.message,
+    advice: "Fix the history path (history.path in the drift config) and run again. Without history, cache TTLs are assumed and deletions cannot be reported as revocation-pending.",
+  };
+}
