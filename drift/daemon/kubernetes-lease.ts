@@ -110,11 +110,19 @@ function statusOf(e: unknown): number | undefined {
 
 function apiError(verb: string, namespace: string, name: string, e: unknown): Error {
   const status = statusOf(e);
-  const body = (e as { body?: unknown }).body;
+  // client-node puts the metav1.Status into `body`, as an object or as its JSON text.
+  let body = (e as { body?: unknown }).body;
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      // not JSON: fall back to the error's message
+    }
+  }
   const reason =
     body && typeof body === "object" && "message" in body
       ? String((body as { message: unknown }).message)
-      : (e as Error).message;
+      : (e as Error).message.split("\n")[0];
   const hint = status === 403 ? " (the Role must allow get, create and update on this Lease)" : "";
   return new Error(`cannot ${verb} Lease ${namespace}/${name}: ${status ? `HTTP ${status}: ` : ""}${reason}${hint}`);
 }

@@ -1,0 +1,165 @@
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { Daemon, type CheckFn } from "../../drift/daemon/daemon";
+import { kubernetesLeaseStore } from "../../drift/daemon/kubernetes-lease";
+import { LeaderElector, LeaseConflictError, type LeaseStore } from "../../drift/daemon/leader";
+import { daemonSettingsSchema, webhookSchema } from "../../drift/daemon/settings";
+import { startLeaseServer, type LeaseServer } from "../support/k8s-lease-server";
+import { finding, logSink, nextEvent, report, startReceiver, waitFor } from "./helpers";
+
+const NS = "drift";
+const LEASE = "pod-identity-drift";
+let server: LeaseServer;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  server = await startLeaseServer();
+  return () => server.close();
+});
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!();
+});
+
+let leaseCounter = 0;
+async function store(name: string): Promise<LeaseStore> {
+  return kubernetesLeaseStore({ name, namespace: NS, kubeconfig: server.kubeconfigPath });
+}
+
+describe("Lease store over the Kubernetes API (client-node)", () => {
+  it("creates, reads and replaces with MicroTime timestamps; stale resourceVersions and duplicate creates are conflicts", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const s = await store(name);
+    expect(s.description).toBe(`${NS}/${name}`);
+    expect(await s.get()).toBeNull();
+    const t = new Date("2026-01-01T00:00:00.123Z");
+    const created = await s.create({ holderIdentity: "a", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 });
+    expect(created).toMatchObject({ holderIdentity: "a", leaseDurationSeconds: 15, leaseTransitions: 0 });
+    expect(created.renewTime?.toISOString()).toBe(t.toISOString());
+    expect(server.lease(NS, name)?.spec.renewTime).toBe("2026-01-01T00:00:00.123000Z");
+
+    await expect(s.create({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 })).rejects.toBeInstanceOf(LeaseConflictError);
+    const updated = await s.replace({ ...created, holderIdentity: "b", leaseTransitions: 1 }, created.resourceVersion);
+    expect(updated.holderIdentity).toBe("b");
+    expect(updated.resourceVersion).not.toBe(created.resourceVersion);
+    await expect(s.replace({ ...created, holderIdentity: "c" }, created.resourceVersion)).rejects.toBeInstanceOf(LeaseConflictError);
+    expect((await s.get())?.holderIdentity).toBe("b");
+  });
+
+  it("other API errors are clear", async () => {
+    const s = await store(`lease-${++leaseCounter}`);
+    server.failNext(1, 500, "get");
+    await expect(s.get()).rejects.toThrow(/cannot read Lease drift\/lease-\d+: HTTP 500: injected fault 500/);
+  });
+});
+
+describe("LeaderElector", () => {
+  const timing = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
+
+  it("of two electors racing for a new Lease exactly one leads; the loser keeps following while the leader renews", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const leading: string[] = [];
+    const make = async (id: string) =>
+      new LeaderElector(await store(name), { identity: id, ...timing, onStartedLeading: () => leading.push(id), onStoppedLeading: () => leading.push(`-${id}`) });
+    const [a, b] = [await make("a"), await make("b")];
+    cleanup.push(() => a.stop({ release: false }), () => b.stop({ release: false }));
+    await Promise.all([a.start(), b.start()]);
+    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
+    const leader = a.isLeader ? "a" : "b";
+    const renewals = () => server.requests.filter((r) => r.name === name && r.verb === "update" && r.status === 200 && r.holder === leader).length;
+    const r0 = renewals();
+    await waitFor("renewals", () => renewals() >= r0 + 5);
+    expect(leading).toEqual([leader]);
+    expect(server.lease(NS, name)?.spec.leaseTransitions).toBe(0);
+  });
+
+  it("a leader that cannot renew steps down after renewDeadline", async () => {
+    const name = `lease-${++leaseCounter}`;
+    let stopped = false;
+    const e = new LeaderElector(await store(name), { identity: "solo", ...timing, onStartedLeading: () => {}, onStoppedLeading: () => (stopped = true) });
+    cleanup.push(() => e.stop({ release: false }));
+    await e.start();
+    expect(e.isLeader).toBe(true);
+    server.failNext(1_000, 503, "get");
+    await waitFor("step down", () => stopped);
+    expect(e.isLeader).toBe(false);
+    server.clearFaults();
+  });
+});
+
+describe("two daemons on one Lease", () => {
+  function settings(listen = "127.0.0.1:0", name = LEASE) {
+    return daemonSettingsSchema.parse({
+      schedule: "* * * * * *",
+      listen,
+      graceSeconds: 5,
+      webhooks: [],
+      leaderElection: { enabled: true, namespace: NS, leaseName: name, leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
+    });
+  }
+
+  async function daemon(name: string, id: string, hookUrl: string) {
+    const scans = { n: 0 };
+    const check: CheckFn = async () => {
+      scans.n++;
+      return { report: report([finding("missing")]), durationMs: 1, apiCalls: 0, associationsByCluster: {} };
+    };
+    const s = settings();
+    const d = await Daemon.start({
+      settings: { ...s, webhooks: [webhookSchema.parse({ url: hookUrl, name: id })], leaderElection: { ...s.leaderElection!, leaseName: name, identity: id } },
+      check,
+      leaseStore: await store(name),
+      logger: logSink().logger,
+      defaultMetrics: false,
+    });
+    cleanup.push(() => d.shutdown());
+    return { d, scans };
+  }
+
+  it("one leads and alone scans and notifies; kill it and the other takes over once the Lease expires", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const hook = await startReceiver();
+    cleanup.push(() => hook.close());
+    const one = await daemon(name, "one", hook.url);
+    const two = await daemon(name, "two", hook.url);
+    const [leader, follower] = one.d.isLeader ? [one, two] : [two, one];
+    expect(leader.d.isLeader).toBe(true);
+    expect(follower.d.isLeader).toBe(false);
+    await waitFor("leader scans", () => leader.scans.n >= 3);
+    expect(follower.scans.n).toBe(0);
+    expect(hook.received).toHaveLength(1);
+    expect((hook.received[0]!.headers["user-agent"] as string)).toBe("pod-identity-drift");
+    const followerReport = await fetch(`http://127.0.0.1:${follower.d.address.port}/report`);
+    expect(followerReport.status).toBe(503);
+    expect((await fetch(`http://127.0.0.1:${follower.d.address.port}/readyz`)).status).toBe(200);
+
+    const leaderId = server.lease(NS, name)!.spec.holderIdentity!;
+    expect(leaderId).toBe(leader.d.identity);
+    const lastRenew = () => Date.parse(server.lease(NS, name)!.spec.renewTime!);
+    await leader.d.crash();
+    const crashedRenew = lastRenew();
+    await nextEvent(follower.d, "leader", (v) => v === true, 30_000);
+    const lease = server.lease(NS, name)!;
+    expect(lease.spec.holderIdentity).toBe(follower.d.identity);
+    expect(lease.spec.leaseTransitions).toBe(1);
+    // It waited for the Lease to expire: never before leaseDurationSeconds after the dead leader's last renewal.
+    expect(Date.parse(lease.spec.acquireTime!) - crashedRenew).toBeGreaterThanOrEqual(3000 - 50);
+    await waitFor("new leader scans", () => follower.scans.n >= 2);
+    await waitFor("new leader notifies", () => hook.received.length === 2);
+  });
+
+  it("a leader that shuts down releases the Lease and the other takes over without waiting for expiry", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const hook = await startReceiver();
+    cleanup.push(() => hook.close());
+    const one = await daemon(name, "one", hook.url);
+    const two = await daemon(name, "two", hook.url);
+    const [leader, follower] = one.d.isLeader ? [one, two] : [two, one];
+    await waitFor("leader scans", () => leader.scans.n >= 1);
+    const takeover = nextEvent(follower.d, "leader", (v) => v === true, 30_000);
+    await leader.d.shutdown("SIGTERM");
+    const released = server.requests.filter((r) => r.name === name && r.verb === "update" && r.status === 200 && r.holder === undefined);
+    expect(released).toHaveLength(1);
+    await takeover;
+    expect(server.lease(NS, name)!.spec.holderIdentity).toBe(follower.d.identity);
+    await waitFor("new leader scans", () => follower.scans.n >= 1);
+  });
+});
