@@ -1,0 +1,86 @@
+// A small world for check and fault tests: an EKS emulator with two clusters in one account, an S3 server,
+// and state files written from what the emulator holds.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEksEmulator, type EksEmulator, type EmulatedAssociation, type EmulatorClusterRef } from "../../support/eks-emulator";
+import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "../../support/s3-server";
+import { AWS, associationAttributes, roleAttributes, stateText } from "./tfstate";
+
+export const ACCOUNT = "111111111111";
+export const TARGET_ACCOUNT = "222222222222";
+export const REGION = "eu-west-1";
+export const PROD: EmulatorClusterRef = { name: "prod-eu", region: REGION, accountId: ACCOUNT };
+export const STAGING: EmulatorClusterRef = { name: "staging-eu", region: REGION, accountId: ACCOUNT };
+export const role = (name: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
+
+export interface World {
+  readonly eks: EksEmulator;
+  readonly s3: S3Server;
+  readonly dir: string;
+  /** Environment for the SDK: loopback endpoints, the S3 server's keys (mapped to ACCOUNT in the emulator). */
+  readonly env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const eks = await startEksEmulator({ credentials: { [S3RVER_CREDENTIALS.accessKeyId]: ACCOUNT }, defaultAccountId: null });
+  const s3 = await startS3Server({ buckets: ["tf-state"] });
+  eks.addCluster(PROD);
+  eks.addCluster(STAGING);
+  const dir = mkdtempSync(join(tmpdir(), "drift-world-"));
+  const env = {
+    AWS_ENDPOINT_URL_EKS: eks.endpoint,
+    AWS_ENDPOINT_URL_STS: eks.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+  };
+  return {
+    eks,
+    s3,
+    dir,
+    env,
+    async close() {
+      await eks.close();
+      await s3.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Seed three associations (two in prod, one in staging) and return them. */
+export function seed(eks: EksEmulator, at: Date): EmulatedAssociation[] {
+  return [
+    eks.createAssociation(PROD, { namespace: "payments", serviceAccount: "api", roleArn: role("payments-pod-identity"), targetRoleArn: role("ledger-reader", TARGET_ACCOUNT), tags: { team: "payments" }, createdAt: at }),
+    eks.createAssociation(PROD, { namespace: "analytics", serviceAccount: "etl", roleArn: role("etl-pod-identity"), targetRoleArn: role("warehouse-loader", TARGET_ACCOUNT), disableSessionTags: true, createdAt: at }),
+    eks.createAssociation(STAGING, { namespace: "payments", serviceAccount: "api", roleArn: role("payments-pod-identity"), createdAt: at }),
+  ];
+}
+
+/** State text for these associations, as Terraform writes it (aliased provider, for_each keys). */
+export function stateFor(associations: readonly EmulatedAssociation[], extraRoles: readonly { arn: string; trust: unknown }[] = []): string {
+  return stateText([
+    {
+      type: "aws_eks_pod_identity_association",
+      name: "this",
+      module: "module.pod_identity",
+      each: "map",
+      provider: `${AWS}.cluster`,
+      instances: associations.map((a) => ({ index_key: `${a.clusterName}/${a.namespace}/${a.serviceAccount}`, attributes: associationAttributes(a, REGION) })),
+    },
+    ...extraRoles.map((r, i) => ({
+      type: "aws_iam_role" as const,
+      name: `target_${i}`,
+      provider: `${AWS}.target`,
+      instances: [{ attributes: roleAttributes(r.arn, r.trust) }],
+    })),
+  ]);
+}
+
+export function writeFile(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
