@@ -1,12 +1,10 @@
 // `pod-identity-drift watch`: load the drift config, apply the command-line overrides, open the history
 // store once for the daemon's lifetime, start the daemon, and wait for SIGTERM/SIGINT. Returns the exit code:
 // 0 after a graceful stop, 1 when the daemon could not start (the message says why and what to do).
-import { join } from "node:path";
+import { runCheck } from "../check";
 import { loadDriftConfig } from "../config/load";
 import type { DriftConfig } from "../config/schema";
 import { HistoryStore } from "../history/store";
-import type { ApiCallEvent } from "../model";
-import type { Report } from "../report/report";
 import { Daemon, type CheckFn } from "./daemon";
 import { DaemonStartError } from "./errors";
 import { kubernetesLeaseStore } from "./kubernetes-lease";
@@ -72,7 +70,7 @@ export async function runDaemon(opts: WatchOptions, deps: RunDaemonDeps = {}): P
     let check = deps.check;
     if (!check) {
       history = HistoryStore.open(config.history.path, { busyTimeoutMs: config.history.busyTimeoutMs });
-      check = await checkEngine(config, opts.stateUris, history);
+      check = checkEngine(config, opts.stateUris, history);
     }
     let leaseStore = deps.leaseStore;
     const le = settings.leaderElection;
@@ -119,25 +117,7 @@ function firstSignal(): Promise<string> {
   });
 }
 
-/** The check module's surface as the daemon uses it (drift/check.ts). */
-interface CheckModule {
-  runCheck(opts: {
-    readonly config: DriftConfig;
-    readonly stateUris?: readonly string[];
-    readonly signal?: AbortSignal;
-    readonly onApiCall?: (e: ApiCallEvent) => void;
-    readonly history?: HistoryStore;
-  }): Promise<{
-    readonly report: Report;
-    readonly durationMs: number;
-    readonly apiCalls: number;
-    readonly associationsByCluster: Readonly<Record<string, number>>;
-  }>;
-}
-
-async function checkEngine(config: DriftConfig, stateUris: readonly string[] | undefined, history: HistoryStore): Promise<CheckFn> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(__dirname, "..", "check")) as CheckModule;
+function checkEngine(config: DriftConfig, stateUris: readonly string[] | undefined, history: HistoryStore): CheckFn {
   return ({ signal, onApiCall }) =>
-    mod.runCheck({ config, ...(stateUris && stateUris.length > 0 ? { stateUris } : {}), signal, onApiCall, history });
+    runCheck({ config, ...(stateUris && stateUris.length > 0 ? { stateUris } : {}), signal, onApiCall, history });
 }
