@@ -89,7 +89,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     podRoles.set(
       key,
       new PodIdentityRole(stack, `pod_identity_role_${key}`, {
-        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, name: r.namePrefix === undefined ? (r.name ?? key) : undefined, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
         account: accountIn(stack, account),
         label: key,
         trustPolicyMaxSize: d.trustPolicyMaxSize,
@@ -104,7 +104,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     targetRoles.set(
       key,
       new TargetRole(stack, `target_role_${key}`, {
-        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, name: r.namePrefix === undefined ? (r.name ?? key) : undefined, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
         account: accountIn(stack, account),
         label: key,
         trustPolicyMaxSize: d.trustPolicyMaxSize,
@@ -123,7 +123,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       cluster: { name: clusterCfg.name ?? a.cluster, accountId: account.accountId, region: clusterCfg.region ?? account.region, partition: account.partition },
       namespace: a.namespace,
       serviceAccount: a.serviceAccount,
-      podIdentityRole: a.podIdentityRole !== undefined ? podRoles.get(a.podIdentityRole)! : { name: name, path: d.rolePath, tags: tags() },
+      podIdentityRole: a.podIdentityRole !== undefined ? podRoles.get(a.podIdentityRole)! : { defaultName: name, path: d.rolePath, tags: tags() },
       targetRole: a.targetRole !== undefined ? targetRoles.get(a.targetRole)! : undefined,
       sessionTags: a.sessionTags ?? d.sessionTags,
       trustForm: a.trustForm,

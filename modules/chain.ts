@@ -82,7 +82,7 @@ export class PodIdentityChain extends Construct {
         ? props.podIdentityRole
         : new PodIdentityRole(this, "pod_identity_role", {
             ...props.podIdentityRole,
-            name: props.podIdentityRole.name ?? (props.podIdentityRole.namePrefix === undefined && props.podIdentityRole.existingRoleArn === undefined ? `${c.name}-${props.namespace}-${props.serviceAccount}` : undefined),
+            defaultName: props.podIdentityRole.defaultName ?? `${c.name}-${props.namespace}-${props.serviceAccount}`,
             account: clusterAccount,
             label: `${this.label}-pod-identity`,
             trustPolicyMaxSize: props.trustPolicyMaxSize,
@@ -98,7 +98,7 @@ export class PodIdentityChain extends Construct {
       const { accountId, region, partition, ...options } = t;
       this.targetRole = new TargetRole(this, "target_role", {
         ...options,
-        name: t.name ?? (t.namePrefix === undefined && t.existingRoleArn === undefined ? `${c.name}-${props.namespace}-${props.serviceAccount}` : undefined),
+        defaultName: t.defaultName ?? `${c.name}-${props.namespace}-${props.serviceAccount}`,
         account: { key: "target", accountId, region: region ?? c.region, partition: partition ?? this.partition, provider: props.providers.target ?? props.providers.cluster },
         label: `${this.label}-target`,
         trustPolicyMaxSize: props.trustPolicyMaxSize,

@@ -47,7 +47,7 @@ export class PodIdentityRole extends RoleBase {
         `Pod Identity role "${props.label ?? id}": existingRoleArn names a role owned elsewhere, so its trust options (restrictSourceAccount, restrictToServiceAccounts) cannot be set here`,
       );
     }
-    super(scope, id, props, "Pod Identity role", () => `${props.label ?? id}`);
+    super(scope, id, props, "Pod Identity role");
     this.podOptions = props;
     if (this.isExisting) {
       this.addJsonOutput(

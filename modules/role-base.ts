@@ -31,6 +31,8 @@ export interface RoleOptions {
    * apply: policies reference it and size checks are estimates. @default - use `name`
    */
   readonly namePrefix?: string;
+  /** The name used when neither `name` nor `namePrefix` is set (validated like a name). @default - the label, or for roles a chain creates CLUSTER-NAMESPACE-SERVICEACCOUNT */
+  readonly defaultName?: string;
   /** @default "/" */
   readonly path?: string;
   /** ARN of a managed policy used as permissions boundary. @default - no boundary */
@@ -105,7 +107,7 @@ export abstract class RoleBase extends Construct {
   private readonly policyResources: IamRolePolicy[] = [];
   private readonly attachments: IamRolePolicyAttachment[] = [];
 
-  protected constructor(scope: Construct, id: string, props: RoleBaseProps, kind: string, defaultName: () => string) {
+  protected constructor(scope: Construct, id: string, props: RoleBaseProps, kind: string) {
     super(scope, id);
     this.label = props.label ?? id;
     this.account = props.account;
@@ -130,7 +132,7 @@ export abstract class RoleBase extends Construct {
       return;
     }
     const path = props.path ?? "/";
-    this.roleName = props.namePrefix !== undefined ? undefined : (props.name ?? defaultName());
+    this.roleName = props.namePrefix !== undefined ? undefined : (props.name ?? props.defaultName ?? this.label);
     this.role = new IamRole(this, "role", {
       provider: props.account.provider,
       ...(this.roleName !== undefined ? { name: this.roleName } : { namePrefix: props.namePrefix }),

@@ -21,7 +21,7 @@ export class TargetRole extends RoleBase {
   private readonly grants: TargetRoleGrant[] = [];
 
   public constructor(scope: Construct, id: string, props: TargetRoleProps) {
-    super(scope, id, props, "target role", () => `${props.label ?? id}`);
+    super(scope, id, props, "target role");
     if (this.isExisting) {
       this.addJsonOutput(
         "required_trust_policy",
