@@ -87,8 +87,9 @@ export class ScanScheduler {
     return this.current ?? Promise.resolve();
   }
 
+  /** When the next tick is due (whether or not ticking has started). */
   nextRun(): Date | null {
-    return this.task.getNextRun();
+    return this.stopped ? null : (this.task.getNextRuns(1)[0] ?? null);
   }
 
   /** Stops ticking for good; a scan in flight is left to finish (see idle()). */
