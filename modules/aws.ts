@@ -9,6 +9,9 @@ export {
   EksPodIdentityAssociation,
   type EksPodIdentityAssociationConfig,
 } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
+export { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+export { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+export { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 
 /** The AWS provider version range the pinned bindings were generated for (target_role_arn needs >= 6.2). */
 export const AWS_PROVIDER_VERSION_CONSTRAINT = ">= 6.2.0, < 7.0.0";
