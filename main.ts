@@ -15,7 +15,7 @@ function main(): number {
     if (e instanceof ConfigError) return fail(e.message);
     throw e;
   }
-  const outdir = path.resolve(projectRoot, process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const outdir = path.resolve(projectRoot, process.env.CDKTF_OUTDIR || "cdktf.out");
   const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
   const { app } = buildApp(config, { outdir, projectRoot });
   const errors = validateApp(app);

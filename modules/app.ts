@@ -35,7 +35,7 @@ export function stackIdFor(config: PodIdentityConfig, clusterKey: string): strin
 /** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
 export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}): BuiltApp {
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
-  const outdir = path.resolve(projectRoot, options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const outdir = path.resolve(projectRoot, options.outdir ?? (process.env.CDKTF_OUTDIR || "cdktf.out"));
   const app = new App({ outdir, stackTraces: false });
   const stacks = new Map<string, TerraformStack>();
   const providers = new Map<string, AwsAccount>();

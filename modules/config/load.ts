@@ -69,6 +69,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         return formatIssues(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
       }
     }
+    if (issue.code === "invalid_type" && / received undefined$/.test(issue.message)) {
+      return [`${formatPath(issue.path)}: required (${issue.expected === "record" ? "a map" : `a${/^[aeio]/.test(issue.expected) ? "n" : ""} ${issue.expected}`}); add it`];
+    }
     return [`${formatPath(issue.path)}: ${issue.message}`];
   });
   return [...new Set(lines)];

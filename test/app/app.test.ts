@@ -1,0 +1,86 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { Testing } from "cdktf";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { buildApp, validateApp } from "../../modules/app";
+import { loadConfig, parseConfig } from "../../modules/config/load";
+
+const ROOT = path.join(__dirname, "..", "..");
+const work = mkdtempSync(path.join(tmpdir(), "pod-identity-app-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const example = (): any => JSON.parse(JSON.stringify(loadConfig(path.join(ROOT, "pod-identity.yaml"))));
+const build = (cfg: any) => buildApp(parseConfig(stringify(cfg), "test.yaml"), { projectRoot: work, outdir: path.join(work, "out") });
+
+describe("stacks and backends", () => {
+  it("one stack per cluster with groupBy: cluster; shared roles live in their first user's stack", () => {
+    const cfg = example();
+    cfg.stacks = { groupBy: "cluster" };
+    const { app, stacks } = build(cfg);
+    expect([...stacks.keys()]).toEqual(["prod", "staging"]);
+    expect(validateApp(app)).toEqual([]);
+    const staging = JSON.parse(Testing.synth(stacks.get("staging")!));
+    // The hub Pod Identity role is in "prod": staging references its literal ARN and depends on that stack.
+    expect(Object.values(staging.resource.aws_iam_role).map((r: any) => r.name)).not.toContain("payments-pod-identity");
+    const assoc = Object.values(staging.resource.aws_eks_pod_identity_association).find((a: any) => a.namespace === "payments") as any;
+    expect(assoc.role_arn).toBe("arn:aws:iam::111111111111:role/pod-identity/payments-pod-identity");
+    expect(stacks.get("staging")!.dependencies.map((s) => s.node.id)).toEqual(["prod"]);
+    // Each stack has providers only for the accounts it uses.
+    expect(staging.provider.aws.map((p: any) => p.alias).sort()).toEqual(["analytics", "data", "platform"]);
+  });
+
+  it("S3 backend: one key per stack and a lock file", () => {
+    const cfg = example();
+    cfg.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1", keyPrefix: "pi" };
+    const { stacks } = build(cfg);
+    const json = JSON.parse(Testing.synth(stacks.get("platform")!));
+    expect(json.terraform.backend).toEqual({ s3: { bucket: "tf-state", key: "pi/platform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true } });
+  });
+});
+
+describe("main.ts", () => {
+  const run = (dir: string, config: string) =>
+    spawnSync(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(ROOT, "main.ts")], {
+      cwd: dir,
+      env: { ...process.env, POD_IDENTITY_CONFIG: config, CDKTF_OUTDIR: "", CHECKPOINT_DISABLE: "1" },
+      encoding: "utf8",
+    });
+
+  it("prints every config problem, exits 1 and writes nothing", () => {
+    const dir = mkdtempSync(path.join(work, "bad-"));
+    const cfg = example();
+    cfg.associations[0].namespace = "Bad";
+    cfg.accounts.data.region = "nowhere";
+    writeFileSync(path.join(dir, "bad.yaml"), stringify(cfg));
+    const r = run(dir, "bad.yaml");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("bad.yaml: 2 problems:");
+    expect(r.stderr).toContain('accounts.data.region: "nowhere" is not an AWS region name');
+    expect(r.stderr).toContain('associations[0].namespace: "Bad" is not a valid Kubernetes namespace');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual(["bad.yaml"]);
+  });
+
+  it("prints every construct problem found at synth, exits 1 and writes nothing", () => {
+    const dir = mkdtempSync(path.join(work, "big-"));
+    const cfg = example();
+    const resources = Array.from({ length: 450 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`);
+    cfg.targetRoles["ledger-reader"].inlinePolicies.huge = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }] };
+    writeFileSync(path.join(dir, "big.yaml"), stringify(cfg));
+    const r = run(dir, "big.yaml");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/big\.yaml: 1 problem:\n {2}target role "ledger-reader" \(account 222222222222\): inlinePolicies: the inline policies total \d+ characters/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(dir)).toEqual(["big.yaml"]);
+  });
+
+  it("synthesizes the example", () => {
+    const dir = mkdtempSync(path.join(work, "ok-"));
+    const r = run(dir, path.join(ROOT, "pod-identity.yaml"));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(existsSync(path.join(dir, "cdktf.out", "stacks", "platform", "cdk.tf.json"))).toBe(true);
+  });
+});

@@ -1,0 +1,111 @@
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ConfigError, configPath, loadConfig, parseConfig } from "../../modules/config/load";
+import { configJsonSchemaText } from "../../modules/config/json-schema";
+
+const ROOT = path.join(__dirname, "..", "..");
+const example = (): any => JSON.parse(JSON.stringify(loadConfig(path.join(ROOT, "pod-identity.yaml"))));
+function problems(cfg: unknown, file = "pod-identity.yaml"): string[] {
+  try {
+    parseConfig(file.endsWith(".json") ? JSON.stringify(cfg) : stringify(cfg), file);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+describe("config file", () => {
+  it("the shipped example is valid", () => {
+    const cfg = loadConfig(path.join(ROOT, "pod-identity.yaml"));
+    expect(cfg.associations.length).toBe(5);
+    expect(cfg.stacks.groupBy).toBe("clusterAccount");
+  });
+
+  it("reads the path from POD_IDENTITY_CONFIG, else pod-identity.yaml", () => {
+    expect(configPath("/p", {})).toBe(path.resolve("/p/pod-identity.yaml"));
+    expect(configPath("/p", { POD_IDENTITY_CONFIG: "conf/x.json" })).toBe(path.resolve("/p/conf/x.json"));
+  });
+
+  it("reports every problem at once, each with its path", () => {
+    const cfg = example();
+    cfg.accounts.data.accountId = "22222222222";
+    cfg.associations[3].serviceAccount = "ETL_Job";
+    cfg.associations[1].namespace = "Payments";
+    cfg.associations[0].cluster = "nope";
+    expect(problems(cfg)).toEqual([
+      'accounts.data.accountId: "22222222222" is not an AWS account id: it must be exactly 12 digits (quote it in YAML so leading zeros are kept)',
+      `associations[1].namespace: "Payments" is not a valid Kubernetes namespace: it must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`,
+      `associations[3].serviceAccount: "ETL_Job" is not a valid Kubernetes service account name: it must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit)`,
+      'associations[0].cluster: unknown cluster "nope": declare it under clusters (known: prod, staging)',
+    ]);
+    const cfg2 = example();
+    cfg2.associations[0].cluster = "nope";
+    cfg2.associations[1].serviceAccount = "api";
+    cfg2.associations[2].sessionPolicy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] };
+    expect(problems(cfg2)).toEqual([
+      'associations[0].cluster: unknown cluster "nope": declare it under clusters (known: prod, staging)',
+      "associations[2].sessionPolicy: a session policy requires session tags off (EKS rejects the combination); set sessionTags: false or remove the session policy",
+    ]);
+  });
+
+  it("duplicate service accounts and association names", () => {
+    const cfg = example();
+    cfg.associations[1].serviceAccount = "api";
+    cfg.associations[1].name = "payments-api";
+    expect(problems(cfg)).toEqual([
+      'associations[1].name: "payments-api" is already the name of associations[0]; give each association a unique name',
+      'associations[1].serviceAccount: "payments/api" in cluster "prod" already has an association (associations[0]); EKS allows one association per service account',
+    ]);
+  });
+
+  it("a Pod Identity role outside the cluster's account", () => {
+    const cfg = example();
+    cfg.podIdentityRoles.payments.account = "data";
+    expect(problems(cfg)).toContain(
+      'associations[0].podIdentityRole: Pod Identity role "payments" is in account "data" (222222222222), but cluster "prod" is in "platform" (111111111111); a Pod Identity role must be in the cluster\'s account',
+    );
+  });
+
+  it("unknown fields, wrong types and out-of-range limits", () => {
+    const cfg = example();
+    cfg.associations[2].serviceacount = "x";
+    cfg.defaults.trustPolicyMaxSize = 9000;
+    cfg.targetRoles["ledger-reader"].maxSessionDuration = 60;
+    expect(problems(cfg)).toEqual([
+      "defaults.trustPolicyMaxSize: Too big: expected number to be <=4096",
+      "targetRoles.ledger-reader.maxSessionDuration: 60 is not a valid max session duration: it must be a whole number of seconds from 3600 (1 hour) to 43200 (12 hours)",
+      'associations[2]: Unrecognized key: "serviceacount"',
+    ]);
+  });
+
+  it("unused roles and bring-your-own roles with owned options", () => {
+    const cfg = example();
+    cfg.targetRoles.spare = { account: "data", name: "spare" };
+    cfg.targetRoles["bi-export"].managedPolicyArns = ["arn:aws:iam::aws:policy/ReadOnlyAccess"];
+    expect(problems(cfg)).toEqual([
+      "targetRoles.bi-export.existingArn: names a role owned elsewhere, so managedPolicyArns cannot be set; remove them or drop existingArn",
+      'targetRoles.spare: target role "spare" is not used by any association; use it or remove it (a trust policy cannot be empty)',
+    ]);
+  });
+
+  it("JSON configs, and syntax errors", () => {
+    expect(problems(example(), "pod-identity.json")).toEqual([]);
+    expect(() => parseConfig("{", "c.json")).toThrow(/c\.json: 1 problem:\n {2}not valid JSON/);
+    expect(() => parseConfig("a: [", "c.yaml")).toThrow(/c\.yaml: 1 problem:\n {2}not valid YAML/);
+  });
+
+  it("missing required fields", () => {
+    expect(problems({ accounts: {} })).toEqual(["clusters: required (a map); add it", "associations: required (an array); add it"]);
+  });
+
+  it("a missing file", () => {
+    expect(() => loadConfig(path.join(ROOT, "does-not-exist.yaml"))).toThrow(/does-not-exist\.yaml: 1 problem:\n {2}the file does not exist/);
+  });
+
+  it("the committed JSON Schema is the one generated from the zod definition (npm run schema)", () => {
+    expect(readFileSync(path.join(ROOT, "pod-identity.schema.json"), "utf8")).toBe(configJsonSchemaText());
+  });
+});
