@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { exitCode } from "../../../drift/report/exit-code";
+import { render } from "../../../drift/report/render";
+import { REPORT_SCHEMA_VERSION, type Finding, type Report } from "../../../drift/report/report";
+import { summarize } from "../../../drift/report/build";
+
+function finding(kind: Finding["kind"], over: Partial<Finding> = {}): Finding {
+  return {
+    kind,
+    cluster: "prod",
+    region: "eu-west-1",
+    accountId: "111111111111",
+    namespace: "payments",
+    serviceAccount: "api",
+    associationId: "a-1",
+    address: "aws_eks_pod_identity_association.x",
+    fields: [],
+    since: null,
+    effectiveAfter: null,
+    advice: "do it",
+    ...over,
+  };
+}
+
+function report(findings: Finding[], complete = true): Report {
+  return { schemaVersion: REPORT_SCHEMA_VERSION, generatedAt: "2026-01-01T00:00:00.000Z", complete, summary: summarize(findings, 1, 0), findings };
+}
+
+describe("exit codes (like terraform plan -detailed-exitcode)", () => {
+  it.each([
+    ["nothing", [], "drift", 0],
+    ["changed", [finding("changed")], "drift", 2],
+    ["cache-pending only, --fail-on drift", [finding("cache-pending")], "drift", 0],
+    ["cache-pending only, --fail-on cache-pending", [finding("cache-pending")], "cache-pending", 2],
+    ["revocation-pending", [finding("revocation-pending")], "drift", 2],
+    ["informational only", [finding("unmanaged", { informational: true })], "cache-pending", 0],
+    ["drift, --fail-on never", [finding("missing")], "never", 0],
+    ["an error, --fail-on never", [finding("error")], "never", 1],
+    ["an error and drift", [finding("error"), finding("changed")], "drift", 1],
+  ] as const)("%s → %i", (_n, findings, failOn, code) => {
+    expect(exitCode(report([...findings], !findings.some((f) => f.kind === "error")), failOn)).toBe(code);
+  });
+  it("an incomplete report is 1 even without error findings", () => {
+    expect(exitCode(report([], false))).toBe(1);
+  });
+});
+
+describe("render", () => {
+  const r = report([finding("changed", { fields: [{ name: "tags", expected: { a: "1", b: "2" }, actual: { a: "1", b: "3", c: "x" } }, { name: "target_role_arn", expected: "arn:x", actual: null }] })]);
+
+  it("json is the contract, parseable and complete", () => {
+    expect(JSON.parse(render(r, "json"))).toEqual(r);
+  });
+
+  it("table: one line per changed field or tag, no colour unless asked", () => {
+    const t = render(r, "table");
+    expect(t).toContain("tags.b: 2 → 3; tags.c: (none) → x; target_role_arn: arn:x → (none)");
+    expect(t).not.toMatch(/\u001b\[/);
+    expect(render(r, "table", { color: true })).toMatch(/\u001b\[33mchanged/);
+  });
+
+  it("markdown: escapes table-breaking characters", () => {
+    const md = render(report([finding("error", { cluster: null, namespace: null, serviceAccount: null, detail: "state source a|b: <boom>" })], false), "markdown");
+    expect(md).toContain("⛔ **Incomplete**");
+    expect(md).toContain("state source a\\|b: &lt;boom>");
+  });
+
+  it("markdown: in sync", () => {
+    expect(render(report([]), "markdown")).toContain("✅ **In sync**");
+  });
+});
