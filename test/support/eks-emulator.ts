@@ -730,29 +730,21 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
         op = "AssumeRole";
         const form = new URLSearchParams(raw);
         if (form.get("Action") !== "AssumeRole") throw new StsError("InvalidAction", `Could not find operation ${form.get("Action")}`, 400);
-        trackFlight(caller.accountId, +1);
-        try {
-          await applyFaults(op, caller, undefined);
-          const xml = handleStsAssumeRole(caller, form);
-          record(op, caller, undefined, "ok");
-          send(res, 200, { "content-type": "text/xml" }, xml);
-        } finally {
-          trackFlight(caller.accountId, -1);
-        }
+        trackFlight(res, caller.accountId);
+        await applyFaults(op, caller, undefined);
+        const xml = handleStsAssumeRole(caller, form);
+        record(op, caller, undefined, "ok");
+        send(res, 200, { "content-type": "text/xml" }, xml);
         return;
       }
       const r = route(method, url.pathname);
       op = r.op;
       cluster = r.cluster;
-      trackFlight(caller.accountId, +1);
-      try {
-        await applyFaults(op, caller, cluster);
-        const out = handleEks(r, caller, url, method === "GET" || method === "DELETE" ? {} : parseJson(raw));
-        record(op, caller, cluster, "ok");
-        send(res, 200, { "content-type": "application/json" }, JSON.stringify(out));
-      } finally {
-        trackFlight(caller.accountId, -1);
-      }
+      trackFlight(res, caller.accountId);
+      await applyFaults(op, caller, cluster);
+      const out = handleEks(r, caller, url, method === "GET" || method === "DELETE" ? {} : parseJson(raw));
+      record(op, caller, cluster, "ok");
+      send(res, 200, { "content-type": "application/json" }, JSON.stringify(out));
     } catch (err) {
       if (err instanceof StsError || (err instanceof ApiError && caller?.service === "sts")) {
         const code = err.code;
@@ -777,10 +769,12 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
     }
   }
 
-  function trackFlight(accountId: string, delta: number): void {
-    const n = (inFlight.get(accountId) ?? 0) + delta;
+  /** In flight from the request until its response is sent or the client gives up (closes the connection). */
+  function trackFlight(res: ServerResponse, accountId: string): void {
+    const n = (inFlight.get(accountId) ?? 0) + 1;
     inFlight.set(accountId, n);
     if (n > (maxFlight.get(accountId) ?? 0)) maxFlight.set(accountId, n);
+    res.once("close", () => inFlight.set(accountId, (inFlight.get(accountId) ?? 1) - 1));
   }
 
   const server: Server = createServer((req, res) => {

@@ -1,0 +1,79 @@
+// One EKSClient per (account, region), reused for every cluster there.
+//
+// Credentials: the SDK's default chain, or, for an account with a reader role, temporary credentials from
+// STS AssumeRole (`fromTemporaryCredentials`, the default chain as the source credentials).
+// Endpoints and regions come from the SDK's standard configuration (AWS_ENDPOINT_URL_EKS / _STS, AWS_REGION,
+// shared config); no endpoint is ever set here.
+// Retries: AWS_RETRY_MODE and AWS_MAX_ATTEMPTS win when set; otherwise adaptive mode (client-side rate
+// limiting that backs off on throttling) with DEFAULT_MAX_ATTEMPTS attempts, to ride out throttling storms.
+import { EKSClient } from "@aws-sdk/client-eks";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AccountReader } from "../model";
+import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_SESSION_NAME = "pod-identity-drift";
+
+/** Retry settings to pass to a client: only those the user's environment does not set. */
+export function retrySettings(env: NodeJS.ProcessEnv = process.env): { retryMode?: string; maxAttempts?: number } {
+  return {
+    ...(env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
+    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
+  };
+}
+
+export interface EksClientPoolOptions {
+  readonly accountReaders?: Readonly<Record<string, AccountReader>>;
+  /** Per attempt; an attempt past it fails with TimeoutError (and is retried like any transient error). @default DEFAULT_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+}
+
+export class EksClientPool {
+  private readonly clients = new Map<string, EKSClient>();
+  private readonly listeners = new Set<ApiCallListener>();
+  private readonly emit: ApiCallListener = (e) => {
+    for (const l of this.listeners) l(e);
+  };
+
+  constructor(private readonly opts: EksClientPoolOptions = {}) {}
+
+  /** Receives every attempt of every client of this pool, until the returned function is called. */
+  subscribe(listener: ApiCallListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get(accountId: string | undefined, region: string): EKSClient {
+    const key = `${accountId ?? ""}|${region}`;
+    let client = this.clients.get(key);
+    if (client) return client;
+    const scope = { ...(region ? { region } : {}), ...(accountId ? { accountId } : {}) };
+    const reader = accountId ? this.opts.accountReaders?.[accountId] : undefined;
+    const credentials = reader
+      ? fromTemporaryCredentials({
+          params: {
+            RoleArn: reader.roleArn,
+            RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME,
+            ...(reader.externalId ? { ExternalId: reader.externalId } : {}),
+          },
+          clientConfig: { ...(region ? { region } : {}), ...retrySettings() },
+          clientPlugins: [apiCallCounterPlugin(scope, this.emit)],
+        })
+      : undefined;
+    client = new EKSClient({
+      ...(region ? { region } : {}),
+      ...(credentials ? { credentials } : {}),
+      ...retrySettings(),
+      requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    });
+    client.middlewareStack.use(apiCallCounterPlugin(scope, this.emit));
+    this.clients.set(key, client);
+    return client;
+  }
+
+  destroy(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
+  }
+}

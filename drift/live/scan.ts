@@ -1,0 +1,168 @@
+// Live enumeration: every Pod Identity association of every cluster, through the EKS API.
+//
+// Per cluster: ListPodIdentityAssociations page by page (100 a page: the API's maximum), and for each
+// summary a DescribePodIdentityAssociation (the list carries no roles, flags or timestamps), with bounded
+// concurrency; describes start as soon as their page arrives. Calls made = list pages + one describe per
+// association, plus retries. An association deleted between list and describe is simply gone. Any other
+// failure fails the whole cluster: a ClusterScan is complete or an error, never partial.
+import {
+  DescribePodIdentityAssociationCommand,
+  ListPodIdentityAssociationsCommand,
+  type PodIdentityAssociation,
+} from "@aws-sdk/client-eks";
+import { setMaxListeners } from "node:events";
+import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation, ScanError } from "../model";
+import { EksClientPool } from "./clients";
+import { Limiter } from "./limit";
+
+export const LIST_PAGE_SIZE = 100;
+
+export interface ScanOptions {
+  /** Reader role per account id; accounts not listed use the default credential chain. */
+  readonly accountReaders?: Readonly<Record<string, AccountReader>>;
+  /** Clusters enumerated at once. @default 8 */
+  readonly clusterConcurrency?: number;
+  /** Requests in flight at once per (account, region), across its clusters. @default 16 */
+  readonly perAccountRegionConcurrency?: number;
+  /** Describes in flight at once per cluster. @default 10 */
+  readonly describeConcurrency?: number;
+  /** Aborting rejects the scan with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Every attempt (retries included) of every EKS and STS call. */
+  readonly onApiCall?: (e: ApiCallEvent) => void;
+  /** Per attempt. @default 30 000 */
+  readonly requestTimeoutMs?: number;
+  /** Clients to reuse across scans (a daemon); its own options then apply. @default a pool for this scan only */
+  readonly clients?: EksClientPool;
+}
+
+const clusterKey = (accountId: string | undefined, region: string, name: string) => `${accountId ?? ""}|${region}|${name}`;
+
+function scanError(err: unknown): ScanError {
+  const e = err as { name?: string; code?: string; message?: string } | undefined;
+  const code = e?.name && e.name !== "Error" ? e.name : (e?.code ?? "Error");
+  return { code, message: e?.message || String(err) };
+}
+
+function accountFromArn(arn: string | undefined): string | undefined {
+  const parts = arn?.split(":");
+  return parts && parts.length >= 6 && /^\d{12}$/.test(parts[4]!) ? parts[4] : undefined;
+}
+
+function toLive(ref: ClusterRef, a: PodIdentityAssociation): LiveAssociation {
+  const accountId = accountFromArn(a.associationArn) ?? ref.accountId;
+  return {
+    clusterName: a.clusterName ?? ref.name,
+    region: ref.region,
+    ...(accountId ? { accountId } : {}),
+    namespace: a.namespace ?? "",
+    serviceAccount: a.serviceAccount ?? "",
+    associationId: a.associationId ?? "",
+    associationArn: a.associationArn ?? "",
+    roleArn: a.roleArn ?? "",
+    ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}),
+    disableSessionTags: a.disableSessionTags ?? false,
+    ...(a.externalId ? { externalId: a.externalId } : {}),
+    ...(a.ownerArn ? { ownerArn: a.ownerArn } : {}),
+    tags: { ...(a.tags ?? {}) },
+    createdAt: a.createdAt ?? new Date(0),
+    modifiedAt: a.modifiedAt ?? a.createdAt ?? new Date(0),
+  };
+}
+
+/** Enumerates every cluster; one ClusterScan per ClusterRef, in the order given. */
+export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOptions = {}): Promise<ClusterScan[]> {
+  const pool =
+    opts.clients ??
+    new EksClientPool({
+      ...(opts.accountReaders ? { accountReaders: opts.accountReaders } : {}),
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    });
+  const describeConcurrency = opts.describeConcurrency ?? 10;
+  const perAccountRegion = opts.perAccountRegionConcurrency ?? 16;
+  const clusterLimiter = new Limiter(opts.clusterConcurrency ?? 8);
+  new Limiter(describeConcurrency); // validates the option up front
+  const accountLimiters = new Map<string, Limiter>();
+  const accountLimiter = (ref: ClusterRef) => {
+    const k = `${ref.accountId ?? ""}|${ref.region}`;
+    let l = accountLimiters.get(k);
+    if (!l) accountLimiters.set(k, (l = new Limiter(perAccountRegion)));
+    return l;
+  };
+
+  // Attempts per cluster, attributed from the events (cluster name + the client's account and region).
+  const calls = new Map<string, number>();
+  const unsubscribe = pool.subscribe((e) => {
+    if (e.cluster !== undefined) {
+      const k = clusterKey(e.accountId, e.region ?? "", e.cluster);
+      if (calls.has(k)) calls.set(k, calls.get(k)! + 1);
+    }
+    opts.onApiCall?.(e);
+  });
+  for (const c of clusters) calls.set(clusterKey(c.accountId, c.region, c.name), 0);
+  const callsOf = (c: ClusterRef) => calls.get(clusterKey(c.accountId, c.region, c.name)) ?? 0;
+
+  async function scanOne(ref: ClusterRef): Promise<ClusterScan> {
+    const client = pool.get(ref.accountId, ref.region);
+    const limiter = accountLimiter(ref);
+    const describeLimiter = new Limiter(describeConcurrency);
+    const local = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
+    // One abort listener per request in flight (removed when it completes): more than Node's default 10.
+    setMaxListeners(0, local.signal, signal);
+    let failure: unknown;
+    const fail = (err: unknown) => {
+      if (failure === undefined) {
+        failure = err;
+        local.abort(err);
+      }
+    };
+    const results: Array<LiveAssociation | undefined> = [];
+    const seen = new Set<string>();
+    const describes: Array<Promise<void>> = [];
+    const describe = (associationId: string, slot: number) =>
+      describeLimiter.run(() =>
+        limiter.run(async () => {
+          if (failure !== undefined) return;
+          try {
+            const out = await client.send(new DescribePodIdentityAssociationCommand({ clusterName: ref.name, associationId }), { abortSignal: signal });
+            if (out.association) results[slot] = toLive(ref, out.association);
+          } catch (err) {
+            // Deleted between list and describe: gone, not an error.
+            if ((err as Error).name !== "ResourceNotFoundException") fail(err);
+          }
+        }),
+      );
+    try {
+      let nextToken: string | undefined;
+      do {
+        const page = await limiter.run(() =>
+          client.send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }), {
+            abortSignal: signal,
+          }),
+        );
+        for (const s of page.associations ?? []) {
+          if (!s.associationId || seen.has(s.associationId)) continue;
+          seen.add(s.associationId);
+          describes.push(describe(s.associationId, results.length));
+          results.push(undefined);
+        }
+        nextToken = page.nextToken;
+      } while (nextToken && failure === undefined);
+    } catch (err) {
+      fail(err);
+    }
+    await Promise.all(describes);
+    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (failure !== undefined) return { cluster: ref, ok: false, error: scanError(failure), apiCalls: callsOf(ref) };
+    return { cluster: ref, ok: true, associations: results.filter((a): a is LiveAssociation => a !== undefined), apiCalls: callsOf(ref) };
+  }
+
+  try {
+    opts.signal?.throwIfAborted();
+    return await Promise.all(clusters.map((ref) => clusterLimiter.run(() => scanOne(ref))));
+  } finally {
+    unsubscribe();
+    if (!opts.clients) pool.destroy();
+  }
+}

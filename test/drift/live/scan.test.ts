@@ -1,0 +1,251 @@
+// scanClusters over the EKS emulator, with the real @aws-sdk/client-eks configured only through the SDK's
+// standard environment (AWS_ENDPOINT_URL_EKS / _STS, credentials in env, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { retrySettings, scanClusters } from "../../../drift/live";
+import type { ApiCallEvent, ClusterScan, LiveAssociation } from "../../../drift/model";
+import { startEksEmulator, type EksEmulator } from "../../support/eks-emulator";
+
+const HUB = "999999999999"; // the account of the default credentials
+const A = "111111111111";
+const B = "222222222222";
+const REGION = "eu-west-1";
+const role = (acct: string, name: string) => `arn:aws:iam::${acct}:role/${name}`;
+
+let emu: EksEmulator;
+const saved = { ...process.env };
+
+function ok(s: ClusterScan | undefined): readonly LiveAssociation[] {
+  if (!s || !s.ok) throw new Error(`expected ok scan, got ${JSON.stringify(s)}`);
+  return s.associations;
+}
+
+function seed(acct: string, name: string, n: number, region = REGION): void {
+  emu.addCluster({ name, region, accountId: acct });
+  for (let i = 0; i < n; i++) {
+    emu.createAssociation({ name, region, accountId: acct }, { namespace: `ns-${i % 3}`, serviceAccount: `sa-${i}`, roleArn: role(acct, `r${i}`) });
+  }
+}
+
+beforeAll(async () => {
+  emu = await startEksEmulator({ defaultAccountId: null });
+});
+beforeEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
+  const hub = emu.credentialsFor(HUB);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_EKS: emu.endpoint,
+    AWS_ENDPOINT_URL_STS: emu.endpoint,
+    AWS_ACCESS_KEY_ID: hub.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: hub.secretAccessKey,
+    AWS_REGION: REGION,
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+  });
+});
+afterEach(() => {
+  emu.clearFaults();
+  emu.resetCounts();
+});
+afterAll(async () => {
+  process.env = saved;
+  await emu.close();
+});
+
+describe("scanClusters", () => {
+  it("pages 250 associations in 3 lists + 250 describes, counted, with every field", async () => {
+    seed(HUB, "big", 250);
+    const ref = { name: "big", region: REGION, accountId: HUB };
+    const first = emu.associations(ref)[0]!;
+    emu.updateAssociation(ref, first.associationId, { targetRoleArn: role(B, "target"), disableSessionTags: true, tags: { team: "x" }, ownerArn: "arn:aws:eks:eu-west-1:999999999999:addon/big/x/y" });
+    const events: ApiCallEvent[] = [];
+    const [scan] = await scanClusters([ref], { onApiCall: (e) => events.push(e) });
+    const live = ok(scan);
+    expect(live).toHaveLength(250);
+    expect(live.map((a) => a.serviceAccount)).toEqual(Array.from({ length: 250 }, (_, i) => `sa-${i}`));
+    expect(scan!.apiCalls).toBe(253);
+    expect(emu.countsByOperation()).toEqual({ ListPodIdentityAssociations: 3, DescribePodIdentityAssociation: 250 });
+    expect(events.filter((e) => e.operation === "ListPodIdentityAssociations")).toHaveLength(3);
+    expect(events.filter((e) => e.operation === "DescribePodIdentityAssociation")).toHaveLength(250);
+    expect(events[0]).toEqual({ operation: "ListPodIdentityAssociations", region: REGION, accountId: HUB, cluster: "big", outcome: "ok" });
+    const stored = emu.getAssociation(ref, first.associationId)!;
+    expect(live[0]).toEqual({
+      clusterName: "big",
+      region: REGION,
+      accountId: HUB,
+      namespace: "ns-0",
+      serviceAccount: "sa-0",
+      associationId: first.associationId,
+      associationArn: first.associationArn,
+      roleArn: role(HUB, "r0"),
+      targetRoleArn: role(B, "target"),
+      disableSessionTags: true,
+      externalId: `${REGION}/${HUB}/big/ns-0/sa-0`,
+      ownerArn: "arn:aws:eks:eu-west-1:999999999999:addon/big/x/y",
+      tags: { team: "x" },
+      createdAt: stored.createdAt,
+      modifiedAt: stored.modifiedAt,
+    });
+  });
+
+  it("returns an empty cluster as ok with one list call", async () => {
+    seed(HUB, "empty", 0);
+    const [scan] = await scanClusters([{ name: "empty", region: REGION, accountId: HUB }]);
+    expect(ok(scan)).toEqual([]);
+    expect(scan!.apiCalls).toBe(1);
+  });
+
+  it("routes each account through its reader role's credentials (STS AssumeRole), one client per account and region", async () => {
+    seed(A, "alpha", 3);
+    seed(B, "beta", 2);
+    seed(B, "beta-2", 1);
+    emu.setRoleTrust(role(B, "drift-reader"), { externalId: "ext-b" });
+    const clusters = [
+      { name: "alpha", region: REGION, accountId: A },
+      { name: "beta", region: REGION, accountId: B },
+      { name: "beta-2", region: REGION, accountId: B },
+    ];
+    const events: ApiCallEvent[] = [];
+    const scans = await scanClusters(clusters, {
+      accountReaders: { [A]: { roleArn: role(A, "drift-reader") }, [B]: { roleArn: role(B, "drift-reader"), externalId: "ext-b" } },
+      onApiCall: (e) => events.push(e),
+    });
+    expect(scans.map((s) => ok(s).length)).toEqual([3, 2, 1]);
+    expect(scans.map((s) => s.apiCalls)).toEqual([4, 3, 2]);
+    // The calls reached each cluster with that account's credentials.
+    expect(emu.count({ accountId: A, operation: "ListPodIdentityAssociations" })).toBe(1);
+    expect(emu.count({ accountId: B, operation: "ListPodIdentityAssociations" })).toBe(2);
+    expect(emu.count({ operation: "AssumeRole" })).toBe(2);
+    expect(events.filter((e) => e.operation === "AssumeRole").map((e) => e.accountId).sort()).toEqual([A, B]);
+
+    // Without reader roles the default credentials (another account) cannot see them.
+    const [viaDefault] = await scanClusters([clusters[0]!]);
+    expect(viaDefault).toMatchObject({ ok: false, error: { code: "ResourceNotFoundException" } });
+
+    // A reader role whose trust refuses the external id fails that account only.
+    const refused = await scanClusters(clusters, {
+      accountReaders: { [A]: { roleArn: role(A, "drift-reader") }, [B]: { roleArn: role(B, "drift-reader"), externalId: "wrong" } },
+    });
+    expect(refused.map((s) => (s.ok ? "ok" : s.error.code))).toEqual(["ok", "AccessDenied", "AccessDenied"]);
+  });
+
+  it("fails only the cluster whose access is denied", async () => {
+    seed(HUB, "open-1", 2);
+    seed(HUB, "locked", 2);
+    seed(HUB, "open-2", 2);
+    emu.denyCluster({ name: "locked", region: REGION, accountId: HUB });
+    const scans = await scanClusters(["open-1", "locked", "open-2"].map((name) => ({ name, region: REGION, accountId: HUB })));
+    expect(scans.map((s) => (s.ok ? s.associations.length : s.error.code))).toEqual([2, "AccessDeniedException", 2]);
+    const locked = scans[1]!;
+    expect(locked.apiCalls).toBe(1); // not retried, nothing partial
+    expect(locked.ok ? "" : locked.error.message).toMatch(/not authorized to perform: eks:ListPodIdentityAssociations/);
+  });
+
+  it("reports a cluster that does not exist as ResourceNotFoundException", async () => {
+    const [scan] = await scanClusters([{ name: "ghost", region: REGION, accountId: HUB }]);
+    expect(scan).toMatchObject({ ok: false, error: { code: "ResourceNotFoundException" }, apiCalls: 1 });
+  });
+
+  it("treats an association deleted between list and describe as gone", async () => {
+    seed(HUB, "churn", 5);
+    emu.inject({ operation: "DescribePodIdentityAssociation", cluster: "churn", error: "ResourceNotFoundException", times: 1 });
+    const [scan] = await scanClusters([{ name: "churn", region: REGION, accountId: HUB }]);
+    expect(ok(scan)).toHaveLength(4);
+    expect(scan!.apiCalls).toBe(6);
+  });
+
+  it("counts every throttled attempt and retries it (adaptive mode by default)", async () => {
+    seed(HUB, "stormy", 40);
+    emu.throttle(4, { cluster: "stormy", operation: "DescribePodIdentityAssociation" });
+    const events: ApiCallEvent[] = [];
+    const [scan] = await scanClusters([{ name: "stormy", region: REGION, accountId: HUB }], { onApiCall: (e) => events.push(e) });
+    expect(ok(scan)).toHaveLength(40);
+    expect(events.filter((e) => e.outcome === "throttled")).toHaveLength(4);
+    expect(events.filter((e) => e.outcome === "ok")).toHaveLength(41);
+    expect(scan!.apiCalls).toBe(45);
+    expect(emu.count({ cluster: "stormy" })).toBe(45);
+  }, 60_000);
+
+  it("rides out a throttling storm from a per-account rate limit", async () => {
+    seed(HUB, "limited", 100);
+    emu.setRateLimit(HUB, { rps: 30 });
+    try {
+      const [scan] = await scanClusters([{ name: "limited", region: REGION, accountId: HUB }]);
+      expect(ok(scan)).toHaveLength(100);
+      const throttled = emu.count({ cluster: "limited", outcome: "throttled" });
+      expect(throttled).toBeGreaterThan(0);
+      expect(scan!.apiCalls).toBe(101 + throttled);
+    } finally {
+      emu.setRateLimit(HUB, null);
+    }
+  }, 60_000);
+
+  it("fails a cluster throttled past the retries the user allows (AWS_MAX_ATTEMPTS wins)", async () => {
+    seed(HUB, "throttled", 3);
+    process.env.AWS_MAX_ATTEMPTS = "2";
+    process.env.AWS_RETRY_MODE = "standard";
+    emu.throttle(Infinity, { cluster: "throttled" });
+    const [scan] = await scanClusters([{ name: "throttled", region: REGION, accountId: HUB }]);
+    expect(scan).toMatchObject({ ok: false, error: { code: "ThrottlingException" }, apiCalls: 2 });
+  });
+
+  it("retries 500s, and fails the cluster when they persist", async () => {
+    seed(HUB, "flaky", 10);
+    emu.serverErrors(3, { cluster: "flaky", operation: "DescribePodIdentityAssociation" });
+    const events: ApiCallEvent[] = [];
+    const [scan] = await scanClusters([{ name: "flaky", region: REGION, accountId: HUB }], { onApiCall: (e) => events.push(e) });
+    expect(ok(scan)).toHaveLength(10);
+    expect(events.filter((e) => e.outcome === "error")).toHaveLength(3);
+    expect(scan!.apiCalls).toBe(14);
+
+    process.env.AWS_MAX_ATTEMPTS = "3";
+    emu.serverErrors(Infinity, { cluster: "flaky", operation: "ListPodIdentityAssociations" });
+    const [broken] = await scanClusters([{ name: "flaky", region: REGION, accountId: HUB }]);
+    expect(broken).toMatchObject({ ok: false, error: { code: "ServerException" }, apiCalls: 3 });
+  });
+
+  it("fails a cluster whose responses are slower than the request timeout", async () => {
+    seed(HUB, "slow", 2);
+    seed(HUB, "fast", 2);
+    process.env.AWS_MAX_ATTEMPTS = "2";
+    emu.delay(3_000, { cluster: "slow" });
+    const scans = await scanClusters(
+      [
+        { name: "slow", region: REGION, accountId: HUB },
+        { name: "fast", region: REGION, accountId: HUB },
+      ],
+      { requestTimeoutMs: 150 },
+    );
+    expect(scans[0]).toMatchObject({ ok: false, error: { code: "TimeoutError" }, apiCalls: 2 });
+    expect(ok(scans[1])).toHaveLength(2);
+  });
+
+  it("bounds requests in flight per account and region", async () => {
+    seed(HUB, "c1", 30);
+    seed(HUB, "c2", 30);
+    emu.delay(15, { operation: "DescribePodIdentityAssociation" });
+    const scans = await scanClusters(
+      ["c1", "c2"].map((name) => ({ name, region: REGION, accountId: HUB })),
+      { perAccountRegionConcurrency: 4, describeConcurrency: 10, clusterConcurrency: 2 },
+    );
+    expect(scans.every((s) => s.ok)).toBe(true);
+    expect(emu.maxInFlight(HUB)).toBeLessThanOrEqual(4);
+    expect(emu.maxInFlight(HUB)).toBeGreaterThan(1);
+  });
+
+  it("rejects when aborted", async () => {
+    seed(HUB, "abortable", 5);
+    emu.delay(2_000, { cluster: "abortable" });
+    const ac = new AbortController();
+    const p = scanClusters([{ name: "abortable", region: REGION, accountId: HUB }], { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error("shutting down")), 50);
+    await expect(p).rejects.toThrow("shutting down");
+  });
+});
+
+describe("retrySettings", () => {
+  it("uses adaptive retries unless the user's environment says otherwise", () => {
+    expect(retrySettings({})).toEqual({ retryMode: "adaptive", maxAttempts: 10 });
+    expect(retrySettings({ AWS_RETRY_MODE: "standard" })).toEqual({ maxAttempts: 10 });
+    expect(retrySettings({ AWS_MAX_ATTEMPTS: "3" })).toEqual({ retryMode: "adaptive" });
+  });
+});
