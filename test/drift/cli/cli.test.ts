@@ -1,0 +1,47 @@
+// The CLI surface: help, the watch wiring, argument checks, a closed pipe.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseNow } from "../../../drift/cli";
+import { BIN, runCli } from "../support/cli";
+
+const dir = mkdtempSync(join(tmpdir(), "drift-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("pod-identity-drift", () => {
+  it("check --help lists every option; exit 0", async () => {
+    const r = await runCli(["check", "--help"], { cwd: dir });
+    expect(r.code).toBe(0);
+    for (const o of ["--config <file>", "--state <uri>", "--format <format>", "--output <file>", "--fail-on <what>", "--now <iso8601>"]) expect(r.stdout).toContain(o);
+  });
+
+  it("watch: a bad schedule is a clear error at start, exit 1", async () => {
+    const r = await runCli(["watch", "--schedule", "every minute", "--listen", "127.0.0.1:0"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/pod-identity-drift watch: .*every minute/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("an unknown command or option: exit 1 with usage hint", async () => {
+    const r = await runCli(["chek"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown command 'chek'/);
+  });
+
+  it("a closed pipe is not an error", async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile("sh", ["-c", `node ${BIN} check --help | head -c 1 >/dev/null`], { cwd: dir }, (e, _o, stderr) => resolve({ code: e ? (e.code as number) : 0, stderr }));
+      child.stdin?.end();
+    });
+    expect(r.stderr).not.toMatch(/EPIPE/);
+  });
+
+  it.each([
+    ["2026-01-01T00:00:00Z", "2026-01-01T00:00:00.000Z"],
+    ["2026-01-01T01:30:00+01:00", "2026-01-01T00:30:00.000Z"],
+    ["2026-01-01T00:00:00.250Z", "2026-01-01T00:00:00.250Z"],
+  ])("--now %s", (text, iso) => expect(parseNow(text)?.toISOString()).toBe(iso));
+  it.each(["2026-01-01", "2026-01-01T00:00:00", "yesterday", "2026-13-01T00:00:00Z"])("--now %s is refused", (text) => expect(parseNow(text)).toBeUndefined());
+});
