@@ -190,6 +190,11 @@ export function analyse(input: AnalysisInput): Analysis {
 
   // --- pending changes: cache-pending, revocation-pending ---------------------------------------------------
   const versions = input.history.versions;
+  // The Terraform address that manages a live association: by id, or the state association it replaced.
+  const addressOf = new Map<string, string>();
+  for (const a of stateAssociations) addressOf.set(a.associationId, a.address);
+  for (const d of drafts) if (d.kind === "replaced") addressOf.set(String(d.fields[0]!.actual), d.where.address!);
+  const liveWhereManaged = (live: LiveAssociation, region: string): Where => ({ ...liveWhere(live, region, undefined), address: addressOf.get(live.associationId) ?? null });
   for (const { live, region } of visible) {
     const hash = configHash(live);
     const prev = findPrevious(live, versions, s, region);
@@ -197,7 +202,7 @@ export function analyse(input: AnalysisInput): Analysis {
     const { ttlMs, assumed } = ttlFor(prev.previous, s);
     const effective = live.modifiedAt.getTime() + ttlMs;
     if (effective <= now.getTime()) continue;
-    const where = liveWhere(live, region, undefined);
+    const where = liveWhereManaged(live, region);
     const until = iso(effective);
     const workload = `pods using service account ${live.namespace}/${live.serviceAccount} in ${live.clusterName}`;
     const lostTarget = prev.previous?.targetRoleArn !== undefined && live.targetRoleArn === undefined;
@@ -216,10 +221,7 @@ export function analyse(input: AnalysisInput): Analysis {
     const assumption = assumed
       ? `assumed the longer cache TTL (${ttlText(ttlMs)}): history does not know the previous configuration`
       : `cache TTL ${ttlText(ttlMs)} of the previous configuration (${prev.previous!.targetRoleArn ? "with a target role" : "Pod Identity role only"}), from history`;
-    const fields: FieldDiff[] =
-      prev.previous !== undefined
-        ? diffSeen(prev.previous, live)
-        : [{ name: "modified_at", expected: null, actual: iso(live.modifiedAt.getTime()) }];
+    const fields: FieldDiff[] = prev.previous !== undefined ? diffSeen(prev.previous, live) : [];
     const created = live.modifiedAt.getTime() - live.createdAt.getTime() < 1000;
     push({
       kind: "cache-pending",
@@ -277,7 +279,7 @@ export function analyse(input: AnalysisInput): Analysis {
   for (const { live, region } of visible) {
     if (!live.disableSessionTags || !live.targetRoleArn) continue;
     const isManaged = managedIds.has(live.associationId) || claimed.has(live.associationId);
-    const where = liveWhere(live, region, undefined);
+    const where = liveWhereManaged(live, region);
     const role = roles.get(live.targetRoleArn);
     const notPossible = (why: string, advice: string) => {
       if (!isManaged) return;

@@ -25,6 +25,7 @@ export function findingSummary(f: Finding): string {
   if (f.kind === "unmanaged") return f.ownerArn ? `owned by add-on ${f.ownerArn.split("/").slice(-2, -1)[0] ?? f.ownerArn}` : "not in any state read";
   if (f.kind === "missing") return "in state, not live";
   if (f.kind === "error") return f.detail ?? "";
+  if (fields.length === 0 && f.kind === "cache-pending") return f.advice.startsWith("New association") ? "new association" : "previous configuration unknown";
   return fields.join("; ");
 }
 

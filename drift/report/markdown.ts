@@ -40,7 +40,8 @@ function what(f: Finding): string {
   if (f.kind === "error" || (f.kind === "external-id-mismatch" && f.fields.length === 0)) return f.detail ?? "";
   if (f.kind === "missing") return "in state, not live";
   if (f.kind === "unmanaged") return f.ownerArn ? `owned by EKS add-on` : "not in any state read";
-  return describeFields(f.fields).join("<br>");
+  if (f.kind === "cache-pending" && f.fields.length === 0) return f.advice.startsWith("New association") ? "new association" : "previous configuration unknown";
+  return describeFields(f.fields).join("\n");
 }
 
 function cell(text: string, code = false): string {
