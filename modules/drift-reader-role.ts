@@ -1,0 +1,312 @@
+// The drift daemon's own IAM: a least-privilege role for the daemon's pod (with its Pod Identity
+// association), and a reader role per other account that trusts only the daemon role.
+//
+// What the check calls, and so all that is granted (IAM service authorization reference, EKS and S3):
+//   eks:ListPodIdentityAssociations     resource type cluster                 → the listed clusters' ARNs
+//   eks:DescribePodIdentityAssociation  resource type podidentityassociation  → podidentityassociation/CLUSTER/*
+//                                       of the same clusters (Describe is not authorized on the cluster ARN)
+//   s3:GetObject                        the state objects (default workspace and/or named workspaces)
+//   s3:ListBucket                       the bucket, only with workspaces, with an s3:prefix condition on the
+//                                       workspace keys (lets S3 answer NoSuchKey instead of AccessDenied)
+//   sts:AssumeRole + sts:TagSession     exactly the per-account reader roles. TagSession because a Pod
+//                                       Identity session carries EKS's transitive session tags into every
+//                                       role it chains to, and STS then requires it (domain brief, section 1)
+//   kms:Decrypt                         only when the caller names the state's KMS keys
+// Nothing is granted on `*`.
+import { Lazy, Token } from "cdktf";
+import type { Construct } from "constructs";
+import { EksPodIdentityAssociation } from "./aws";
+import { accountRootArn, parseArn, parseRoleArn } from "./policy/arn";
+import { PolicyDocument } from "./policy/document";
+import { PolicyStatement } from "./policy/statement";
+import { ASSUME_ROLE, podIdentityTrustStatements, TAG_SESSION } from "./policy/trust";
+import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
+import { clusterNameProblem, namespaceProblem, roleArnProblem, serviceAccountProblem } from "./validation/rules";
+
+/** The inline policy both roles carry. */
+export const DRIFT_READ_POLICY_NAME = "pod-identity-drift-read";
+export const DRIFT_DEFAULT_NAMESPACE = "pod-identity-drift";
+export const DRIFT_DEFAULT_SERVICE_ACCOUNT = "pod-identity-drift";
+
+/** Terraform state objects in S3 that the daemon reads. */
+export interface DriftStateObjects {
+  /** The bucket name. */
+  readonly bucket: string;
+  /** Object keys (the S3 backend's `key`), e.g. `platform/terraform.tfstate`. */
+  readonly keys: readonly string[];
+  /**
+   * Workspaces read besides (or instead of) the default one, at `<workspaceKeyPrefix>/<workspace>/<key>`;
+   * `"*"` for all. Adds s3:ListBucket on the bucket, limited by s3:prefix to those keys. @default - none
+   */
+  readonly workspaces?: readonly string[] | "*";
+  /** @default "env:" (the S3 backend's default) */
+  readonly workspaceKeyPrefix?: string;
+  /** Read the default workspace's object at `key`. @default true */
+  readonly defaultWorkspace?: boolean;
+  /** KMS keys the objects are encrypted with (SSE-KMS): adds kms:Decrypt on exactly these. @default - none (SSE-S3) */
+  readonly kmsKeyArns?: readonly string[];
+}
+
+/** What both drift roles may read. */
+export interface DriftReadScope {
+  /** EKS cluster ARNs, in the role's own account, whose associations the role lists and describes. @default - none */
+  readonly clusterArns?: readonly string[];
+  /** Terraform state in S3 (in any account whose bucket policy allows it). @default - none */
+  readonly state?: DriftStateObjects;
+}
+
+/** Options of the daemon's role. */
+export interface DriftReaderRoleOptions extends RoleOptions, DriftReadScope {
+  /** Kubernetes namespace of the daemon. @default "pod-identity-drift" */
+  readonly namespace?: string;
+  /** Kubernetes service account of the daemon. @default "pod-identity-drift" */
+  readonly serviceAccount?: string;
+  /** Narrow the trust of pods.eks.amazonaws.com with aws:SourceAccount = this account. @default true */
+  readonly restrictSourceAccount?: boolean;
+  /** Per-account reader roles the daemon assumes (sts:AssumeRole). More with addAccountReader. @default - none */
+  readonly readerRoleArns?: readonly string[];
+}
+
+export interface DriftReaderRoleProps extends DriftReaderRoleOptions, RoleBaseProps {
+  /** The cluster the daemon runs in (in `account`): its Pod Identity association is created there. */
+  readonly clusterName: string;
+}
+
+/** Options of a reader role in another account. */
+export interface DriftAccountReaderRoleOptions extends RoleOptions, DriftReadScope {
+  /** Require this sts:ExternalId (the drift config's `accounts.<id>.externalId`). @default - none */
+  readonly externalId?: string;
+}
+
+export interface DriftAccountReaderRoleProps extends DriftAccountReaderRoleOptions, RoleBaseProps {
+  /** The daemon's role ARN: the only principal trusted (principal-root + aws:PrincipalARN). */
+  readonly daemonRoleArn: string;
+}
+
+/** The daemon's role and its Pod Identity association. */
+export class DriftReaderRole extends RoleBase {
+  public readonly association: EksPodIdentityAssociation;
+  public readonly namespace: string;
+  public readonly serviceAccount: string;
+  private readonly readers: string[];
+  private readonly props: DriftReaderRoleProps;
+
+  public constructor(scope: Construct, id: string, props: DriftReaderRoleProps) {
+    if (props.existingRoleArn !== undefined) {
+      throw new Error(`drift reader role "${props.label ?? id}": existingRoleArn is not supported: this construct exists to create the daemon's least-privilege role`);
+    }
+    super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift" }, "drift reader role");
+    this.props = props;
+    this.namespace = props.namespace ?? DRIFT_DEFAULT_NAMESPACE;
+    this.serviceAccount = props.serviceAccount ?? DRIFT_DEFAULT_SERVICE_ACCOUNT;
+    this.readers = [...(props.readerRoleArns ?? [])];
+    for (const a of this.readers) assertRoleArn(`drift reader role "${this.label}": readerRoleArns`, a);
+    assertScope(`drift reader role "${this.label}"`, props);
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, Lazy.stringValue({ produce: () => this.permissionDocument().toJsonString() }), () =>
+      this.permissionDocument().toDocumentJson(),
+    );
+    this.association = new EksPodIdentityAssociation(this, "association", {
+      provider: props.account.provider,
+      clusterName: props.clusterName,
+      namespace: this.namespace,
+      serviceAccount: this.serviceAccount,
+      roleArn: this.arn,
+      dependsOn: this.dependables(),
+    });
+    this.node.addValidation({ validate: () => this.validateDaemon() });
+  }
+
+  /** Creates the reader role in another account, trusting only this role, and allows this role to assume it. */
+  public addAccountReader(scope: Construct, id: string, props: Omit<DriftAccountReaderRoleProps, "daemonRoleArn">): DriftAccountReaderRole {
+    const reader = new DriftAccountReaderRole(scope, id, { ...props, daemonRoleArn: this.arn });
+    this.readers.push(reader.arn);
+    return reader;
+  }
+
+  /** The reader role ARNs this role may assume. */
+  public get readerRoleArns(): readonly string[] {
+    return this.readers;
+  }
+
+  public trustDocument(): PolicyDocument {
+    const restrict = this.props.restrictSourceAccount ?? true;
+    return new PolicyDocument().addStatements(...podIdentityTrustStatements({ sourceAccount: restrict ? this.account.accountId : undefined }));
+  }
+
+  public permissionDocument(): PolicyDocument {
+    const doc = readDocument(this.props, this.account.partition);
+    if (this.readers.length > 0) {
+      doc.addStatements(new PolicyStatement({ sid: "AssumeAccountReaders", actions: [ASSUME_ROLE, TAG_SESSION], resources: [...new Set(this.readers)] }));
+    }
+    return doc;
+  }
+
+  private validateDaemon(): string[] {
+    const where = `drift reader role "${this.label}" (account ${this.account.accountId})`;
+    const errors: string[] = [];
+    const add = (field: string, p: string | undefined) => p && errors.push(`${where}: ${field}: ${p}`);
+    add("clusterName", clusterNameProblem(this.props.clusterName));
+    add("namespace", namespaceProblem(this.namespace));
+    add("serviceAccount", serviceAccountProblem(this.serviceAccount));
+    errors.push(...scopeProblems(where, this.props, this.account.accountId));
+    for (const r of this.readers) {
+      const parsed = parseRoleArn(r);
+      if (parsed && !Token.isUnresolved(r) && parsed.account === this.account.accountId) {
+        errors.push(`${where}: readerRoleArns: "${r}" is in the daemon's own account; read this account's clusters directly (clusterArns) instead of through a reader role`);
+      }
+    }
+    if (this.permissionDocument().isEmpty) {
+      errors.push(`${where}: nothing to read: give clusterArns, state or reader roles`);
+    }
+    return errors;
+  }
+}
+
+/** A reader role in another account: read-only on that account's clusters, trusted only by the daemon role. */
+export class DriftAccountReaderRole extends RoleBase {
+  private readonly props: DriftAccountReaderRoleProps;
+
+  public constructor(scope: Construct, id: string, props: DriftAccountReaderRoleProps) {
+    if (props.existingRoleArn !== undefined) {
+      throw new Error(`drift account reader role "${props.label ?? id}": existingRoleArn is not supported`);
+    }
+    assertRoleArn(`drift account reader role "${props.label ?? id}": daemonRoleArn`, props.daemonRoleArn);
+    assertScope(`drift account reader role "${props.label ?? id}"`, props);
+    super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift-reader" }, "drift account reader role");
+    this.props = props;
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, Lazy.stringValue({ produce: () => this.permissionDocument().toJsonString() }), () =>
+      this.permissionDocument().toDocumentJson(),
+    );
+    this.node.addValidation({ validate: () => this.validateReader() });
+  }
+
+  /** principal = the daemon account's root, narrowed to the daemon role with ArnEquals aws:PrincipalARN. */
+  public trustDocument(): PolicyDocument {
+    const daemon = parseRoleArn(this.props.daemonRoleArn)!;
+    const s = new PolicyStatement({ actions: [ASSUME_ROLE, TAG_SESSION] })
+      .addAwsPrincipal(accountRootArn(daemon.partition, daemon.account))
+      .addCondition("ArnEquals", "aws:PrincipalARN", this.props.daemonRoleArn);
+    if (this.props.externalId === undefined) return new PolicyDocument().addStatements(s);
+    // sts:ExternalId is only present on AssumeRole: the condition goes on that action alone.
+    const assume = new PolicyStatement({ actions: [ASSUME_ROLE] })
+      .addAwsPrincipal(accountRootArn(daemon.partition, daemon.account))
+      .addCondition("ArnEquals", "aws:PrincipalARN", this.props.daemonRoleArn)
+      .addCondition("StringEquals", "sts:ExternalId", this.props.externalId);
+    const tag = new PolicyStatement({ actions: [TAG_SESSION] })
+      .addAwsPrincipal(accountRootArn(daemon.partition, daemon.account))
+      .addCondition("ArnEquals", "aws:PrincipalARN", this.props.daemonRoleArn);
+    return new PolicyDocument({ minimize: false }).addStatements(assume, tag);
+  }
+
+  public permissionDocument(): PolicyDocument {
+    return readDocument(this.props, this.account.partition);
+  }
+
+  private validateReader(): string[] {
+    const where = `drift account reader role "${this.label}" (account ${this.account.accountId})`;
+    const errors = scopeProblems(where, this.props, this.account.accountId);
+    if (this.permissionDocument().isEmpty) errors.push(`${where}: nothing to read: give clusterArns or state`);
+    const daemon = parseRoleArn(this.props.daemonRoleArn);
+    if (daemon && daemon.account === this.account.accountId && !Token.isUnresolved(this.props.daemonRoleArn)) {
+      errors.push(`${where}: daemonRoleArn "${this.props.daemonRoleArn}" is in this same account: the daemon role reads its own account directly, no reader role is needed`);
+    }
+    return errors;
+  }
+}
+
+/** The read statements for a scope; never a `*` resource. */
+function readDocument(scope: DriftReadScope, partition: string): PolicyDocument {
+  const doc = new PolicyDocument();
+  const clusters = [...new Set(scope.clusterArns ?? [])];
+  if (clusters.length > 0) {
+    doc.addStatements(
+      new PolicyStatement({ sid: "ListPodIdentityAssociations", actions: ["eks:ListPodIdentityAssociations"], resources: clusters }),
+      new PolicyStatement({
+        sid: "DescribePodIdentityAssociations",
+        actions: ["eks:DescribePodIdentityAssociation"],
+        resources: clusters.map(associationPattern),
+      }),
+    );
+  }
+  const st = scope.state;
+  if (st) {
+    const prefix = st.workspaceKeyPrefix ?? "env:";
+    const workspaces = st.workspaces === "*" ? ["*"] : [...(st.workspaces ?? [])];
+    const keys = [
+      ...(st.defaultWorkspace ?? true ? st.keys : []),
+      ...workspaces.flatMap((w) => st.keys.map((k) => `${prefix}/${w}/${k}`)),
+    ];
+    if (keys.length > 0) {
+      doc.addStatements(
+        new PolicyStatement({ sid: "ReadTerraformState", actions: ["s3:GetObject"], resources: keys.map((k) => `arn:${partition}:s3:::${st.bucket}/${k}`) }),
+      );
+    }
+    if (workspaces.length > 0) {
+      doc.addStatements(
+        new PolicyStatement({ sid: "ListStateWorkspaces", actions: ["s3:ListBucket"], resources: [`arn:${partition}:s3:::${st.bucket}`] }).addCondition(
+          "StringLike",
+          "s3:prefix",
+          workspaces.flatMap((w) => st.keys.map((k) => `${prefix}/${w}/${k}`)),
+        ),
+      );
+    }
+    if (st.kmsKeyArns && st.kmsKeyArns.length > 0) {
+      doc.addStatements(new PolicyStatement({ sid: "DecryptTerraformState", actions: ["kms:Decrypt"], resources: [...st.kmsKeyArns] }));
+    }
+  }
+  return doc;
+}
+
+/** `arn:P:eks:R:A:cluster/NAME` → `arn:P:eks:R:A:podidentityassociation/NAME/*`. */
+function associationPattern(clusterArn: string): string {
+  const p = parseArn(clusterArn)!;
+  return `arn:${p.partition}:eks:${p.region}:${p.account}:podidentityassociation/${p.resource.slice("cluster/".length)}/*`;
+}
+
+const CLUSTER_ARN = /^arn:(aws|aws-cn|aws-us-gov):eks:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:cluster\/[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** What can never be right: thrown at once, with the value. */
+function assertScope(where: string, scope: DriftReadScope): void {
+  for (const a of scope.clusterArns ?? []) {
+    if (!Token.isUnresolved(a) && !CLUSTER_ARN.test(a)) {
+      throw new Error(`${where}: clusterArns: "${a}" is not an EKS cluster ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME)`);
+    }
+  }
+  const st = scope.state;
+  if (st) {
+    if (!BUCKET.test(st.bucket)) throw new Error(`${where}: state.bucket: "${st.bucket}" is not an S3 bucket name`);
+    if (st.keys.length === 0) throw new Error(`${where}: state.keys: give at least one state object key`);
+    for (const k of st.keys) {
+      if (k.length === 0 || k.startsWith("/") || k.includes("*")) {
+        throw new Error(`${where}: state.keys: "${k}" is not an object key (no leading '/', no wildcards: name each state object)`);
+      }
+    }
+    for (const w of st.workspaces === "*" ? [] : (st.workspaces ?? [])) {
+      if (w.length === 0 || w.includes("/") || w.includes("*")) throw new Error(`${where}: state.workspaces: "${w}" is not a workspace name`);
+    }
+  }
+}
+
+function assertRoleArn(where: string, arn: string): void {
+  const p = roleArnProblem(arn);
+  if (p) throw new Error(`${where}: ${p}`);
+}
+
+/** What depends on the role's account: collected at synth. */
+function scopeProblems(where: string, scope: DriftReadScope, accountId: string): string[] {
+  const errors: string[] = [];
+  for (const a of scope.clusterArns ?? []) {
+    const p = parseArn(a);
+    if (p && !Token.isUnresolved(a) && !Token.isUnresolved(accountId) && p.account !== accountId) {
+      errors.push(
+        `${where}: clusterArns: "${a}" is in account ${p.account}; EKS is read with this role's own credentials, so list only clusters of account ${accountId} and read the others through a reader role in their account`,
+      );
+    }
+  }
+  const st = scope.state;
+  if (st && (st.defaultWorkspace ?? true) === false && (st.workspaces === undefined || (st.workspaces !== "*" && st.workspaces.length === 0))) {
+    errors.push(`${where}: state: defaultWorkspace is false and no workspaces are given: nothing would be readable`);
+  }
+  return errors;
+}
