@@ -1,5 +1,5 @@
 // End to end, as a user runs it: synthesize the example app (pod-identity.yaml) into a temp dir, "apply" it to
-// the EKS emulator (test/drift/support/apply.ts writes the state Terraform would), run
+// the EKS emulator (test/support/state-applier.ts writes the state Terraform would), run
 // `pod-identity-drift check` as a child process, change live out of band, and move --now across the TTLs.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding, Report } from "../../../drift/report/report";
 import { startEksEmulator, type EksEmulator, type EmulatorClusterRef } from "../../support/eks-emulator";
-import { applyStacks } from "../support/apply";
+import { applySynthesizedApp } from "../../support/state-applier";
 import { REPO, runCli } from "../support/cli";
 
 const ACCOUNT = "111111111111";
@@ -51,10 +51,9 @@ beforeAll(async () => {
   });
   // 2. apply it to the emulator, writing the state Terraform would
   eks = await startEksEmulator({ now: () => new Date(clock) });
-  const stacks = applyStacks(join(dir, "cdktf.out"), eks);
-  expect(stacks.map((s) => s.stack)).toEqual(["platform"]);
-  writeFileSync(join(dir, "terraform.platform.tfstate"), stacks[0]!.stateText);
-  ids = Object.fromEntries(Object.entries(stacks[0]!.associations).map(([address, id]) => [address.split(".")[1]!.split("_association")[0]!, id]));
+  const stacks = await applySynthesizedApp(join(dir, "cdktf.out"), { emulator: eks, stateDir: dir });
+  expect(stacks.map((s) => [s.stack, s.statePath])).toEqual([["platform", join(dir, "terraform.platform.tfstate")]]);
+  ids = Object.fromEntries(stacks[0]!.associations.map((a) => [a.address.split(".")[1]!.split("_association")[0]!, a.associationId]));
   // An association an EKS add-on owns, there from the start: listed, never drift.
   eks.createAssociation(PROD, { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", roleArn: `arn:aws:iam::${ACCOUNT}:role/ebs-csi`, ownerArn: `arn:aws:eks:${REGION}:${ACCOUNT}:addon/prod-eu/aws-ebs-csi-driver/1234` });
   const keys = eks.credentialsFor(ACCOUNT);
