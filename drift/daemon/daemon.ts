@@ -11,13 +11,14 @@ import { randomBytes } from "node:crypto";
 import type { ApiCallEvent } from "../model";
 import type { FindingKind, Report } from "../report/report";
 import { FindingSet, isEmptyChange, type FindingChange } from "./finding-set";
+import { DaemonStartError } from "./errors";
 import { DaemonHttpServer, formatAddress, type ListenAddress } from "./http";
 import { LeaderElector, type LeaseStore } from "./leader";
 import type { Logger } from "./logger";
 import { DaemonMetrics, type ScanOutcome } from "./metrics";
 import { WebhookSink, type Notification } from "./notify";
 import { ScanScheduler, validateSchedule, type ScanReason } from "./schedule";
-import type { DaemonSettings } from "./settings";
+import { resolveWebhooks, type DaemonSettings, type ResolvedWebhook } from "./settings";
 
 /** What one scan yields: the fields of the check's CheckResult that the daemon uses. */
 export interface ScanResult {
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   readonly fetch?: typeof fetch;
   /** Node.js process metrics in /metrics. @default true */
   readonly defaultMetrics?: boolean;
+  /** Where webhook urlEnv values are read. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface ScanEvent {
@@ -69,7 +72,10 @@ export class Daemon extends EventEmitter {
   private skipped = 0;
   private lastElectionError: string | undefined;
 
-  private constructor(private readonly opts: DaemonOptions) {
+  private constructor(
+    private readonly opts: DaemonOptions,
+    webhooks: readonly ResolvedWebhook[],
+  ) {
     super();
     const s = opts.settings;
     this.log = opts.logger;
@@ -86,7 +92,7 @@ export class Daemon extends EventEmitter {
         debug: (m) => this.log.debug({ component: "node-cron" }, String(m)),
       },
     });
-    this.sinks = s.webhooks.map(
+    this.sinks = webhooks.map(
       (w, i) =>
         new WebhookSink(
           w,
@@ -120,7 +126,13 @@ export class Daemon extends EventEmitter {
     validateSchedule(s.schedule, s.timezone);
     const le = s.leaderElection?.enabled ? s.leaderElection : undefined;
     if (le && !opts.leaseStore) throw new Error("leader election is enabled but no Lease store was given");
-    const d = new Daemon(opts);
+    let webhooks: ResolvedWebhook[];
+    try {
+      webhooks = resolveWebhooks(s.webhooks, opts.env ?? process.env);
+    } catch (e) {
+      throw new DaemonStartError((e as Error).message);
+    }
+    const d = new Daemon(opts, webhooks);
     try {
       d.http = await DaemonHttpServer.start(s.listen, {
         metrics: async () => ({ contentType: d.metrics.contentType, body: await d.metrics.text() }),

@@ -6,7 +6,7 @@
 // are scrubbed of it before anyone sees them.
 import type { Finding, Report } from "../report/report";
 import type { FindingChange } from "./finding-set";
-import type { WebhookSettings } from "./settings";
+import type { ResolvedWebhook } from "./settings";
 
 export const NOTIFICATION_SCHEMA_VERSION = 1;
 const MAX_BACKOFF_MS = 30_000;
@@ -97,7 +97,7 @@ export class WebhookSink {
   private pending = 0;
 
   constructor(
-    private readonly settings: WebhookSettings,
+    private readonly settings: ResolvedWebhook,
     index: number,
     private readonly events: DeliveryEvents,
     private readonly signal: AbortSignal,

@@ -3,7 +3,12 @@ import { z } from "zod";
 // The `daemon` section of the drift config: what `pod-identity-drift watch` needs beyond a check.
 export const webhookSchema = z
   .object({
-    url: z.url().describe("Where to POST. Holds a secret in most setups: it is never logged."),
+    url: z.url().optional().describe("Where to POST. Holds a secret in most setups: it is never logged. Prefer urlEnv in shared files."),
+    urlEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" })
+      .optional()
+      .describe("Name of an environment variable holding the URL (e.g. set from a Kubernetes Secret), instead of url."),
     name: z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "must be 1-64 letters, digits, '_', '.' or '-'" })
@@ -19,7 +24,8 @@ export const webhookSchema = z
       .default(1)
       .describe("First retry delay; doubles per attempt (with jitter), capped at 30 s; a Retry-After header wins."),
   })
-  .strict();
+  .strict()
+  .refine((w) => (w.url === undefined) !== (w.urlEnv === undefined), { message: "give exactly one of url and urlEnv" });
 
 export const leaderElectionSchema = z
   .object({
@@ -61,3 +67,27 @@ export const daemonSettingsSchema = z
 export type DaemonSettings = z.infer<typeof daemonSettingsSchema>;
 export type WebhookSettings = z.infer<typeof webhookSchema>;
 export type LeaderElectionSettings = z.infer<typeof leaderElectionSchema>;
+
+/** A webhook whose URL is known (urlEnv resolved). */
+export type ResolvedWebhook = WebhookSettings & { readonly url: string };
+
+/**
+ * Resolves `urlEnv` from the environment. Throws an Error naming the webhook and the variable, never the
+ * value.
+ */
+export function resolveWebhooks(webhooks: readonly WebhookSettings[], env: NodeJS.ProcessEnv = process.env): ResolvedWebhook[] {
+  const problems: string[] = [];
+  const out = webhooks.map((w, i) => {
+    const label = `daemon.webhooks[${i}]${w.name ? ` (${w.name})` : ""}`;
+    if (w.url !== undefined) return { ...w, url: w.url };
+    const value = env[w.urlEnv!];
+    if (value === undefined || value.trim() === "") {
+      problems.push(`${label}: urlEnv: the environment variable ${w.urlEnv} is not set (or empty)`);
+      return { ...w, url: "" };
+    }
+    if (!z.url().safeParse(value.trim()).success) problems.push(`${label}: urlEnv: the environment variable ${w.urlEnv} does not hold a URL`);
+    return { ...w, url: value.trim() };
+  });
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  return out;
+}

@@ -22,7 +22,7 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
-async function start(opts: { settings: DaemonSettings; check: CheckFn }) {
+async function start(opts: { settings: DaemonSettings; check: CheckFn; env?: NodeJS.ProcessEnv }) {
   const sink = logSink();
   const d = await Daemon.start({ ...opts, logger: sink.logger, defaultMetrics: false });
   cleanup.push(() => d.shutdown("test end"));
@@ -321,6 +321,31 @@ describe("daemon: start-up errors", () => {
     expect(err).toBeInstanceOf(DaemonStartError);
     expect((err as Error).message).toMatch(msg);
     expect(called).toBe(false);
+  });
+
+  it("a webhook URL from the environment (urlEnv): used when set, a clear error naming the variable when not", async () => {
+    const hook = await receiver();
+    const { d } = await start({
+      settings: settings({ webhooks: [{ urlEnv: "DRIFT_TEST_HOOK", name: "env" }] }),
+      check: async () => result(report([finding("missing")])),
+      env: { DRIFT_TEST_HOOK: hook.url },
+    });
+    await nextEvent(d, "notified");
+    expect(hook.received).toHaveLength(1);
+
+    const err = await Daemon.start({
+      settings: settings({ webhooks: [{ urlEnv: "DRIFT_TEST_HOOK", name: "env" }, { urlEnv: "OTHER_HOOK" }] }),
+      check: async () => result(report([])),
+      logger: logSink().logger,
+      defaultMetrics: false,
+      env: { OTHER_HOOK: "not a url" },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DaemonStartError);
+    expect((err as Error).message).toBe(
+      "daemon.webhooks[0] (env): urlEnv: the environment variable DRIFT_TEST_HOOK is not set (or empty)\n" +
+        "daemon.webhooks[1]: urlEnv: the environment variable OTHER_HOOK does not hold a URL",
+    );
+    expect(() => daemonSettingsSchema.parse({ webhooks: [{ url: hook.url, urlEnv: "X" }] })).toThrow(/give exactly one of url and urlEnv/);
   });
 
   it("a bad listen address is a clear error", async () => {
