@@ -75,7 +75,7 @@ export function makeWorkload(size: number): Workload {
       namespace: `team-${i % 50}`,
       serviceAccount: `app-${i}`,
       targetAccountKey: target.key,
-      podIdentityRoleName: `bench-pi-${key}`,
+      podIdentityRoleName: `${cluster.name}-team-${i % 50}-app-${i}`,
       targetRoleName: `bench-target-${key}`,
       bucket: `bench-data-${target.id}-${i % 7}`,
     });

@@ -12,6 +12,8 @@ export interface BenchArgs {
   readonly example: boolean;
   /** Write a CPU profile (node --cpu-prof) of each measured run into this directory. */
   readonly cpuProfDir?: string;
+  /** Where to write <timestamp>.json and latest.json. @default bench/results */
+  readonly outDir?: string;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan] [--sizes 1,100,...] [--rate R] [--no-example] [--cpu-prof DIR]
@@ -19,9 +21,11 @@ export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth
   --reps N      repetitions per measurement, the median is reported (default 3, quick 1)
   --only        run one suite
   --sizes       synth sizes (default 1,100,1000,5000)
-  --rate R      emulator throttles above R requests/s per account (default 250, quick 500)
+  --rate R      emulator throttles above R requests/s per account (default per scenario: 250 for one
+                cluster, 25 for 10 accounts, i.e. 250/s in total either way)
   --no-example  skip \`npx cdktf synth\` of the shipped example
-  --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D`;
+  --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D
+  --out-dir D   write the JSON results into D (default bench/results)`;
 
 function int(flag: string, v: string | undefined, minimum: number): number {
   const n = Number(v);
@@ -37,6 +41,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let rate: number | undefined;
   let example = true;
   let cpuProfDir: string | undefined;
+  let outDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -67,6 +72,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         cpuProfDir = value();
         if (!cpuProfDir) throw new Error("--cpu-prof needs a directory");
         break;
+      case "--out-dir":
+        outDir = value();
+        if (!outDir) throw new Error("--out-dir needs a directory");
+        break;
       case "--help":
       case "-h":
         throw new Error(USAGE);
@@ -82,5 +91,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     ...(rate ? { rate } : {}),
     example,
     ...(cpuProfDir ? { cpuProfDir } : {}),
+    ...(outDir ? { outDir } : {}),
   };
 }

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startEksEmulator, type EksEmulator } from "../../test/support/eks-emulator";
 import { measure, tsxArgs } from "../lib/measure";
-import { max, median, ratio } from "../lib/stats";
+import { median, ratio } from "../lib/stats";
 import { minimumCallsByAccount, planClusters, rateBoundMs, type PlannedCluster, type ScanScenario } from "./scenarios";
+import { writeState } from "./state";
 import { RESULT_PREFIX, type WorkerResult, type WorkerSpec } from "./worker-protocol";
 
 const WORKER = resolve(__dirname, "worker.ts");
@@ -40,7 +41,8 @@ export interface ScanRow {
   /** STS AssumeRole calls (credentials per account), median; not counted in calls. */
   readonly assumeRoleCalls: number;
   readonly callsByOperation: Readonly<Record<string, number>>;
-  readonly maxInFlightPerAccount: number;
+  /** Throttled calls per operation, last repetition. */
+  readonly throttledByOperation: Readonly<Record<string, number>>;
   readonly peakRssMb: number;
   readonly peakRssMbAll: readonly number[];
   /** Clusters the scanner reported as not scanned, summed over all reps. Must be 0. */
@@ -50,19 +52,26 @@ export interface ScanRow {
   /** Worker runs that crashed or printed no result. */
   readonly workerFailures: number;
   readonly scanner?: string;
+  /** The check's own count of call attempts (EKS + STS), median. */
+  readonly scannerApiCalls: number;
+  /** The report summary of the last repetition (all managed associations should be in sync). */
+  readonly summary?: Readonly<Record<string, number>>;
   readonly error?: string;
   readonly errors?: readonly string[];
 }
 
 export interface ScanOptions {
   readonly scenarios: readonly ScanScenario[];
-  readonly rps: number;
+  /** Overrides every scenario's R. */
+  readonly rps?: number;
   readonly reps: number;
   readonly nodeArgs?: readonly string[];
   readonly log: (line: string) => void;
 }
 
+/** Associations created a week ago: older than any credential cache TTL, so nothing is cache-pending. */
 function populate(emu: EksEmulator, clusters: readonly PlannedCluster[]): void {
+  const createdAt = new Date(Date.now() - 7 * 24 * 3600_000);
   for (const c of clusters) {
     const ref = { name: c.name, region: c.region, accountId: c.accountId };
     emu.addCluster(ref);
@@ -72,8 +81,8 @@ function populate(emu: EksEmulator, clusters: readonly PlannedCluster[]): void {
         serviceAccount: `app-${i}`,
         roleArn: `arn:aws:iam::${c.accountId}:role/pi-${c.name}-${i}`,
         targetRoleArn: `arn:aws:iam::2000000000${String(i % 20).padStart(2, "0")}:role/target-${c.name}-${i}`,
-        disableSessionTags: i % 4 === 0,
         tags: { team: `team-${i % 40}`, "managed-by": "cdktf" },
+        createdAt,
       });
     }
   }
@@ -88,10 +97,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanRow[]> {
 }
 
 async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<ScanRow> {
+  const rps = opts.rps ?? scenario.rps;
   const clusters = planClusters(scenario);
   const minByAccount = minimumCallsByAccount(clusters);
   const minCalls = [...minByAccount.values()].reduce((s, n) => s + n, 0);
-  const boundMs = rateBoundMs(clusters, opts.rps);
+  const boundMs = rateBoundMs(clusters, rps);
   const associations = scenario.clusters * scenario.associationsPerCluster;
   const dir = mkdtempSync(join(tmpdir(), "bench-scan-"));
   const emu = await startEksEmulator({ defaultAccountId: null });
@@ -102,8 +112,10 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
   const assumes: number[] = [];
   const rss: number[] = [];
   const seen: number[] = [];
-  const inFlight: number[] = [];
   let byOp: Record<string, number> = {};
+  let summary: Readonly<Record<string, number>> | undefined;
+  let throttledByOp: Record<string, number> = {};
+  const scannerCalls: number[] = [];
   let failedScans = 0;
   let workerFailures = 0;
   let scanner: string | undefined;
@@ -112,12 +124,21 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
     populate(emu, clusters);
     const base = emu.credentialsFor(SCANNER_ACCOUNT);
     const accounts = [...minByAccount.keys()];
-    const spec: WorkerSpec = {
-      endpoint: emu.endpoint,
-      region: clusters[0]!.region,
-      clusters: clusters.map((c) => ({ name: c.name, region: c.region, accountId: c.accountId })),
-      readers: Object.fromEntries(accounts.map((a) => [a, { roleArn: `arn:aws:iam::${a}:role/pod-identity-drift-reader` }])),
-    };
+    for (const a of accounts) {
+      const mine = clusters.filter((c) => c.accountId === a);
+      writeState(dir, a, mine[0]!.region, mine.flatMap((c) => emu.associations({ name: c.name, region: c.region, accountId: c.accountId })));
+    }
+    const driftConfig = join(dir, "drift.json");
+    const historyPath = join(dir, "history.db");
+    writeFileSync(
+      driftConfig,
+      JSON.stringify({
+        state: ["terraform.*.tfstate"],
+        accounts: Object.fromEntries(accounts.map((a) => [a, { roleArn: `arn:aws:iam::${a}:role/pod-identity-drift-reader` }])),
+        history: { path: historyPath },
+      }),
+    );
+    const spec: WorkerSpec = { driftConfig, clusters: clusters.length };
     const specFile = join(dir, "spec.json");
     writeFileSync(specFile, JSON.stringify(spec));
     const env: NodeJS.ProcessEnv = {
@@ -125,7 +146,7 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
       BENCH_SCAN_SPEC: specFile,
       AWS_ENDPOINT_URL_EKS: emu.endpoint,
       AWS_ENDPOINT_URL_STS: emu.endpoint,
-      AWS_REGION: spec.region,
+      AWS_REGION: clusters[0]!.region,
       AWS_ACCESS_KEY_ID: base.accessKeyId,
       AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: "true",
@@ -134,9 +155,11 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
 
     for (let rep = 0; rep < opts.reps; rep++) {
       emu.resetCounts();
+      // A fresh history store each time: every repetition is a first run.
+      for (const f of [historyPath, `${historyPath}-wal`, `${historyPath}-shm`]) rmSync(f, { force: true });
       // A fresh, full bucket per account for every repetition (the scanner's own account is not limited:
       // its only calls are the AssumeRoles for credentials).
-      for (const a of accounts) emu.setRateLimit(a, { rps: opts.rps });
+      for (const a of accounts) emu.setRateLimit(a, { rps });
       const m = await measure(process.execPath, tsxArgs(WORKER, opts.nodeArgs), { env, cwd: REPO });
       const line = m.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
       const eksCalls = emu.count() - emu.count({ operation: "AssumeRole" });
@@ -155,15 +178,18 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
         continue;
       }
       failedScans += r.failedClusters;
+      if (r.complete === false) errors.add("report not complete");
+      summary = r.summary;
+      scannerCalls.push(r.scannerApiCalls ?? Number.NaN);
       for (const e of r.errors) errors.add(e);
       scanMs.push(r.scanMs);
       wallMs.push(m.wallMs);
       calls.push(eksCalls);
       throttles.push(emu.count({ outcome: "throttled" }));
+      throttledByOp = emu.countsByOperation({ outcome: "throttled" });
       assumes.push(emu.count({ operation: "AssumeRole" }));
       rss.push(m.peakRssKb / 1024);
       seen.push(r.associations);
-      inFlight.push(Math.max(...accounts.map((a) => emu.maxInFlight(a))));
       byOp = emu.countsByOperation();
       opts.log(
         `scan ${scenario.name} rep ${rep + 1}/${opts.reps}: ${r.scanMs.toFixed(0)} ms (bound ${boundMs.toFixed(0)} ms), ` +
@@ -180,7 +206,7 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
     clusters: scenario.clusters,
     associations,
     accounts: scenario.accounts,
-    rps: opts.rps,
+    rps,
     reps: opts.reps,
     minCalls,
     boundMs,
@@ -193,13 +219,15 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
     throttles: med(throttles),
     assumeRoleCalls: med(assumes),
     callsByOperation: byOp,
-    maxInFlightPerAccount: inFlight.length ? max(inFlight) : 0,
+    throttledByOperation: throttledByOp,
     peakRssMb: med(rss),
     peakRssMbAll: rss,
     failedScans: failedScans + workerFailures * scenario.clusters,
     associationsSeen: med(seen),
     workerFailures,
     ...(scanner ? { scanner } : {}),
+    scannerApiCalls: med(scannerCalls),
+    ...(summary ? { summary } : {}),
     ...(errors.size ? { errors: [...errors].slice(0, 10) } : {}),
     ...(scanMs.length === 0 ? { error: [...errors][0] ?? "no successful run" } : {}),
   };

@@ -3,25 +3,26 @@
 export const RESULT_PREFIX = "BENCH_SCAN_RESULT ";
 
 export interface WorkerSpec {
-  readonly endpoint: string;
-  readonly region: string;
-  readonly clusters: ReadonlyArray<{ readonly name: string; readonly region: string; readonly accountId: string }>;
-  /** Per cluster account: the role the scanner assumes to read it. */
-  readonly readers: Readonly<Record<string, { readonly roleArn: string }>>;
+  /** The drift config file: state sources, reader role per account, history path. */
+  readonly driftConfig: string;
+  readonly clusters: number;
 }
 
 export interface WorkerResult {
-  /** Which entry point was measured, e.g. `drift/live scanClusters`. */
+  /** Which entry point was measured, e.g. `drift/check runCheck`. */
   readonly scanner: string;
-  /** Time of the scan call alone (process start-up and module loading excluded). */
+  /** Time of the check call alone (process start-up and module loading excluded). */
   readonly scanMs: number;
   readonly clusters: number;
-  /** Clusters the scanner could not read (ok: false / error findings). */
+  /** Clusters the check could not read (scope.clusters with ok: false). */
   readonly failedClusters: number;
-  /** Live associations returned, over all clusters. */
+  /** Live associations read, over all clusters. */
   readonly associations: number;
-  /** The scanner's own API call count, if it reports one. */
+  /** The check's own count of API call attempts (EKS and STS). */
   readonly scannerApiCalls?: number;
+  /** The report's summary, as a sanity check (everything should be managed and in sync). */
+  readonly summary?: Readonly<Record<string, number>>;
+  readonly complete?: boolean;
   readonly errors: readonly string[];
   readonly error?: string;
 }

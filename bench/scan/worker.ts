@@ -1,10 +1,11 @@
-// The scan worker: one process, one drift scan against the emulator named in $BENCH_SCAN_SPEC, one result
-// line on stdout. Run by bench/scan/suite.ts, never by hand.
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+// The scan worker: one process, one drift check (drift/check.ts runCheck: read state → scan live → analyse
+// and record → report) against the emulator, one result line on stdout. Run by bench/scan/suite.ts with
+// $BENCH_SCAN_SPEC and the AWS_* environment pointing at the emulator; never by hand.
+import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { runCheck } from "../../drift/check";
+import { loadDriftConfig } from "../../drift/config/load";
 import { RESULT_PREFIX, type WorkerResult, type WorkerSpec } from "./worker-protocol";
-
-const REPO = resolve(__dirname, "..", "..");
 
 function emit(r: WorkerResult): void {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(r)}\n`);
@@ -14,11 +15,24 @@ async function main(): Promise<void> {
   const specFile = process.env.BENCH_SCAN_SPEC;
   if (!specFile) throw new Error("BENCH_SCAN_SPEC is not set");
   const spec = JSON.parse(readFileSync(specFile, "utf8")) as WorkerSpec;
-  if (!existsSync(resolve(REPO, "drift", "live"))) {
-    emit({ scanner: "none", scanMs: 0, clusters: spec.clusters.length, failedClusters: spec.clusters.length, associations: 0, errors: [], error: "drift/live does not exist yet" });
-    return;
-  }
-  emit({ scanner: "none", scanMs: 0, clusters: spec.clusters.length, failedClusters: spec.clusters.length, associations: 0, errors: [], error: "scanner adapter not written" });
+  const config = loadDriftConfig(spec.driftConfig);
+  const started = performance.now();
+  const result = await runCheck({ config, now: new Date() });
+  const scanMs = performance.now() - started;
+  const { report } = result;
+  const clusters = report.scope?.clusters ?? [];
+  const errors = report.findings.filter((f) => f.kind === "error").map((f) => `${f.cluster ?? "state"}: ${f.detail ?? f.advice}`);
+  emit({
+    scanner: "drift/check.ts runCheck",
+    scanMs,
+    clusters: clusters.length,
+    failedClusters: clusters.length > 0 ? clusters.filter((c) => !c.ok).length : spec.clusters,
+    associations: Object.values(result.associationsByCluster).reduce((s, n) => s + n, 0),
+    scannerApiCalls: result.apiCalls,
+    summary: { ...report.summary },
+    complete: report.complete,
+    errors: errors.slice(0, 5),
+  });
 }
 
 main().catch((err: unknown) => {

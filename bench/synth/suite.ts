@@ -160,7 +160,7 @@ async function runOnce(
 function prepare(dir: string, workload: Workload): { workloadFile: string; configFile: string; configError?: string } {
   const workloadFile = join(dir, "workload.json");
   writeFileSync(workloadFile, JSON.stringify(workload));
-  const configFile = join(dir, "pod-identity.json");
+  const configFile = join(dir, "pod-identity.yaml");
   try {
     writeOurConfig(workload, configFile);
     return { workloadFile, configFile };
