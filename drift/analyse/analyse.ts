@@ -13,15 +13,7 @@ import type { Analysis, AnalysisInput, AnalyseSettings, IgnoreRule, KeyedFinding
 
 const KIND_ORDER: readonly FindingKind[] = ["error", "revocation-pending", "external-id-mismatch", "missing", "replaced", "changed", "unmanaged", "cache-pending"];
 
-interface Where {
-  readonly cluster: string | null;
-  readonly region: string | null;
-  readonly accountId: string | null;
-  readonly namespace: string | null;
-  readonly serviceAccount: string | null;
-  readonly associationId: string | null;
-  readonly address: string | null;
-}
+type Where = Pick<Finding, "cluster" | "region" | "accountId" | "namespace" | "serviceAccount" | "associationId" | "address">;
 
 type Draft = Omit<Finding, "since" | keyof Where> & { readonly where: Where; readonly counts: boolean; readonly keyExtra?: string };
 

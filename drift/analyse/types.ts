@@ -22,18 +22,7 @@ export interface IgnoreRule {
 }
 
 /** The credential-relevant configuration of an association, as history remembers it. */
-export interface SeenAssociation {
-  readonly associationId: string;
-  readonly accountId?: string;
-  readonly region: string;
-  readonly clusterName: string;
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly roleArn: string;
-  readonly targetRoleArn?: string;
-  readonly disableSessionTags: boolean;
-  readonly modifiedAt: Date;
-  readonly configHash: string;
+export interface SeenAssociation extends SeenLive {
   /** When a run first and last saw this version live. */
   readonly firstSeenAt: Date;
   readonly lastSeenAt: Date;
@@ -94,6 +83,7 @@ export interface Analysis {
   readonly clustersUnread: readonly string[];
 }
 
+/** A live association as a run saw it: its credential-relevant configuration. */
 export interface SeenLive {
   readonly associationId: string;
   readonly accountId?: string;
