@@ -1,16 +1,18 @@
 // --format markdown: for pull request comments and CI step summaries (GitHub-flavoured tables).
 import { clusterLabel, describeFields, where } from "./fields";
 import type { Finding, Report } from "./report";
+import { NOTHING_CHECKED, verdictOf } from "./verdict";
 
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
   const drift = report.findings.filter((f) => f.informational !== true);
   const out: string[] = [];
-  const verdict = !report.complete
-    ? "⛔ **Incomplete**: some state sources or clusters could not be read; nothing there is reported in sync."
-    : drift.length === 0
-      ? "✅ **In sync**: live Pod Identity associations match Terraform state and no change is pending."
-      : `⚠️ **${drift.length} finding${drift.length === 1 ? "" : "s"}**`;
+  const verdict = {
+    incomplete: "⛔ **Incomplete**: some state sources or clusters could not be read; nothing there is reported in sync.",
+    findings: `⚠️ **${drift.length} finding${drift.length === 1 ? "" : "s"}**`,
+    "nothing-checked": `❔ **Nothing checked**: ${NOTHING_CHECKED.replace(/^nothing checked: /, "")}.`,
+    "in-sync": "✅ **In sync**: live Pod Identity associations match Terraform state and no change is pending.",
+  }[verdictOf(report)];
   out.push("## Pod Identity drift", "", verdict, "", `Generated ${report.generatedAt}.`, "");
   out.push(
     "| Managed | In sync | Changed | Missing | Replaced | Unmanaged | Cache-pending | Revocation-pending | External-id mismatch | Errors |",

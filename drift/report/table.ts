@@ -1,6 +1,7 @@
 // --format table: for a terminal. Colour only when asked (the CLI asks on a TTY without NO_COLOR).
 import { clusterLabel, findingSummary, where } from "./fields";
 import type { Finding, FindingKind, Report } from "./report";
+import { NOTHING_CHECKED, verdictOf } from "./verdict";
 
 export interface TableOptions {
   /** ANSI colour. @default false */
@@ -27,11 +28,12 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   const paint = (style: Style, text: string) => (opts.color ? `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m` : text);
   const s = report.summary;
   const lines: string[] = [];
-  const status = !report.complete
-    ? paint("red", "INCOMPLETE: some state or clusters could not be read; nothing there is reported in sync")
-    : report.findings.some((f) => f.informational !== true)
-      ? paint("yellow", "findings")
-      : paint("green", "in sync");
+  const status = {
+    incomplete: paint("red", "INCOMPLETE: some state or clusters could not be read; nothing there is reported in sync"),
+    findings: paint("yellow", "findings"),
+    "nothing-checked": paint("yellow", NOTHING_CHECKED),
+    "in-sync": paint("green", "in sync"),
+  }[verdictOf(report)];
   lines.push(`${paint("bold", "Pod Identity drift")}  ${report.generatedAt}  ${status}`);
   lines.push(
     [

@@ -65,6 +65,15 @@ describe("render", () => {
     expect(md).toContain("state source a\\|b: &lt;boom>");
   });
 
+  it("nothing in state and no cluster scanned: says nothing was checked, never \"in sync\"", () => {
+    const empty: Report = { ...report([]), summary: summarize([], 0, 0), scope: { stateSources: [{ source: "terraform.a.tfstate", ok: true, associations: 0 }], clusters: [] } };
+    const md = render(empty, "markdown");
+    expect(md).toContain("❔ **Nothing checked**: the state read holds no aws_eks_pod_identity_association");
+    expect(md).not.toContain("**In sync**");
+    const table = render(empty, "table");
+    expect(table.split("\n")[0]).toMatch(/nothing checked: the state read holds no aws_eks_pod_identity_association and no cluster was scanned/);
+    expect(table.split("\n")[0]).not.toMatch(/in sync/);
+  });
   it("markdown: in sync", () => {
     expect(render(report([]), "markdown")).toContain("✅ **In sync**");
   });
