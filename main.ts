@@ -17,7 +17,7 @@ function main(): number {
   }
   const outdir = path.resolve(projectRoot, process.env.CDKTF_OUTDIR || "cdktf.out");
   const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
-  const { app } = buildApp(config, { outdir, projectRoot });
+  const { app } = buildApp(config, { outdir, projectRoot, validatedByCaller: true });
   const errors = validateApp(app);
   if (errors.length > 0) {
     // The App constructor creates (empty) output directories: remove the ones it created.

@@ -13,6 +13,11 @@ export interface BuildOptions {
   readonly outdir?: string;
   /** The project root: local state files are written here as terraform.<stack>.tfstate. @default process.cwd() */
   readonly projectRoot?: string;
+  /**
+   * The caller runs validateApp() itself before synth (main.ts does, to print every problem before anything
+   * is written), so app.synth() need not run every validation a second time. @default false
+   */
+  readonly validatedByCaller?: boolean;
 }
 
 export interface BuiltApp {
@@ -36,7 +41,7 @@ export function stackIdFor(config: PodIdentityConfig, clusterKey: string): strin
 export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}): BuiltApp {
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
   const outdir = path.resolve(projectRoot, options.outdir ?? (process.env.CDKTF_OUTDIR || "cdktf.out"));
-  const app = new App({ outdir, stackTraces: false });
+  const app = new App({ outdir, stackTraces: false, skipValidation: options.validatedByCaller === true });
   const stacks = new Map<string, TerraformStack>();
   const providers = new Map<string, AwsAccount>();
   const d = config.defaults;

@@ -1,8 +1,9 @@
 // One association, end to end: Pod Identity role → its permission to chain → target role trust →
 // aws_eks_pod_identity_association. Usable on its own or with roles shared between chains.
-import { Annotations, TerraformStack, Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
+import { Annotations, TerraformStack, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { EksPodIdentityAssociation } from "./aws";
+import { dependOn } from "./late";
 import { clusterArn, partitionForRegion, type Partition } from "./policy/arn";
 import { minifiedJson } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
@@ -129,14 +130,6 @@ export class PodIdentityChain extends Construct {
       form: props.trustForm,
     });
 
-    const stack = TerraformStack.of(this);
-    const dependsOn: ITerraformDependable[] = [];
-    for (const d of [...this.podIdentityRole.dependables(), ...(this.targetRole?.dependables() ?? [])]) {
-      const other = TerraformStack.of(d as unknown as Construct);
-      if (other === stack) dependsOn.push(d);
-      else if (!stack.dependencies.includes(other)) stack.addDependency(other);
-    }
-
     this.association = new EksPodIdentityAssociation(this, "association", {
       provider: props.providers.cluster,
       clusterName: c.name,
@@ -146,8 +139,14 @@ export class PodIdentityChain extends Construct {
       ...(this.targetRole ? { targetRoleArn: this.targetRole.arn } : {}),
       disableSessionTags: !this.sessionTags,
       ...(props.tags && Object.keys(props.tags).length > 0 ? { tags: { ...props.tags } } : {}),
-      dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
     });
+    // The ARNs are literal strings, so nothing orders the association after the roles and the permission
+    // that EKS checks when it is created: say so explicitly; roles in another stack order the stacks.
+    const stack = TerraformStack.of(this);
+    const elsewhere = dependOn(this.association, [...this.podIdentityRole.dependables(), ...(this.targetRole?.dependables() ?? [])]);
+    for (const other of new Set(elsewhere.map((d) => TerraformStack.of(d)))) {
+      if (!stack.dependencies.includes(other)) stack.addDependency(other);
+    }
     if (props.sessionPolicy !== undefined && !this.sessionTags) {
       // Escape hatch: the prebuilt binding (AWS provider 6.25.0) lacks `policy`.
       this.association.addOverride("policy", minifiedJson(props.sessionPolicy));

@@ -13,7 +13,8 @@
 //                                       role it chains to, and STS then requires it (domain brief, section 1)
 //   kms:Decrypt                         only when the caller names the state's KMS keys
 // Nothing is granted on `*`.
-import { Lazy, Token } from "cdktf";
+import { Token } from "cdktf";
+import { dependOn, lateString } from "./late";
 import type { Construct } from "constructs";
 import { EksPodIdentityAssociation } from "./aws";
 import { accountRootArn, parseArn, parseRoleArn } from "./policy/arn";
@@ -102,7 +103,7 @@ export class DriftReaderRole extends RoleBase {
     this.readers = [...(props.readerRoleArns ?? [])];
     for (const a of this.readers) assertRoleArn(`drift reader role "${this.label}": readerRoleArns`, a);
     assertScope(`drift reader role "${this.label}"`, props);
-    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, Lazy.stringValue({ produce: () => this.permissionDocument().toJsonString() }), () =>
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, lateString(() => this.permissionDocument().toJsonString()), () =>
       this.permissionDocument().toDocumentJson(),
     );
     this.association = new EksPodIdentityAssociation(this, "association", {
@@ -111,8 +112,8 @@ export class DriftReaderRole extends RoleBase {
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
       roleArn: this.arn,
-      dependsOn: this.dependables(),
     });
+    dependOn(this.association, this.dependables());
     this.node.addValidation({ validate: () => this.validateDaemon() });
   }
 
@@ -174,7 +175,7 @@ export class DriftAccountReaderRole extends RoleBase {
     assertScope(`drift account reader role "${props.label ?? id}"`, props);
     super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift-reader" }, "drift account reader role");
     this.props = props;
-    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, Lazy.stringValue({ produce: () => this.permissionDocument().toJsonString() }), () =>
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, lateString(() => this.permissionDocument().toJsonString()), () =>
       this.permissionDocument().toDocumentJson(),
     );
     this.node.addValidation({ validate: () => this.validateReader() });

@@ -1,8 +1,8 @@
 // The Pod Identity role, in the cluster's account: trusted by pods.eks.amazonaws.com, allowed to chain
 // (sts:AssumeRole + sts:TagSession) into exactly the target roles of the associations that use it.
 // One role may serve many associations in its account (a hub) or one each.
-import { Lazy } from "cdktf";
 import type { Construct } from "constructs";
+import { lateString } from "./late";
 import { PolicyDocument } from "./policy/document";
 import { chainPermissionStatement } from "./policy/permission";
 import { podIdentityTrustStatements } from "./policy/trust";
@@ -53,7 +53,7 @@ export class PodIdentityRole extends RoleBase {
       this.addJsonOutput(
         "required_trust_policy",
         `Trust policy the owners of ${this.arn} must apply so that EKS Pod Identity can assume it`,
-        () => this.trustDocument().toJsonString(),
+        () => this.trustJson(),
       );
     }
     this.node.addValidation({ validate: () => this.validateUses() });
@@ -62,9 +62,10 @@ export class PodIdentityRole extends RoleBase {
   /** Registers an association using this role; called by PodIdentityChain. */
   public addUse(use: PodIdentityRoleUse): void {
     this.uses.push(use);
+    this.documentsChanged();
     if (use.targetRoleArn === undefined || this.chainPolicyAdded) return;
     this.chainPolicyAdded = true;
-    const json = (): string => this.permissionDocument().toJsonString();
+    const json = (): string => this.renderOnce("permission", () => this.permissionDocument());
     if (this.isExisting) {
       this.addJsonOutput(
         "required_permission_policy",
@@ -72,7 +73,7 @@ export class PodIdentityRole extends RoleBase {
         json,
       );
     } else {
-      this.addInlinePolicy(CHAIN_POLICY_NAME, Lazy.stringValue({ produce: json }), () => this.permissionDocument().toDocumentJson());
+      this.addInlinePolicy(CHAIN_POLICY_NAME, lateString(json), () => this.permissionDocument().toDocumentJson());
     }
   }
 

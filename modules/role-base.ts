@@ -3,9 +3,10 @@
 // (`aws_iam_role_policy`, counted against IAM's 10,240-character total), managed policy attachments, and the
 // bring-your-own mode, in which nothing is created and Terraform outputs carry the policy JSON another
 // team must apply.
-import { Lazy, TerraformOutput, Token, type ITerraformDependable } from "cdktf";
+import { TerraformOutput, Token, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./aws";
+import { dependOn, lateString } from "./late";
 import { addonPolicyDocument, type AddonPolicy } from "./policy/addons";
 import { parseRoleArn, roleArn } from "./policy/arn";
 import { minifiedJson, type PolicyDocument } from "./policy/document";
@@ -106,6 +107,7 @@ export abstract class RoleBase extends Construct {
   private readonly inlinePolicies: InlinePolicy[] = [];
   private readonly policyResources: IamRolePolicy[] = [];
   private readonly attachments: IamRolePolicyAttachment[] = [];
+  private readonly rendered = new Map<string, string>();
 
   protected constructor(scope: Construct, id: string, props: RoleBaseProps, kind: string) {
     super(scope, id);
@@ -137,7 +139,7 @@ export abstract class RoleBase extends Construct {
       provider: props.account.provider,
       ...(this.roleName !== undefined ? { name: this.roleName } : { namePrefix: props.namePrefix }),
       path,
-      assumeRolePolicy: Lazy.stringValue({ produce: () => this.trustDocument().toJsonString() }),
+      assumeRolePolicy: lateString(() => this.trustJson()),
       ...(props.permissionsBoundary !== undefined ? { permissionsBoundary: props.permissionsBoundary } : {}),
       ...(props.maxSessionDuration !== undefined ? { maxSessionDuration: props.maxSessionDuration } : {}),
       ...(props.tags && Object.keys(props.tags).length > 0 ? { tags: { ...props.tags } } : {}),
@@ -152,14 +154,13 @@ export abstract class RoleBase extends Construct {
       this.addInlinePolicy(`addon-${addon.name}`, minifiedJson(doc), () => doc);
     }
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
-      this.attachments.push(
-        new IamRolePolicyAttachment(this, `managed_${i}`, {
-          provider: props.account.provider,
-          role: this.roleRef(),
-          policyArn,
-          dependsOn: this.roleName !== undefined ? [this.role!] : undefined,
-        }),
-      );
+      const attachment = new IamRolePolicyAttachment(this, `managed_${i}`, {
+        provider: props.account.provider,
+        role: this.roleRef(),
+        policyArn,
+      });
+      if (this.roleName !== undefined) dependOn(attachment, [this.role!]);
+      this.attachments.push(attachment);
     });
     this.node.addValidation({ validate: () => this.validateRole(kind) });
   }
@@ -167,8 +168,31 @@ export abstract class RoleBase extends Construct {
   /** The trust policy this role must have, from everything registered on it so far. */
   public abstract trustDocument(): PolicyDocument;
 
+  /** The trust policy's minified JSON, rendered once until the role changes. */
+  public trustJson(): string {
+    return this.renderOnce("trust", () => this.trustDocument());
+  }
+
+  /**
+   * Renders one of the role's documents once until `documentsChanged()`: validation and cdktf's two resolve
+   * passes would otherwise merge the same statements three times.
+   */
+  protected renderOnce(key: string, document: () => PolicyDocument): string {
+    let json = this.rendered.get(key);
+    if (json === undefined) {
+      json = document().toJsonString();
+      this.rendered.set(key, json);
+    }
+    return json;
+  }
+
+  /** Call whenever what the documents are built from changes (an association registered on the role). */
+  protected documentsChanged(): void {
+    this.rendered.clear();
+  }
+
   /** What an association using this role must wait for (the role and its policies). */
-  public dependables(): ITerraformDependable[] {
+  public dependables(): TerraformResource[] {
     return this.role ? [this.role, ...this.policyResources, ...this.attachments] : [];
   }
 
@@ -180,8 +204,9 @@ export abstract class RoleBase extends Construct {
       name,
       role: this.roleRef(),
       policy: json,
-      dependsOn: this.roleName !== undefined ? [this.role] : undefined,
     });
+    // With a literal role name nothing references the role: order the policy after it explicitly.
+    if (this.roleName !== undefined) dependOn(resource, [this.role]);
     this.inlinePolicies.push({ name, json, document });
     this.policyResources.push(resource);
   }
@@ -189,7 +214,7 @@ export abstract class RoleBase extends Construct {
   /** A Terraform output named `<label>_<suffix>` carrying `json` (bring-your-own roles). */
   protected addJsonOutput(suffix: string, description: string, json: () => string): void {
     const output = new TerraformOutput(this, suffix, {
-      value: Lazy.stringValue({ produce: json }),
+      value: lateString(json),
       description,
     });
     output.overrideLogicalId(`${this.label.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`);
@@ -197,9 +222,8 @@ export abstract class RoleBase extends Construct {
 
   /** The trust policy against the size limit: exact with literal ARNs, an estimate otherwise. */
   protected validateTrustSize(where: string): string[] {
-    const doc = this.trustDocument();
-    if (doc.isEmpty) return [];
-    const json = doc.toJsonString();
+    if (this.trustDocument().isEmpty) return [];
+    const json = this.trustJson();
     if (containsToken(json)) {
       // A referenced ARN (name prefix) renders as a token; count it as a role ARN of maximal name length.
       const estimate = json.replace(TOKEN_MARKER, "x".repeat(80)).length;

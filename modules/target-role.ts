@@ -26,7 +26,7 @@ export class TargetRole extends RoleBase {
       this.addJsonOutput(
         "required_trust_policy",
         `Trust policy the owners of ${this.arn} must apply so that the Pod Identity roles can chain into it`,
-        () => this.trustDocument().toJsonString(),
+        () => this.trustJson(),
       );
     }
     this.node.addValidation({ validate: () => this.validateGrants() });
@@ -35,6 +35,7 @@ export class TargetRole extends RoleBase {
   /** Trusts one more association; called by PodIdentityChain. */
   public addGrant(grant: TargetRoleGrant): void {
     this.grants.push(grant);
+    this.documentsChanged();
   }
 
   /** The associations registered so far. */
