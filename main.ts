@@ -6,6 +6,9 @@ import { buildApp, validateApp, warningsOf } from "./modules/app";
 import { ConfigError, configPath, loadConfig } from "./modules/config/load";
 
 function main(): number {
+  // tsx maps every stack trace back to TypeScript, and cdktf's provider classes capture one for each computed
+  // attribute they create: thousands per synth. Problems are reported as messages, never as stacks.
+  process.setSourceMapsEnabled(false);
   const projectRoot = process.cwd();
   const file = configPath(projectRoot);
   let config;
