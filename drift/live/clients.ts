@@ -4,12 +4,17 @@
 // STS AssumeRole (`fromTemporaryCredentials`, the default chain as the source credentials).
 // Endpoints and regions come from the SDK's standard configuration (AWS_ENDPOINT_URL_EKS / _STS, AWS_REGION,
 // shared config); no endpoint is ever set here.
-// Retries: AWS_RETRY_MODE and AWS_MAX_ATTEMPTS win when set; otherwise adaptive mode (client-side rate
-// limiting that backs off on throttling) with DEFAULT_MAX_ATTEMPTS attempts, to ride out throttling storms.
+// Retries: AWS_RETRY_MODE and AWS_MAX_ATTEMPTS win when set; otherwise standard mode with
+// DEFAULT_MAX_ATTEMPTS attempts. Not the SDK's adaptive mode: its rate limiter cuts to 0.7 × a measured rate
+// that is still ~0 when the first throttle comes early in a run, and sending collapses to 0.5 requests/s.
+// Pacing: each client has its own Pacer (./pacer.ts), i.e. one per (account, region), in front of every
+// attempt: at `requestsPerSecond` when set, else adaptive from the first throttle on (unless the user chose
+// AWS_RETRY_MODE=adaptive: then the SDK's limiter alone).
 import { EKSClient } from "@aws-sdk/client-eks";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AccountReader } from "../model";
 import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
+import { Pacer, pacerPlugin } from "./pacer";
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -18,7 +23,7 @@ export const DEFAULT_SESSION_NAME = "pod-identity-drift";
 /** Retry settings to pass to a client: only those the user's environment does not set. */
 export function retrySettings(env: NodeJS.ProcessEnv = process.env): { retryMode?: string; maxAttempts?: number } {
   return {
-    ...(env.AWS_RETRY_MODE ? {} : { retryMode: "adaptive" }),
+    ...(env.AWS_RETRY_MODE ? {} : { retryMode: "standard" }),
     ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
   };
 }
@@ -27,16 +32,21 @@ export interface EksClientPoolOptions {
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
   /** Per attempt; an attempt past it fails with TimeoutError (and is retried like any transient error). @default DEFAULT_REQUEST_TIMEOUT_MS */
   readonly requestTimeoutMs?: number;
+  /** EKS requests per second per (account, region), retries included. @default adaptive (see ./pacer.ts) */
+  readonly requestsPerSecond?: number;
 }
 
 export class EksClientPool {
   private readonly clients = new Map<string, EKSClient>();
+  private readonly pacers = new Map<string, Pacer>();
   private readonly listeners = new Set<ApiCallListener>();
   private readonly emit: ApiCallListener = (e) => {
     for (const l of this.listeners) l(e);
   };
 
-  constructor(private readonly opts: EksClientPoolOptions = {}) {}
+  constructor(private readonly opts: EksClientPoolOptions = {}) {
+    if (opts.requestsPerSecond !== undefined) new Pacer({ requestsPerSecond: opts.requestsPerSecond }); // validates it up front
+  }
 
   /** Receives every attempt of every client of this pool, until the returned function is called. */
   subscribe(listener: ApiCallListener): () => void {
@@ -68,12 +78,25 @@ export class EksClientPool {
       requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     });
     client.middlewareStack.use(apiCallCounterPlugin(scope, this.emit));
+    // Added after the counter, so it runs first: an attempt is counted when the pacer lets it go.
+    // With no rate and the user's AWS_RETRY_MODE=adaptive, the SDK's own rate limiter paces alone.
+    const pacer = new Pacer(
+      this.opts.requestsPerSecond !== undefined ? { requestsPerSecond: this.opts.requestsPerSecond } : { adaptive: process.env.AWS_RETRY_MODE !== "adaptive" },
+    );
+    client.middlewareStack.use(pacerPlugin(pacer));
+    this.pacers.set(key, pacer);
     this.clients.set(key, client);
     return client;
+  }
+
+  /** The pacer of one (account, region), once its client exists. */
+  pacer(accountId: string | undefined, region: string): Pacer | undefined {
+    return this.pacers.get(`${accountId ?? ""}|${region}`);
   }
 
   destroy(): void {
     for (const c of this.clients.values()) c.destroy();
     this.clients.clear();
+    this.pacers.clear();
   }
 }

@@ -5,6 +5,10 @@
 // concurrency; describes start as soon as their page arrives. Calls made = list pages + one describe per
 // association, plus retries. An association deleted between list and describe is simply gone. Any other
 // failure fails the whole cluster: a ClusterScan is complete or an error, never partial.
+//
+// Accounts run in parallel: clusters and requests are bounded per (account, region), the unit AWS throttles
+// on, and each (account, region) has its own client and pacer (./clients.ts, ./pacer.ts). A global cluster
+// cap applies only when asked for.
 import {
   DescribePodIdentityAssociationCommand,
   ListPodIdentityAssociationsCommand,
@@ -20,10 +24,12 @@ export const LIST_PAGE_SIZE = 100;
 export interface ScanOptions {
   /** Reader role per account id; accounts not listed use the default credential chain. */
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
-  /** Clusters enumerated at once. @default 8 */
+  /** Clusters enumerated at once over all accounts. @default no global cap (clusters per (account, region) are bounded by perAccountRegionConcurrency) */
   readonly clusterConcurrency?: number;
-  /** Requests in flight at once per (account, region), across its clusters. @default 16 */
+  /** Requests in flight at once per (account, region), across its clusters; also its clusters enumerated at once. @default 16 */
   readonly perAccountRegionConcurrency?: number;
+  /** EKS requests per second per (account, region), retries included. @default adaptive: unpaced until the first throttle (see ./pacer.ts) */
+  readonly requestsPerSecond?: number;
   /** Describes in flight at once per cluster. @default 10 */
   readonly describeConcurrency?: number;
   /** Aborting rejects the scan with the signal's reason. */
@@ -32,7 +38,7 @@ export interface ScanOptions {
   readonly onApiCall?: (e: ApiCallEvent) => void;
   /** Per attempt. @default 30 000 */
   readonly requestTimeoutMs?: number;
-  /** Clients to reuse across scans (a daemon); its own options then apply. @default a pool for this scan only */
+  /** Clients to reuse across scans (a daemon); its own options (reader roles, timeout, rate) then apply. @default a pool for this scan only */
   readonly clients?: EksClientPool;
 }
 
@@ -77,16 +83,19 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
     new EksClientPool({
       ...(opts.accountReaders ? { accountReaders: opts.accountReaders } : {}),
       ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+      ...(opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : {}),
     });
   const describeConcurrency = opts.describeConcurrency ?? 10;
   const perAccountRegion = opts.perAccountRegionConcurrency ?? 16;
-  const clusterLimiter = new Limiter(opts.clusterConcurrency ?? 8);
-  new Limiter(describeConcurrency); // validates the option up front
-  const accountLimiters = new Map<string, Limiter>();
+  const clusterLimiter = opts.clusterConcurrency !== undefined ? new Limiter(opts.clusterConcurrency) : undefined;
+  new Limiter(describeConcurrency); // validates the options up front
+  new Limiter(perAccountRegion);
+  // Per (account, region): one limiter for its requests in flight, one for its clusters in progress.
+  const accountLimiters = new Map<string, { readonly requests: Limiter; readonly clusters: Limiter }>();
   const accountLimiter = (ref: ClusterRef) => {
     const k = `${ref.accountId ?? ""}|${ref.region}`;
     let l = accountLimiters.get(k);
-    if (!l) accountLimiters.set(k, (l = new Limiter(perAccountRegion)));
+    if (!l) accountLimiters.set(k, (l = { requests: new Limiter(perAccountRegion), clusters: new Limiter(perAccountRegion) }));
     return l;
   };
 
@@ -104,7 +113,7 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
 
   async function scanOne(ref: ClusterRef): Promise<ClusterScan> {
     const client = pool.get(ref.accountId, ref.region);
-    const limiter = accountLimiter(ref);
+    const limiter = accountLimiter(ref).requests;
     const describeLimiter = new Limiter(describeConcurrency);
     const local = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
@@ -160,7 +169,10 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
 
   try {
     opts.signal?.throwIfAborted();
-    return await Promise.all(clusters.map((ref) => clusterLimiter.run(() => scanOne(ref))));
+    // The account's slot first, the global one (if any) last: a cluster waiting for its account holds nothing.
+    return await Promise.all(
+      clusters.map((ref) => accountLimiter(ref).clusters.run(() => (clusterLimiter ? clusterLimiter.run(() => scanOne(ref)) : scanOne(ref)))),
+    );
   } finally {
     unsubscribe();
     if (!opts.clients) pool.destroy();

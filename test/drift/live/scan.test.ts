@@ -1,7 +1,7 @@
 // scanClusters over the EKS emulator, with the real @aws-sdk/client-eks configured only through the SDK's
 // standard environment (AWS_ENDPOINT_URL_EKS / _STS, credentials in env, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { retrySettings, scanClusters } from "../../../drift/live";
+import { EksClientPool, retrySettings, scanClusters } from "../../../drift/live";
 import type { ApiCallEvent, ClusterScan, LiveAssociation } from "../../../drift/model";
 import { startEksEmulator, type EksEmulator } from "../../support/eks-emulator";
 
@@ -153,7 +153,7 @@ describe("scanClusters", () => {
     expect(scan!.apiCalls).toBe(6);
   });
 
-  it("counts every throttled attempt and retries it (adaptive mode by default)", async () => {
+  it("counts every throttled attempt and retries it (standard mode by default)", async () => {
     seed(HUB, "stormy", 40);
     emu.throttle(4, { cluster: "stormy", operation: "DescribePodIdentityAssociation" });
     const events: ApiCallEvent[] = [];
@@ -242,10 +242,92 @@ describe("scanClusters", () => {
   });
 });
 
+describe("pacing per account and region", () => {
+  const minimum = (clusters: number, perCluster: number) => clusters * (Math.max(1, Math.ceil(perCluster / 100)) + perCluster);
+
+  it("at a configured rate equal to the quota, scans several accounts with no throttle and exactly the minimum calls", async () => {
+    const accounts = [A, B, "333333333333"];
+    const clusters = accounts.flatMap((acct) =>
+      ["p", "q"].map((c) => {
+        seed(acct, `paced-${c}-${acct}`, 120);
+        return { name: `paced-${c}-${acct}`, region: REGION, accountId: acct };
+      }),
+    );
+    for (const acct of accounts) emu.setRateLimit(acct, { rps: 100 });
+    try {
+      const pool = new EksClientPool({ accountReaders: Object.fromEntries(accounts.map((a) => [a, { roleArn: role(a, "paced-reader") }])), requestsPerSecond: 100 });
+      const scans = await scanClusters(clusters, { clients: pool });
+      expect(scans.map((s) => ok(s).length)).toEqual([120, 120, 120, 120, 120, 120]);
+      expect(emu.count({ outcome: "throttled" })).toBe(0);
+      for (const acct of accounts) expect(emu.count({ accountId: acct })).toBe(minimum(2, 120));
+      expect(pool.pacer(A, REGION)?.currentRate).toBe(100);
+      pool.destroy();
+    } finally {
+      for (const acct of accounts) emu.setRateLimit(acct, null);
+    }
+  }, 60_000);
+
+  it("without a rate, survives a throttling quota with calls within 2% of the minimum, then paces near the quota", async () => {
+    seed(HUB, "adaptive", 1_000);
+    emu.setRateLimit(HUB, { rps: 200 });
+    try {
+      const pool = new EksClientPool();
+      const events: ApiCallEvent[] = [];
+      const [scan] = await scanClusters([{ name: "adaptive", region: REGION, accountId: HUB }], { clients: pool, onApiCall: (e) => events.push(e) });
+      expect(ok(scan)).toHaveLength(1_000);
+      const min = minimum(1, 1_000);
+      const calls = emu.count({ cluster: "adaptive" });
+      const throttled = emu.count({ cluster: "adaptive", outcome: "throttled" });
+      expect(throttled).toBeGreaterThan(0); // the quota was hit: the pacer learned from it
+      expect(calls).toBe(min + throttled); // every extra call is a retried throttle, no failure
+      expect(calls).toBeLessThanOrEqual(Math.floor(min * 1.02));
+      expect(events.filter((e) => e.outcome === "throttled")).toHaveLength(throttled);
+      const rate = pool.pacer(HUB, REGION)?.currentRate;
+      expect(rate).toBeGreaterThan(100);
+      expect(rate).toBeLessThan(260);
+      pool.destroy();
+    } finally {
+      emu.setRateLimit(HUB, null);
+    }
+  }, 60_000);
+});
+
 describe("retrySettings", () => {
-  it("uses adaptive retries unless the user's environment says otherwise", () => {
-    expect(retrySettings({})).toEqual({ retryMode: "adaptive", maxAttempts: 10 });
-    expect(retrySettings({ AWS_RETRY_MODE: "standard" })).toEqual({ maxAttempts: 10 });
-    expect(retrySettings({ AWS_MAX_ATTEMPTS: "3" })).toEqual({ retryMode: "adaptive" });
+  const retryModeOf = async (pool: EksClientPool) => ((await pool.get(HUB, REGION).config.retryStrategy()) as { mode?: string }).mode;
+
+  it("uses standard retries unless the user's environment says otherwise", () => {
+    expect(retrySettings({})).toEqual({ retryMode: "standard", maxAttempts: 10 });
+    expect(retrySettings({ AWS_RETRY_MODE: "adaptive" })).toEqual({ maxAttempts: 10 });
+    expect(retrySettings({ AWS_MAX_ATTEMPTS: "3" })).toEqual({ retryMode: "standard" });
   });
+
+  it("gives clients the standard strategy by default, and the SDK's adaptive one when AWS_RETRY_MODE=adaptive (our adaptive pacer then stands aside)", async () => {
+    const byDefault = new EksClientPool();
+    expect(await retryModeOf(byDefault)).toBe("standard");
+    byDefault.pacer(HUB, REGION)!.record("throttled");
+    expect(byDefault.pacer(HUB, REGION)!.currentRate).toBe(1); // throttled before any success: the floor
+    byDefault.destroy();
+
+    process.env.AWS_RETRY_MODE = "adaptive";
+    const adaptive = new EksClientPool();
+    expect(await retryModeOf(adaptive)).toBe("adaptive");
+    adaptive.pacer(HUB, REGION)!.record("throttled");
+    expect(adaptive.pacer(HUB, REGION)!.currentRate).toBeUndefined();
+    adaptive.destroy();
+
+    // A configured rate still applies under the user's adaptive mode.
+    const paced = new EksClientPool({ requestsPerSecond: 7 });
+    paced.get(HUB, REGION);
+    expect(paced.pacer(HUB, REGION)!.currentRate).toBe(7);
+    paced.destroy();
+  });
+
+  it("scans through throttles with the user's AWS_RETRY_MODE=adaptive", async () => {
+    seed(HUB, "user-adaptive", 20);
+    process.env.AWS_RETRY_MODE = "adaptive";
+    emu.throttle(3, { cluster: "user-adaptive", operation: "DescribePodIdentityAssociation" });
+    const [scan] = await scanClusters([{ name: "user-adaptive", region: REGION, accountId: HUB }]);
+    expect(ok(scan)).toHaveLength(20);
+    expect(scan!.apiCalls).toBe(24);
+  }, 60_000);
 });

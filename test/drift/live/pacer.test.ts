@@ -1,0 +1,214 @@
+// The pacer on a fake clock: fixed-rate token bucket, adaptive cuts and probing, floor, abort.
+import { describe, expect, it } from "vitest";
+import { BACKOFF, Pacer, type PacerClock } from "../../../drift/live/pacer";
+
+class FakeClock implements PacerClock {
+  t = 0;
+  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  private ids = 0;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.ids;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  }
+  clearTimeout(id: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== id);
+  }
+  /** Moves time forward by `ms`, firing due timers in order and letting promise callbacks run after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.fn();
+      await flush();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+/** Starts `n` takes; returns how many have been granted so far, live. */
+function takes(p: Pacer, n: number, signal?: AbortSignal) {
+  const state = { granted: 0, rejected: [] as unknown[] };
+  for (let i = 0; i < n; i++)
+    p.take(signal).then(
+      () => state.granted++,
+      (e: unknown) => state.rejected.push(e),
+    );
+  return state;
+}
+
+describe("Pacer, fixed rate", () => {
+  it("lets a small burst through, then one request per 1/rate", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ requestsPerSecond: 10, clock });
+    const s = takes(p, 30);
+    await flush();
+    expect(s.granted).toBe(2); // burst: max(2, 50 ms worth)
+    await clock.advance(1_000);
+    expect(s.granted).toBe(12);
+    await clock.advance(1_000);
+    expect(s.granted).toBe(22);
+    expect(p.currentRate).toBe(10);
+  });
+
+  it("never exceeds burst + rate × t, however the takes arrive", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ requestsPerSecond: 250, clock });
+    const s = { granted: 0 };
+    for (let ms = 0; ms < 2_000; ms += 7) {
+      for (let i = 0; i < 3; i++) void p.take().then(() => s.granted++);
+      await clock.advance(7);
+      expect(s.granted).toBeLessThanOrEqual(12.5 + (clock.t / 1000) * 250 + 1e-9);
+    }
+    expect(s.granted).toBeGreaterThanOrEqual(Math.floor(12.5 + 2 * 250) - 3);
+  });
+
+  it("ignores throttles: the configured rate stays", async () => {
+    const p = new Pacer({ requestsPerSecond: 5, clock: new FakeClock() });
+    p.record("throttled");
+    p.record("throttled");
+    expect(p.currentRate).toBe(5);
+  });
+
+  it("rejects a rate that is not positive", () => {
+    expect(() => new Pacer({ requestsPerSecond: 0 })).toThrow(RangeError);
+    expect(() => new Pacer({ requestsPerSecond: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe("Pacer, adaptive", () => {
+  it("does not pace before the first throttle", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    const s = takes(p, 1_000);
+    await flush();
+    expect(s.granted).toBe(1_000);
+    expect(p.currentRate).toBeUndefined();
+    p.record("error"); // other errors do not start pacing
+    expect(p.currentRate).toBeUndefined();
+  });
+
+  it("on the first throttle paces at BACKOFF × the successes of the last second", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    for (let i = 0; i < 40; i++) {
+      p.record("ok");
+      await clock.advance(5); // 40 successes within 200 ms
+    }
+    p.record("throttled");
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 40);
+    const s = takes(p, 100);
+    await flush();
+    expect(s.granted).toBe(0); // the bucket is emptied by a cut
+    await clock.advance(1_000);
+    expect(s.granted).toBeGreaterThanOrEqual(35);
+    expect(s.granted).toBeLessThanOrEqual(38);
+  });
+
+  it("counts only the last second of successes", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    for (let i = 0; i < 100; i++) p.record("ok");
+    await clock.advance(1_500);
+    for (let i = 0; i < 20; i++) p.record("ok");
+    expect(p.successesPerSecond()).toBe(20);
+    p.record("throttled");
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 20);
+  });
+
+  it("cuts once for the attempts in flight at a cut, again for an attempt sent after it", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    await clock.advance(100);
+    const before = p.now();
+    for (let i = 0; i < 50; i++) p.record("ok");
+    await clock.advance(10);
+    p.record("throttled", before);
+    await clock.advance(10);
+    for (let i = 0; i < 15; i++) p.record("throttled", before); // the rest of the attempts in flight
+    expect(p.currentRate).toBeCloseTo(45);
+    const after = p.now() + 1;
+    await clock.advance(100);
+    p.record("throttled", after);
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 45); // min(rate, measured 50)
+    await clock.advance(1_000);
+    for (let i = 0; i < 30; i++) p.record("ok");
+    p.record("throttled");
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 30); // min(rate, measured 30)
+  });
+
+  it("never paces below the floor", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    p.record("throttled"); // throttled before any success: measured 0
+    expect(p.currentRate).toBe(1);
+    const q = new Pacer({ clock, floor: 3 });
+    q.record("throttled");
+    expect(q.currentRate).toBe(3);
+  });
+
+  it("probes upward slowly while requests wait, and not while idle", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    for (let i = 0; i < 100; i++) p.record("ok");
+    p.record("throttled");
+    expect(p.currentRate).toBeCloseTo(90);
+    await clock.advance(10_000); // idle: no probe
+    void p.take();
+    expect(p.currentRate).toBeCloseTo(90);
+    takes(p, 2_000);
+    await clock.advance(10_000);
+    const rate = p.currentRate!;
+    // 2% a second, compounding: 90 × 1.02^10 ≈ 109.7; never a jump.
+    expect(rate).toBeGreaterThan(105);
+    expect(rate).toBeLessThan(112);
+    const low = new Pacer({ clock });
+    low.record("throttled");
+    takes(low, 100);
+    await clock.advance(10_000);
+    expect(low.currentRate).toBeGreaterThan(9); // at least +1/s from the floor
+    expect(low.currentRate).toBeLessThan(13);
+  });
+
+  it("never paces with adaptive: false", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock, adaptive: false });
+    p.record("throttled");
+    expect(p.currentRate).toBeUndefined();
+    const s = takes(p, 100);
+    await flush();
+    expect(s.granted).toBe(100);
+  });
+});
+
+describe("Pacer, abort", () => {
+  it("rejects a waiting take with the signal's reason and drops it from the queue", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ requestsPerSecond: 1, clock });
+    const ac = new AbortController();
+    const s = takes(p, 5, ac.signal);
+    await flush();
+    expect(s.granted).toBe(2);
+    const reason = new Error("gone");
+    ac.abort(reason);
+    await flush();
+    expect(s.rejected).toEqual([reason, reason, reason]);
+    // The aborted takes hold no place: the next take is granted after one token, not four.
+    const later = takes(p, 1);
+    await clock.advance(1_000);
+    expect(later.granted).toBe(1);
+    await expect(p.take(ac.signal)).rejects.toBe(reason);
+  });
+});
