@@ -64,6 +64,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
           ...(config.scan.clusterConcurrency !== undefined ? { clusterConcurrency: config.scan.clusterConcurrency } : {}),
           ...(config.scan.perAccountRegionConcurrency !== undefined ? { perAccountRegionConcurrency: config.scan.perAccountRegionConcurrency } : {}),
           ...(config.scan.describeConcurrency !== undefined ? { describeConcurrency: config.scan.describeConcurrency } : {}),
+          ...(config.scan.requestsPerSecond !== undefined ? { requestsPerSecond: config.scan.requestsPerSecond } : {}),
           ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
           ...(opts.signal ? { signal: opts.signal } : {}),
           onApiCall,

@@ -459,7 +459,7 @@ function adviceForScanError(code: string): string {
   if (/AccessDenied|UnrecognizedClient|ExpiredToken|InvalidClientTokenId|Forbidden/i.test(code))
     return "Grant the reader eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on this cluster (or fix the account's reader role in the drift config) and run again.";
   if (/ResourceNotFound|NotFound/i.test(code)) return "Check the cluster name, region and account (drift config `clusters`, or the state); a deleted cluster should leave state too.";
-  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code)) return "EKS throttled the scan past its retries: lower scan.describeConcurrency / scan.clusterConcurrency, or raise AWS_MAX_ATTEMPTS, and run again.";
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code)) return "EKS throttled the scan past its retries: set scan.requestsPerSecond (per account and region) below the account's EKS quota, or raise AWS_MAX_ATTEMPTS, and run again.";
   if (/Timeout|Abort/i.test(code)) return "Requests timed out: check connectivity to EKS, or raise scan.requestTimeoutSeconds, and run again.";
   return "Run again; if it persists, check connectivity and the EKS service health.";
 }

@@ -97,8 +97,16 @@ export const driftConfigSchema = z
       .default({ path: ".drift/history.db", busyTimeoutMs: 5000, retainDays: 30 }),
     scan: z
       .object({
-        clusterConcurrency: z.number().int().min(1).max(64).optional().describe("Clusters scanned at once."),
-        perAccountRegionConcurrency: z.number().int().min(1).max(64).optional().describe("Clusters scanned at once per account and region."),
+        clusterConcurrency: z.number().int().min(1).max(64).optional().describe("Clusters scanned at once over all accounts. Default: no global cap (accounts run in parallel)."),
+        perAccountRegionConcurrency: z.number().int().min(1).max(64).optional().describe("Requests in flight, and clusters scanned, at once per account and region. Default: 16."),
+        requestsPerSecond: z
+          .number()
+          .positive()
+          .max(10_000)
+          .optional()
+          .describe(
+            "EKS requests per second per account and region, retries included (the EKS API throttles per account and region). Default: unpaced until the first throttle, then paced at the rate that succeeded and probed upward slowly.",
+          ),
         describeConcurrency: z.number().int().min(1).max(64).optional().describe("DescribePodIdentityAssociation calls in flight per cluster."),
         requestTimeoutSeconds: z.number().positive().max(300).optional().describe("Per-request timeout."),
       })
