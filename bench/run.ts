@@ -109,8 +109,8 @@ function synthTables(s: SynthResults): string {
 function scanTable(rows: readonly ScanRow[]): string {
   const t = renderTable(
     "Scan (median of reps; emulator throttles above R req/s per account)",
-    ["scenario", "R/s", "scan ms", "bound ms", "wall/bound", "calls", "min calls", "calls/min", "throttled", "peak RSS MB", "failed"],
-    rows.map((r) => [r.scenario, r.rps, r.scanMs, r.boundMs, r.wallOverBound, r.calls, r.minCalls, r.callsOverMin, r.throttles, r.peakRssMb, r.failedScans]),
+    ["scenario", "pacing", "R/s", "scan ms", "bound ms", "wall/bound", "calls", "min calls", "calls/min", "throttled", "peak RSS MB", "failed"],
+    rows.map((r) => [r.scenario, r.pacing, r.rps, r.scanMs, r.boundMs, r.wallOverBound, r.calls, r.minCalls, r.callsOverMin, r.throttles, r.peakRssMb, r.failedScans]),
   );
   const errs = rows.flatMap((r) => (r.errors ?? []).map((e) => `${r.scenario}: ${e}`));
   return [t, ...errs].join("\n");
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   }
   let scan: ScanRow[] | undefined;
   if (args.only !== "synth") {
-    scan = await runScan({ scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS, ...(args.rate ? { rps: args.rate } : {}), reps: args.reps, nodeArgs, log });
+    scan = await runScan({ scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS, ...(args.rate ? { rps: args.rate } : {}), paced: args.paced, reps: args.reps, nodeArgs, log });
   }
   const targets = targetsOf(synth, scan, args.quick);
   const results: BenchResults = {

@@ -8,6 +8,8 @@ export interface BenchArgs {
   readonly sizes?: readonly number[];
   /** Requests per second per account above which the emulator throttles. */
   readonly rate?: number;
+  /** Scan with `scan.requestsPerSecond` = R in the drift config (the quota known), instead of the default adaptive pacing. */
+  readonly paced: boolean;
   /** Also run `npx cdktf synth` of the shipped example. */
   readonly example: boolean;
   /** Write a CPU profile (node --cpu-prof) of each measured run into this directory. */
@@ -16,13 +18,14 @@ export interface BenchArgs {
   readonly outDir?: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan] [--sizes 1,100,...] [--rate R] [--no-example] [--cpu-prof DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan] [--sizes 1,100,...] [--rate R] [--paced] [--no-example] [--cpu-prof DIR]
   --quick       smallest sizes only (the CI smoke run)
   --reps N      repetitions per measurement, the median is reported (default 3, quick 1)
   --only        run one suite
   --sizes       synth sizes (default 1,100,1000,5000)
   --rate R      emulator throttles above R requests/s per account (default per scenario: 250 for one
                 cluster, 25 for 10 accounts, i.e. 250/s in total either way)
+  --paced       scan with scan.requestsPerSecond = R in the drift config (default: none, adaptive pacing)
   --no-example  skip \`npx cdktf synth\` of the shipped example
   --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D
   --out-dir D   write the JSON results into D (default bench/results)`;
@@ -39,6 +42,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let only: BenchArgs["only"];
   let sizes: number[] | undefined;
   let rate: number | undefined;
+  let paced = false;
   let example = true;
   let cpuProfDir: string | undefined;
   let outDir: string | undefined;
@@ -65,6 +69,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case "--rate":
         rate = int("--rate", value(), 1);
         break;
+      case "--paced":
+        paced = true;
+        break;
       case "--no-example":
         example = false;
         break;
@@ -89,6 +96,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     ...(only ? { only } : {}),
     ...(sizes ? { sizes } : {}),
     ...(rate ? { rate } : {}),
+    paced,
     example,
     ...(cpuProfDir ? { cpuProfDir } : {}),
     ...(outDir ? { outDir } : {}),

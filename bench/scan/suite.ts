@@ -19,6 +19,8 @@ export const SCANNER_ACCOUNT = "399999999999";
 
 export interface ScanRow {
   readonly scenario: string;
+  /** `configured`: the drift config sets scan.requestsPerSecond = R; `adaptive`: no rate (the default). */
+  readonly pacing: "configured" | "adaptive";
   readonly clusters: number;
   readonly associations: number;
   readonly accounts: number;
@@ -64,6 +66,8 @@ export interface ScanOptions {
   readonly scenarios: readonly ScanScenario[];
   /** Overrides every scenario's R. */
   readonly rps?: number;
+  /** Set scan.requestsPerSecond = R in the drift config. @default false (adaptive pacing) */
+  readonly paced?: boolean;
   readonly reps: number;
   readonly nodeArgs?: readonly string[];
   readonly log: (line: string) => void;
@@ -136,6 +140,7 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
         state: ["terraform.*.tfstate"],
         accounts: Object.fromEntries(accounts.map((a) => [a, { roleArn: `arn:aws:iam::${a}:role/pod-identity-drift-reader` }])),
         history: { path: historyPath },
+        ...(opts.paced ? { scan: { requestsPerSecond: rps } } : {}),
       }),
     );
     const spec: WorkerSpec = { driftConfig, clusters: clusters.length };
@@ -203,6 +208,7 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
   const med = (xs: number[]) => median(xs);
   return {
     scenario: scenario.name,
+    pacing: opts.paced ? "configured" : "adaptive",
     clusters: scenario.clusters,
     associations,
     accounts: scenario.accounts,
