@@ -2,7 +2,7 @@
 // with a deployer role, the clusters, one target role per association, and associations that take the
 // default (a dedicated Pod Identity role each, session tags on).
 import { writeFileSync } from "node:fs";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 import type { PodIdentityConfig } from "../../modules/config/schema";
 import type { Workload, WorkloadAccount } from "../workload";
 

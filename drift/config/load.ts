@@ -2,7 +2,7 @@
 // each with its path in the file, so a user fixes them in one go.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseDocument } from "yaml";
+import { load, YAMLException } from "js-yaml";
 import type { z } from "zod";
 import { driftConfigSchema, type DriftConfig } from "./schema";
 
@@ -40,14 +40,14 @@ export function loadDriftConfig(path?: string, cwd: string = process.cwd()): Dri
     const why = code === "ENOENT" ? "no such file; check --config" : code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : String((e as Error).message);
     throw new ConfigError(file, [why]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => `not valid YAML/JSON at line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.message.split("\n")[0]}`),
-    );
+  let data: unknown;
+  try {
+    data = load(text) ?? {};
+  } catch (e) {
+    if (!(e instanceof YAMLException)) throw e;
+    const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+    throw new ConfigError(file, [`not valid YAML/JSON${at}: ${e.reason}`]);
   }
-  const data: unknown = doc.toJS() ?? {};
   return parseDriftConfig(data, file, dirname(file));
 }
 

@@ -2,7 +2,7 @@
 // each as `<file>: <path>: <message>` (e.g. `pod-identity.yaml: associations[3].serviceAccount: …`).
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { load, YAMLException } from "js-yaml";
 import type { z } from "zod";
 import { configSchema, type PodIdentityConfig } from "./schema";
 
@@ -47,11 +47,13 @@ export function parseConfig(text: string, file: string): PodIdentityConfig {
       throw new ConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
     }
   } else {
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(file, doc.errors.map((e) => `not valid YAML: ${e.message.split("\n")[0]}`));
+    try {
+      raw = load(text);
+    } catch (e) {
+      if (!(e instanceof YAMLException)) throw e;
+      const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
+      throw new ConfigError(file, [`not valid YAML${at}: ${e.reason}`]);
     }
-    raw = doc.toJS();
   }
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) throw new ConfigError(file, formatIssues(result.error.issues));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 import { buildApp, validateApp } from "../../modules/app";
 import { loadConfig, parseConfig } from "../../modules/config/load";
 

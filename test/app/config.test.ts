@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 import { ConfigError, configPath, loadConfig, parseConfig } from "../../modules/config/load";
 import { configJsonSchemaText } from "../../modules/config/json-schema";
 

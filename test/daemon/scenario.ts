@@ -4,7 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { dump as stringify } from "js-yaml";
 import { startEksEmulator, type EksEmulator, type EmulatedAssociation } from "../support/eks-emulator";
 import { AWS, associationAttributes, stateText } from "../drift/support/tfstate";
 

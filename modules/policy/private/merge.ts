@@ -34,6 +34,8 @@ type Dimension = { kind: "principals" } | { kind: "actions" } | { kind: "resourc
 
 /** Removes duplicates and merges statements by the rule above. */
 export function mergeStatements(statements: readonly StatementParts[]): StatementParts[] {
+  // Most documents hold one statement (a role used by one association): nothing to merge or sort.
+  if (statements.length < 2) return [...statements];
   let current = dedupe(statements);
   for (;;) {
     const before = current.length;

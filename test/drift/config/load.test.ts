@@ -69,7 +69,7 @@ describe("loadDriftConfig", () => {
 
   it("YAML syntax errors name the line", () => {
     writeFileSync(join(dir, "d.yaml"), "state:\n  - a\n bad: [\n");
-    expect(() => loadDriftConfig(join(dir, "d.yaml"))).toThrow(/d\.yaml has 2 problems:\n  - not valid YAML\/JSON at line 3, column 1: /);
+    expect(() => loadDriftConfig(join(dir, "d.yaml"))).toThrow(/d\.yaml: not valid YAML\/JSON at line 3, column 2: bad indentation of a mapping entry/);
   });
 
   it("a missing file given explicitly is an error, not the defaults", () => {
