@@ -7,7 +7,6 @@ import { runCheck } from "./check";
 import { ConfigError, loadDriftConfig } from "./config/load";
 import { EXIT_ERROR, exitCode, FAIL_ON, type FailOn } from "./report/exit-code";
 import { render, REPORT_FORMATS, type ReportFormat } from "./report/render";
-import { runDaemon } from "./daemon/run";
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -82,6 +81,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("--grace-seconds <n>", "how long SIGTERM waits for the scan in flight; overrides daemon.graceSeconds", (v) => Number(v))
     .option("--kubeconfig <file>", "kubeconfig for leader election; default: KUBECONFIG, ~/.kube/config, else in-cluster")
     .action(async (o: { config?: string; state?: string[]; schedule?: string; timezone?: string; listen?: string; graceSeconds?: number; kubeconfig?: string }) => {
+      // Loaded only for watch: a one-shot check needs neither the HTTP server, metrics nor the scheduler.
+      const { runDaemon } = require("./daemon/run") as typeof import("./daemon/run");
       code = await runDaemon({
         ...(o.config !== undefined ? { configPath: o.config } : {}),
         ...(o.state ? { stateUris: o.state } : {}),
