@@ -87,7 +87,7 @@ describe("the watch process", () => {
     expect(m.at(-1)).toBe("stopped");
     expect(c.lines.find((l) => l.msg === "shutting down")).toMatchObject({ reason: "SIGTERM", scanInFlight: true });
     expect(existsSync(`${sc.historyPath}-wal`)).toBe(false);
-  });
+  }, 90_000); // a process start and a scan; generous for a loaded CI machine
 
   it("SIGTERM during a scan that ends within the grace period: the scan finishes, exit 0", async () => {
     const undo = sc.emu.delay(1_500, { operation: "ListPodIdentityAssociations" });
@@ -104,7 +104,7 @@ describe("the watch process", () => {
     expect(m).not.toContain("scan still running after the grace period: aborting it");
     expect(c.lines.find((l) => l.msg === "stopped")).toMatchObject({ abortedScan: false });
     expect(m).toContain("history store closed");
-  });
+  }, 90_000);
 
   it("port in use, bad schedule, bad timezone: exit 1 with a clear message on stderr", async () => {
     const busy = createServer();
@@ -171,5 +171,5 @@ describe("two watch processes with leader election", () => {
     expect((await follower.exited).code).toBe(0);
     // It released the Lease on the way out.
     expect(holder()).toBeUndefined();
-  });
+  }, 150_000); // the sum of the waits above: two process starts, a lease expiry, scans on a busy CI machine
 });
