@@ -3,27 +3,10 @@
 // check finds every association managed and in sync.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { associationAttributes } from "../../test/drift/support/tfstate";
 import type { EmulatedAssociation } from "../../test/support/eks-emulator";
 
 const AWS = 'provider["registry.terraform.io/hashicorp/aws"]';
-
-function attributes(a: EmulatedAssociation, region: string): Record<string, unknown> {
-  return {
-    association_arn: a.associationArn,
-    association_id: a.associationId,
-    cluster_name: a.clusterName,
-    disable_session_tags: a.disableSessionTags,
-    external_id: a.externalId ?? null,
-    id: a.associationId,
-    namespace: a.namespace,
-    region,
-    role_arn: a.roleArn,
-    service_account: a.serviceAccount,
-    tags: Object.keys(a.tags).length > 0 ? { ...a.tags } : null,
-    tags_all: { ...a.tags },
-    target_role_arn: a.targetRoleArn ?? null,
-  };
-}
 
 /** Writes terraform.<account>.tfstate into `dir`; returns its path. */
 export function writeState(dir: string, accountId: string, region: string, associations: readonly EmulatedAssociation[]): string {
@@ -39,7 +22,7 @@ export function writeState(dir: string, accountId: string, region: string, assoc
       type: "aws_eks_pod_identity_association",
       name: `${a.clusterName}_${i}`.replace(/[^A-Za-z0-9_-]/g, "_"),
       provider: `${AWS}.${alias}`,
-      instances: [{ schema_version: 0, attributes: attributes(a, region), sensitive_attributes: [], dependencies: [] }],
+      instances: [{ schema_version: 0, attributes: associationAttributes(a, region), sensitive_attributes: [], dependencies: [] }],
     })),
     check_results: null,
   };
