@@ -11,9 +11,11 @@
 // cap applies only when asked for.
 import {
   DescribePodIdentityAssociationCommand,
+  type EKSClient,
   ListPodIdentityAssociationsCommand,
   type PodIdentityAssociation,
 } from "@aws-sdk/client-eks";
+import type { CommandIO, Handler, MetadataBearer } from "@smithy/types";
 import { setMaxListeners } from "node:events";
 import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation, ScanError } from "../model";
 import { EksClientPool } from "./clients";
@@ -76,6 +78,27 @@ function toLive(ref: ClusterRef, a: PodIdentityAssociation): LiveAssociation {
   };
 }
 
+type Sender = <I extends object, O extends MetadataBearer>(command: CommandIO<I, O>) => Promise<O>;
+
+/**
+ * `client.send(command, { abortSignal })` with each command class's middleware resolved once per cluster, not
+ * once per call: what the SDK's own `cacheMiddleware` does for sends without options. Resolving the stack
+ * builds and sorts a copy of every middleware entry (~8 kB a call), and at thousands of describes a second
+ * much of it is promoted to the old generation before it dies, where it stays until the next full GC.
+ * The client's middleware (counter, pacer) is in place before the first send.
+ */
+function cachedSender(client: EKSClient, abortSignal: AbortSignal): Sender {
+  const handlers = new Map<unknown, Handler<object, MetadataBearer>>();
+  return async <I extends object, O extends MetadataBearer>(command: CommandIO<I, O>): Promise<O> => {
+    let handler = handlers.get(command.constructor) as Handler<I, O> | undefined;
+    if (handler === undefined) {
+      handler = command.resolveMiddleware(client.middlewareStack, client.config, { abortSignal });
+      handlers.set(command.constructor, handler as unknown as Handler<object, MetadataBearer>);
+    }
+    return (await handler(command)).output;
+  };
+}
+
 /** Enumerates every cluster; one ClusterScan per ClusterRef, in the order given. */
 export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOptions = {}): Promise<ClusterScan[]> {
   const pool =
@@ -114,11 +137,11 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
   async function scanOne(ref: ClusterRef): Promise<ClusterScan> {
     const client = pool.get(ref.accountId, ref.region);
     const limiter = accountLimiter(ref).requests;
-    const describeLimiter = new Limiter(describeConcurrency);
     const local = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
     // One abort listener per request in flight (removed when it completes): more than Node's default 10.
     setMaxListeners(0, local.signal, signal);
+    const send = cachedSender(client, signal);
     let failure: unknown;
     const fail = (err: unknown) => {
       if (failure === undefined) {
@@ -126,42 +149,62 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
         local.abort(err);
       }
     };
+    // Describes run in at most describeConcurrency workers per cluster, taking ids in list order: the ids
+    // waiting are plain strings, not one pending task each. (A pending task per association lives long
+    // enough to reach the old generation, and once it has run it still holds its last request's objects
+    // there, dead but kept through every young collection until the next full one.)
+    const ids: string[] = [];
     const results: Array<LiveAssociation | undefined> = [];
     const seen = new Set<string>();
-    const describes: Array<Promise<void>> = [];
-    const describe = (associationId: string, slot: number) =>
-      describeLimiter.run(() =>
-        limiter.run(async () => {
-          if (failure !== undefined) return;
-          try {
-            const out = await client.send(new DescribePodIdentityAssociationCommand({ clusterName: ref.name, associationId }), { abortSignal: signal });
-            if (out.association) results[slot] = toLive(ref, out.association);
-          } catch (err) {
-            // Deleted between list and describe: gone, not an error.
-            if ((err as Error).name !== "ResourceNotFoundException") fail(err);
-          }
-        }),
-      );
+    const workers: Array<Promise<void>> = [];
+    let nextId = 0;
+    let running = 0;
+    const describeOne = (associationId: string, slot: number) =>
+      limiter.run(async () => {
+        if (failure !== undefined) return;
+        try {
+          const out = await send(new DescribePodIdentityAssociationCommand({ clusterName: ref.name, associationId }));
+          if (out.association) results[slot] = toLive(ref, out.association);
+        } catch (err) {
+          // Deleted between list and describe: gone, not an error.
+          if ((err as Error).name !== "ResourceNotFoundException") fail(err);
+        }
+      });
+    const worker = async () => {
+      try {
+        while (nextId < ids.length && failure === undefined) {
+          const slot = nextId++;
+          await describeOne(ids[slot]!, slot);
+        }
+      } finally {
+        running--;
+      }
+    };
+    const describe = (associationId: string) => {
+      ids.push(associationId);
+      results.push(undefined);
+      if (running < describeConcurrency) {
+        running++;
+        workers.push(worker());
+      }
+    };
     try {
       let nextToken: string | undefined;
       do {
         const page = await limiter.run(() =>
-          client.send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) }), {
-            abortSignal: signal,
-          }),
+          send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) })),
         );
         for (const s of page.associations ?? []) {
           if (!s.associationId || seen.has(s.associationId)) continue;
           seen.add(s.associationId);
-          describes.push(describe(s.associationId, results.length));
-          results.push(undefined);
+          describe(s.associationId);
         }
         nextToken = page.nextToken;
       } while (nextToken && failure === undefined);
     } catch (err) {
       fail(err);
     }
-    await Promise.all(describes);
+    await Promise.all(workers);
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (failure !== undefined) return { cluster: ref, ok: false, error: scanError(failure), apiCalls: callsOf(ref) };
     return { cluster: ref, ok: true, associations: results.filter((a): a is LiveAssociation => a !== undefined), apiCalls: callsOf(ref) };
