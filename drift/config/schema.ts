@@ -98,7 +98,7 @@ export const driftConfigSchema = z
     scan: z
       .object({
         clusterConcurrency: z.number().int().min(1).max(64).optional().describe("Clusters scanned at once over all accounts. Default: no global cap (accounts run in parallel)."),
-        perAccountRegionConcurrency: z.number().int().min(1).max(64).optional().describe("Requests in flight, and clusters scanned, at once per account and region. Default: 16."),
+        perAccountRegionConcurrency: z.number().int().min(1).max(64).optional().describe("Requests in flight at once per account and region (its clusters are scanned a few at a time, enough to fill them). Default: 8."),
         requestsPerSecond: z
           .number()
           .positive()

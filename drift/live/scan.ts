@@ -28,7 +28,7 @@ export interface ScanOptions {
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
   /** Clusters enumerated at once over all accounts. @default no global cap (clusters per (account, region) are bounded by perAccountRegionConcurrency) */
   readonly clusterConcurrency?: number;
-  /** Requests in flight at once per (account, region), across its clusters; also its clusters enumerated at once. @default 16 */
+  /** Requests in flight at once per (account, region), across its clusters (which are enumerated a few at a time, enough to fill these slots). @default 8 */
   readonly perAccountRegionConcurrency?: number;
   /** EKS requests per second per (account, region), retries included. @default adaptive: unpaced until the first throttle (see ./pacer.ts) */
   readonly requestsPerSecond?: number;
@@ -109,16 +109,19 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
       ...(opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : {}),
     });
   const describeConcurrency = opts.describeConcurrency ?? 10;
-  const perAccountRegion = opts.perAccountRegionConcurrency ?? 16;
+  const perAccountRegion = opts.perAccountRegionConcurrency ?? 8;
   const clusterLimiter = opts.clusterConcurrency !== undefined ? new Limiter(opts.clusterConcurrency) : undefined;
   new Limiter(describeConcurrency); // validates the options up front
   new Limiter(perAccountRegion);
-  // Per (account, region): one limiter for its requests in flight, one for its clusters in progress.
+  // Per (account, region): one limiter for its requests in flight, one for its clusters in progress. Only as
+  // many clusters as it takes to fill the request slots (plus one listing) are in progress at once: more
+  // would not go faster, only hold more describes waiting for a slot, and their garbage (the memory peak).
+  const clustersPerAccountRegion = Math.min(perAccountRegion, Math.ceil(perAccountRegion / describeConcurrency) + 1);
   const accountLimiters = new Map<string, { readonly requests: Limiter; readonly clusters: Limiter }>();
   const accountLimiter = (ref: ClusterRef) => {
     const k = `${ref.accountId ?? ""}|${ref.region}`;
     let l = accountLimiters.get(k);
-    if (!l) accountLimiters.set(k, (l = { requests: new Limiter(perAccountRegion), clusters: new Limiter(perAccountRegion) }));
+    if (!l) accountLimiters.set(k, (l = { requests: new Limiter(perAccountRegion), clusters: new Limiter(clustersPerAccountRegion) }));
     return l;
   };
 
