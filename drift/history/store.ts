@@ -8,7 +8,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { HistoryView, SeenAssociation, SeenLive } from "../analyse/types";
+import type { Analysis, HistoryView, SeenAssociation } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
 
@@ -29,15 +29,11 @@ export interface HistoryOpenOptions {
   readonly busyTimeoutMs?: number;
 }
 
-/** What one run writes. */
-export interface RunRecord {
+/** What one run writes: what the analyser saw and concluded, and the report's summary. */
+export interface RunRecord extends Pick<Analysis, "seen" | "newlyGone" | "clustersRead" | "clustersUnread"> {
   readonly at: Date;
   readonly complete: boolean;
   readonly summary: Summary;
-  readonly seen: readonly SeenLive[];
-  readonly newlyGone: readonly string[];
-  readonly clustersRead: readonly string[];
-  readonly clustersUnread: readonly string[];
   readonly findings: readonly { readonly key: string; readonly finding: Finding }[];
   /** Prune runs, findings and association versions not seen for this many days. @default 30 */
   readonly retainDays?: number;
