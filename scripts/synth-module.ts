@@ -1,5 +1,5 @@
 // `npm run synth:module [-- --out DIR] [-- --no-docs]`: writes the Terraform JSON module for HCL teams
-// (../modules/terraform-module.ts) to dist/terraform-module/, with a README whose input and output tables are
+// (../modules/terraform-module/) to dist/terraform-module/, with a README whose input and output tables are
 // generated from the module, and refreshes the same tables in docs/terraform-module.md.
 //
 // Nothing is left half-written: the module is written to a temporary directory beside the destination and

@@ -1,0 +1,11 @@
+// What the generated module promises its callers, shared by the builder, the checks and the docs.
+
+/** The provider configurations the caller passes in (`providers = { aws.cluster = …, aws.target = … }`). */
+export const CONFIGURATION_ALIASES = ["aws.cluster", "aws.target"] as const;
+/** Preconditions need Terraform 1.2; 1.3 is the oldest release still widely used with AWS provider 6. */
+export const TERRAFORM_REQUIRED_VERSION = ">= 1.3.0";
+/** Where `npm run synth:module` writes the module, relative to the project root. */
+export const DEFAULT_MODULE_DIR = "dist/terraform-module";
+
+/** The generated module: file name → JSON content. */
+export type ModuleFiles = Readonly<Record<string, Record<string, unknown>>>;
