@@ -26,16 +26,11 @@ import {
   expectedExternalId,
 } from "./iam-oracle";
 
-export interface SynthAssociation {
+/** One association found in the synthesized JSON: the pod it serves, and the policies of its chain. */
+export interface SynthAssociation
+  extends Pick<PodRequest, "partition" | "region" | "clusterAccountId" | "clusterName" | "namespace" | "serviceAccount" | "sessionTags"> {
   /** `<stack>/<resource key>`, for test names. */
   readonly id: string;
-  readonly partition: string;
-  readonly region: string;
-  readonly clusterAccountId: string;
-  readonly clusterName: string;
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly sessionTags: boolean;
   readonly roles: ChainRoles;
   /** Which side is bring-your-own (policies from outputs). */
   readonly byo: { readonly podIdentityRole: boolean; readonly targetRole: boolean };
