@@ -6,10 +6,13 @@
 // - fixed (`requestsPerSecond` set, the quota is known): a token bucket at that rate, with a small burst
 //   (50 ms worth, at least 2) that absorbs timer lateness without ever outrunning the quota.
 // - adaptive (no rate): unpaced until the first throttle. Then paced at BACKOFF × the rate of successful
-//   attempts over the last WINDOW_MS (the rate the service actually granted), and probed upward slowly while
-//   requests are waiting (additive increase: PROBE_FRACTION of the rate per second, at least 1/s). A later
-//   throttle cuts again, to BACKOFF × min(current rate, measured rate), but only for an attempt sent after
-//   the last cut: the throttles of attempts already in flight at a cut belong to the event that caused it.
+//   attempts over the last WINDOW_MS (the rate the service actually granted), and probed upward while
+//   requests are waiting: PROBE_FRACTION of the rate per second (at least 1/s), but only CEILING_PROBE_FRACTION
+//   from NEAR_CEILING × the ceiling up, the ceiling being the rate granted at the last cut (the quota, as
+//   far as the pacer knows) and forgotten after CEILING_MEMORY_MS. So it gets back near the quota quickly
+//   and overshoots it rarely: each overshoot costs a throttled attempt. A later throttle cuts again, to
+//   BACKOFF × min(current rate, measured rate), but only for an attempt sent after the last cut: the
+//   throttles of attempts already in flight at a cut belong to the event that caused it.
 //   Never below `floor` (default 1/s).
 //   Off (never pacing) with `adaptive: false`: when the user chose the SDK's own adaptive retry mode.
 import type { FinalizeHandlerArguments, FinalizeRequestMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from "@smithy/types";
@@ -21,6 +24,14 @@ export const WINDOW_MS = 1_000;
 export const BACKOFF = 0.9;
 /** Upward probe per second while requests wait, as a share of the current rate (at least 1 request/s). */
 export const PROBE_FRACTION = 0.02;
+/** Near the ceiling (the rate granted when last throttled) the probe slows to this share per second. */
+export const CEILING_PROBE_FRACTION = 0.005;
+/** "Near": from this share of the ceiling up. */
+export const NEAR_CEILING = 0.97;
+/** A ceiling this old is forgotten (the quota may have grown, or the throttle was someone else's burst). */
+export const CEILING_MEMORY_MS = 30_000;
+/** Successes in the window below which a throttle says nothing about the quota (no ceiling). */
+const MIN_CEILING_SAMPLES = 5;
 export const DEFAULT_FLOOR_RPS = 1;
 /** The bucket holds this much time's worth of tokens (at least MIN_BURST). */
 const BURST_MS = 50;
@@ -63,6 +74,7 @@ export class Pacer {
   private readonly queue: Waiter[] = [];
   private timer: unknown;
   private lastCut = Number.NEGATIVE_INFINITY;
+  private ceiling = Number.POSITIVE_INFINITY;
   private readonly slotStart: number[] = new Array<number>(SLOTS).fill(Number.NEGATIVE_INFINITY);
   private readonly slotCount: number[] = new Array<number>(SLOTS).fill(0);
   private readonly clock: PacerClock;
@@ -138,6 +150,7 @@ export class Pacer {
     if (this.rate !== undefined && (sentAt ?? now) <= this.lastCut) return;
     this.refill();
     const measured = this.successesPerSecond(now);
+    this.ceiling = (measured * WINDOW_MS) / 1000 >= MIN_CEILING_SAMPLES ? measured : Number.POSITIVE_INFINITY;
     this.rate = Math.max(this.floor, BACKOFF * Math.min(this.rate ?? Number.POSITIVE_INFINITY, measured));
     this.tokens = Math.min(this.tokens, 0);
     this.lastCut = now;
@@ -162,7 +175,11 @@ export class Pacer {
     this.last = now;
     if (this.rate === undefined) return;
     // Probe upward while the pacer holds requests back (adaptive mode only).
-    if (!this.fixed && this.queue.length > 0) this.rate += Math.max(1, this.rate * PROBE_FRACTION) * dt;
+    if (!this.fixed && this.queue.length > 0) {
+      const nearCeiling = this.rate >= NEAR_CEILING * this.ceiling && now - this.lastCut < CEILING_MEMORY_MS;
+      const step = nearCeiling ? this.rate * CEILING_PROBE_FRACTION : Math.max(1, this.rate * PROBE_FRACTION);
+      this.rate += step * dt;
+    }
     this.tokens = Math.min(this.burst(), this.tokens + dt * this.rate);
   }
 

@@ -159,27 +159,41 @@ describe("Pacer, adaptive", () => {
     expect(q.currentRate).toBe(3);
   });
 
-  it("probes upward slowly while requests wait, and not while idle", async () => {
+  it("probes upward while requests wait, and not while idle", async () => {
+    const clock = new FakeClock();
+    const p = new Pacer({ clock });
+    for (let i = 0; i < 4; i++) p.record("ok"); // too few successes to tell the quota: no ceiling
+    p.record("throttled");
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 4);
+    await clock.advance(10_000); // idle: no probe
+    void p.take();
+    expect(p.currentRate).toBeCloseTo(BACKOFF * 4);
+    takes(p, 20_000);
+    await clock.advance(10_000);
+    expect(p.currentRate).toBeGreaterThan(12); // +1/s at low rates
+    expect(p.currentRate).toBeLessThan(15);
+    await clock.advance(50_000);
+    // +1/s up to 50/s (~46 s from the cut), then 2% a second, compounding; never a jump.
+    expect(p.currentRate).toBeGreaterThan(58);
+    expect(p.currentRate).toBeLessThan(72);
+  });
+
+  it("slows its probe near the ceiling (the rate granted when throttled) until the ceiling is 30 s old", async () => {
     const clock = new FakeClock();
     const p = new Pacer({ clock });
     for (let i = 0; i < 100; i++) p.record("ok");
-    p.record("throttled");
+    p.record("throttled"); // ceiling 100
     expect(p.currentRate).toBeCloseTo(90);
-    await clock.advance(10_000); // idle: no probe
-    void p.take();
-    expect(p.currentRate).toBeCloseTo(90);
-    takes(p, 2_000);
-    await clock.advance(10_000);
-    const rate = p.currentRate!;
-    // 2% a second, compounding: 90 × 1.02^10 ≈ 109.7; never a jump.
-    expect(rate).toBeGreaterThan(105);
-    expect(rate).toBeLessThan(112);
-    const low = new Pacer({ clock });
-    low.record("throttled");
-    takes(low, 100);
-    await clock.advance(10_000);
-    expect(low.currentRate).toBeGreaterThan(9); // at least +1/s from the floor
-    expect(low.currentRate).toBeLessThan(13);
+    takes(p, 10_000);
+    await clock.advance(5_000); // 2%/s up to 97, then 0.5%/s
+    expect(p.currentRate).toBeGreaterThan(97);
+    expect(p.currentRate).toBeLessThan(98.5);
+    await clock.advance(20_000); // 25 s after the cut: still below the ceiling, ~0.5 a second
+    expect(p.currentRate).toBeGreaterThan(106);
+    expect(p.currentRate).toBeLessThan(110);
+    await clock.advance(15_000); // forgotten at 30 s: 2%/s again, compounding
+    expect(p.currentRate).toBeGreaterThan(125);
+    expect(p.currentRate).toBeLessThan(140);
   });
 
   it("never paces with adaptive: false", async () => {
@@ -190,6 +204,65 @@ describe("Pacer, adaptive", () => {
     const s = takes(p, 100);
     await flush();
     expect(s.granted).toBe(100);
+  });
+});
+
+/**
+ * `workers` loops sending `total` requests through the pacer to a service with a token-bucket quota
+ * (`rps`, burst `rps`), answering in `latencyMs`; a throttled request is retried after a jittered delay
+ * (the SDK's standard mode: up to 500 ms for a throttle), through the pacer again. Fake time throughout.
+ */
+async function againstQuota(rps: number, total: number, workers = 8, latencyMs = 3) {
+  const clock = new FakeClock();
+  const p = new Pacer({ clock });
+  const sleep = (ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
+  let seed = 1;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let tokens = rps;
+  let last = 0;
+  let left = total;
+  const out = { calls: 0, throttles: 0, throttledAfterStart: 0, ms: 0 };
+  const worker = async () => {
+    while (left-- > 0) {
+      for (;;) {
+        await p.take();
+        const sentAt = p.now();
+        out.calls++;
+        await sleep(latencyMs);
+        tokens = Math.min(rps, tokens + ((clock.t - last) / 1000) * rps);
+        last = clock.t;
+        const ok = tokens >= 1;
+        if (ok) tokens -= 1;
+        p.record(ok ? "ok" : "throttled", sentAt);
+        if (ok) break;
+        out.throttles++;
+        if (clock.t > 1_000) out.throttledAfterStart++;
+        await sleep(random() * 500);
+      }
+    }
+  };
+  let done = false;
+  void Promise.all(Array.from({ length: workers }, worker)).then(() => (done = true));
+  while (!done) await clock.advance(100);
+  out.ms = clock.t;
+  return out;
+}
+
+describe("Pacer, adaptive, against a quota", () => {
+  it("costs the requests in flight when the quota first runs out, and about one probe in 20 s", async () => {
+    // 520 calls at 25/s: one account of the benchmark's 200 clusters × 25 scenario.
+    const r = await againstQuota(25, 520);
+    expect(r.throttles - r.throttledAfterStart).toBeLessThanOrEqual(8); // the 8 in flight at the start
+    expect(r.throttledAfterStart).toBeLessThanOrEqual(2);
+    expect(r.calls).toBeLessThanOrEqual(520 * 1.02);
+    expect(r.ms).toBeLessThan((520 / 25) * 1000 * 1.1); // fake time: the pace found, not this machine's speed
+  });
+
+  it("keeps finding the quota over a long scan: about one throttle per ceiling memory", async () => {
+    const r = await againstQuota(250, 25_000); // 100 s at 250/s
+    expect(r.throttledAfterStart).toBeLessThanOrEqual(8);
+    expect(r.calls).toBeLessThanOrEqual(25_000 * 1.005);
+    expect(r.ms).toBeLessThan(100_000 * 1.05);
   });
 });
 
