@@ -3,7 +3,8 @@
 import * as path from "node:path";
 import { App, LocalBackend, S3Backend, TerraformStack, type S3BackendConfig } from "cdktf";
 import { PodIdentityChain } from "./chain";
-import { associationName, type AssociationConfig, type PodIdentityConfig } from "./config/schema";
+import { roleStackId, stackIdFor } from "./config/placement";
+import { associationName, type PodIdentityConfig } from "./config/schema";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
 import { TargetRole } from "./target-role";
@@ -23,18 +24,6 @@ export interface BuildOptions {
 export interface BuiltApp {
   readonly app: App;
   readonly stacks: ReadonlyMap<string, TerraformStack>;
-}
-
-/** The stack an association's cluster belongs to, by `stacks.groupBy`. */
-export function stackIdFor(config: PodIdentityConfig, clusterKey: string): string {
-  switch (config.stacks.groupBy) {
-    case "cluster":
-      return clusterKey;
-    case "single":
-      return config.stacks.name;
-    case "clusterAccount":
-      return config.clusters[clusterKey]!.account;
-  }
 }
 
 /** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
@@ -84,13 +73,12 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     const merged = { ...d.tags, ...own };
     return Object.keys(merged).length > 0 ? merged : undefined;
   };
-  const firstUse = (pred: (a: AssociationConfig) => boolean): AssociationConfig => config.associations.find(pred)!;
-
-  // Shared roles live in the stack of the first association that uses them (target roles: or `stack`).
+  // Shared roles live in their `stack`, else in the stack of the first association that uses them.
   const podRoles = new Map<string, PodIdentityRole>();
   for (const [key, r] of Object.entries(config.podIdentityRoles)) {
-    const stack = stackFor(stackIdFor(config, firstUse((a) => a.podIdentityRole === key).cluster));
-    const { account, existingArn, ...rest } = r;
+    const stack = stackFor(roleStackId(config, "podIdentityRoles", key));
+    const { account, existingArn, stack: _stack, ...rest } = r;
+    void _stack;
     podRoles.set(
       key,
       new PodIdentityRole(stack, `pod_identity_role_${key}`, {
@@ -103,7 +91,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   }
   const targetRoles = new Map<string, TargetRole>();
   for (const [key, r] of Object.entries(config.targetRoles)) {
-    const stack = stackFor(r.stack ?? stackIdFor(config, firstUse((a) => a.targetRole === key).cluster));
+    const stack = stackFor(roleStackId(config, "targetRoles", key));
     const { account, existingArn, stack: _stack, ...rest } = r;
     void _stack;
     targetRoles.set(

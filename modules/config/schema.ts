@@ -7,6 +7,7 @@ import { addonPolicySchema } from "../policy/addons";
 import { PARTITIONS } from "../policy/arn";
 import { ASSOCIATIONS_PER_CLUSTER_LIMIT, MANAGED_POLICIES_LIMIT, TRUST_POLICY_DEFAULT_LIMIT, TRUST_POLICY_MAX_LIMIT } from "../policy/size";
 import { TARGET_TRUST_FORMS } from "../policy/trust";
+import { stackCycleProblem } from "./placement";
 import {
   accountIdProblem,
   clusterNameProblem,
@@ -106,9 +107,12 @@ const roleFields = {
   existingArn: checked(roleArnProblem, "Bring your own role: its ARN. Nothing is created; outputs carry the policy JSON its owners must apply").optional(),
 };
 
+const stackField = keySchema.optional().describe("Stack to place the role in; default the stack of its first association");
+
 const podIdentityRoleSchema = z
   .strictObject({
     ...roleFields,
+    stack: stackField,
     restrictSourceAccount: z.boolean().optional().describe("Narrow the trust with aws:SourceAccount = the cluster account"),
     restrictToServiceAccounts: z.boolean().optional().describe("Narrow the trust to the namespaces/service accounts of its associations (needs session tags)"),
   })
@@ -117,7 +121,7 @@ const podIdentityRoleSchema = z
 const targetRoleSchema = z
   .strictObject({
     ...roleFields,
-    stack: keySchema.optional().describe("Stack to place the role in; default the stack of its first association"),
+    stack: stackField,
   })
   .describe("A target role in any account, trusted by the Pod Identity roles of its associations");
 
@@ -195,7 +199,12 @@ export function associationName(a: Pick<AssociationConfig, "name" | "cluster" | 
 
 type Report = (path: (string | number)[], message: string) => void;
 
-function crossCheck(c: PodIdentityConfig, report: Report): void {
+function crossCheck(c: PodIdentityConfig, reportTo: Report): void {
+  let problems = 0;
+  const report: Report = (path, message) => {
+    problems++;
+    reportTo(path, message);
+  };
   const known = (kind: string, map: Record<string, unknown>, key: string, path: (string | number)[]): boolean => {
     if (key in map) return true;
     const keys = Object.keys(map);
@@ -267,6 +276,9 @@ function crossCheck(c: PodIdentityConfig, report: Report): void {
   for (const k of Object.keys(c.podIdentityRoles)) {
     if (!usedPodRoles.has(k)) report(["podIdentityRoles", k], `Pod Identity role "${k}" is not used by any association; use it or remove it`);
   }
+  if (problems > 0) return; // placing roles needs every reference resolved
+  const cycle = stackCycleProblem(c);
+  if (cycle) report(cycle.path, cycle.message);
 }
 
 function checkRole(

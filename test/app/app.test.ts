@@ -31,6 +31,19 @@ describe("stacks and backends", () => {
     expect(staging.provider.aws.map((p: any) => p.alias).sort()).toEqual(["analytics", "data", "platform"]);
   });
 
+  it("a shared role's stack: moves the role, and the dependency with it", () => {
+    const cfg = example();
+    cfg.stacks = { groupBy: "cluster" };
+    cfg.podIdentityRoles.payments.stack = "staging";
+    const { app, stacks } = build(cfg);
+    expect(validateApp(app)).toEqual([]);
+    const roleNames = (id: string) => Object.values(JSON.parse(Testing.synth(stacks.get(id)!)).resource.aws_iam_role).map((r: any) => r.name);
+    expect(roleNames("staging")).toContain("payments-pod-identity");
+    expect(roleNames("prod")).not.toContain("payments-pod-identity");
+    expect(stacks.get("prod")!.dependencies.map((s) => s.node.id)).toEqual(["staging"]);
+    expect(stacks.get("staging")!.dependencies).toEqual([]);
+  });
+
   it("S3 backend: one key per stack and a lock file", () => {
     const cfg = example();
     cfg.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1", keyPrefix: "pi" };

@@ -91,6 +91,55 @@ describe("config file", () => {
     ]);
   });
 
+  it("shared roles placed so that stacks would depend on each other, and the placement that fixes it", () => {
+    // Default grouping (a stack per cluster account): each target role lives in its first user's stack,
+    // and each is then used from the other cluster account's stack.
+    const cfg = {
+      accounts: {
+        prod: { accountId: "111111111111", region: "eu-west-1" },
+        dev: { accountId: "444444444444", region: "eu-west-1" },
+        data: { accountId: "222222222222", region: "eu-west-1" },
+      },
+      clusters: { p: { account: "prod" }, d: { account: "dev" } },
+      targetRoles: { ledger: { account: "data" }, reports: { account: "data" } },
+      associations: [
+        { cluster: "p", namespace: "a", serviceAccount: "a", targetRole: "ledger" },
+        { cluster: "d", namespace: "b", serviceAccount: "b", targetRole: "reports" },
+        { cluster: "d", namespace: "c", serviceAccount: "c", targetRole: "ledger" },
+        { cluster: "p", namespace: "d", serviceAccount: "d", targetRole: "reports" },
+      ],
+    } as any;
+    expect(problems(cfg)).toEqual([
+      'associations[3].targetRole: stacks "dev" → "prod" → "dev" depend on each other in a cycle, so no deploy order exists: ' +
+        'associations[2] in stack "dev" uses target role "ledger", placed in stack "prod"; ' +
+        'associations[3] in stack "prod" uses target role "reports", placed in stack "dev". ' +
+        "Place shared roles so that no cycle forms, e.g. set targetRoles.reports.stack: prod",
+    ]);
+    cfg.targetRoles.reports.stack = "prod";
+    expect(problems(cfg)).toEqual([]);
+
+    // Per-cluster stacks: a shared Pod Identity role can close a cycle too, and takes a stack as well.
+    cfg.stacks = { groupBy: "cluster" };
+    cfg.clusters.p2 = { account: "prod" };
+    delete cfg.targetRoles.reports.stack;
+    cfg.podIdentityRoles = { hub: { account: "prod" } };
+    cfg.associations = [
+      { cluster: "p", namespace: "a", serviceAccount: "a", podIdentityRole: "hub" },
+      { cluster: "p2", namespace: "b", serviceAccount: "b", targetRole: "ledger" },
+      { cluster: "p", namespace: "c", serviceAccount: "c", targetRole: "ledger" },
+      { cluster: "p2", namespace: "d", serviceAccount: "d", podIdentityRole: "hub" },
+      { cluster: "d", namespace: "e", serviceAccount: "e", targetRole: "reports" },
+    ];
+    expect(problems(cfg)).toEqual([
+      'associations[3].podIdentityRole: stacks "p" → "p2" → "p" depend on each other in a cycle, so no deploy order exists: ' +
+        'associations[2] in stack "p" uses target role "ledger", placed in stack "p2"; ' +
+        'associations[3] in stack "p2" uses Pod Identity role "hub", placed in stack "p". ' +
+        "Place shared roles so that no cycle forms, e.g. set podIdentityRoles.hub.stack: p2",
+    ]);
+    cfg.podIdentityRoles.hub.stack = "p2";
+    expect(problems(cfg)).toEqual([]);
+  });
+
   it("JSON configs, and syntax errors", () => {
     expect(problems(example(), "pod-identity.json")).toEqual([]);
     expect(() => parseConfig("{", "c.json")).toThrow(/c\.json: 1 problem:\n {2}not valid JSON/);
