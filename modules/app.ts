@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import { App, LocalBackend, S3Backend, TerraformStack, type S3BackendConfig } from "cdktf";
 import { PodIdentityChain } from "./chain";
-import { roleStackId, stackIdFor } from "./config/placement";
+import { roleStacks, stackIdFor } from "./config/placement";
 import { associationName, type PodIdentityConfig } from "./config/schema";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
@@ -74,9 +74,10 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     return Object.keys(merged).length > 0 ? merged : undefined;
   };
   // Shared roles live in their `stack`, else in the stack of the first association that uses them.
+  const placed = roleStacks(config);
   const podRoles = new Map<string, PodIdentityRole>();
   for (const [key, r] of Object.entries(config.podIdentityRoles)) {
-    const stack = stackFor(roleStackId(config, "podIdentityRoles", key));
+    const stack = stackFor(placed.podIdentityRoles.get(key)!);
     const { account, existingArn, stack: _stack, ...rest } = r;
     void _stack;
     podRoles.set(
@@ -91,7 +92,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   }
   const targetRoles = new Map<string, TargetRole>();
   for (const [key, r] of Object.entries(config.targetRoles)) {
-    const stack = stackFor(roleStackId(config, "targetRoles", key));
+    const stack = stackFor(placed.targetRoles.get(key)!);
     const { account, existingArn, stack: _stack, ...rest } = r;
     void _stack;
     targetRoles.set(

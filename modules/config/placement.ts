@@ -17,14 +17,19 @@ export function stackIdFor(config: PodIdentityConfig, clusterKey: string): strin
 }
 
 export type SharedRoleKind = "podIdentityRoles" | "targetRoles";
+const SHARED_ROLE_KINDS = ["podIdentityRoles", "targetRoles"] as const;
 const ASSOCIATION_FIELD = { podIdentityRoles: "podIdentityRole", targetRoles: "targetRole" } as const;
 
-/** A shared role's stack: its `stack`, else the stack of the first association that uses it. */
-export function roleStackId(config: PodIdentityConfig, kind: SharedRoleKind, key: string): string {
-  const own = config[kind][key]?.stack;
-  if (own !== undefined) return own;
-  const field = ASSOCIATION_FIELD[kind];
-  return stackIdFor(config, config.associations.find((a) => a[field] === key)!.cluster);
+/** Every used shared role's stack, by kind and key: its `stack`, else the stack of its first association. */
+export function roleStacks(config: PodIdentityConfig): Record<SharedRoleKind, Map<string, string>> {
+  const placed = { podIdentityRoles: new Map<string, string>(), targetRoles: new Map<string, string>() };
+  for (const a of config.associations) {
+    for (const kind of SHARED_ROLE_KINDS) {
+      const key = a[ASSOCIATION_FIELD[kind]];
+      if (key !== undefined && !placed[kind].has(key)) placed[kind].set(key, config[kind][key]?.stack ?? stackIdFor(config, a.cluster));
+    }
+  }
+  return placed;
 }
 
 /** One stack depending on another, with the first association that makes it so. */
@@ -39,15 +44,13 @@ export interface StackDependency {
 /** Every (from, to) pair of stacks where an association of `from` uses a role placed in `to`. */
 export function stackDependencies(config: PodIdentityConfig): StackDependency[] {
   const found = new Map<string, StackDependency>();
-  const placed = new Map<string, string>();
+  const placed = roleStacks(config);
   config.associations.forEach((a, association) => {
     const from = stackIdFor(config, a.cluster);
-    for (const kind of ["podIdentityRoles", "targetRoles"] as const) {
+    for (const kind of SHARED_ROLE_KINDS) {
       const role = a[ASSOCIATION_FIELD[kind]];
       if (role === undefined) continue;
-      const placedKey = `${kind}/${role}`;
-      let to = placed.get(placedKey);
-      if (to === undefined) placed.set(placedKey, (to = roleStackId(config, kind, role)));
+      const to = placed[kind].get(role)!;
       if (to !== from && !found.has(`${from}\0${to}`)) found.set(`${from}\0${to}`, { from, to, association, kind, role });
     }
   });
