@@ -60,7 +60,11 @@ export function stackDependencies(config: PodIdentityConfig): StackDependency[] 
 /** A cycle among the dependencies, as the dependencies that form it in order; undefined if there is none. */
 export function findStackCycle(deps: readonly StackDependency[]): StackDependency[] | undefined {
   const out = new Map<string, StackDependency[]>();
-  for (const d of deps) out.set(d.from, [...(out.get(d.from) ?? []), d]);
+  for (const d of deps) {
+    const list = out.get(d.from);
+    if (list) list.push(d);
+    else out.set(d.from, [d]);
+  }
   const state = new Map<string, "visiting" | "done">();
   const path: StackDependency[] = [];
   const visit = (stack: string): StackDependency[] | undefined => {
