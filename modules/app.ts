@@ -1,12 +1,13 @@
 // Builds the cdktf app from a validated config: stacks (one per cluster account by default), one aliased
 // provider per account used in each stack, the shared roles, and one PodIdentityChain per association.
 import * as path from "node:path";
-import { App, LocalBackend, S3Backend, TerraformStack, type S3BackendConfig } from "cdktf";
+import { App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "cdktf";
 import { PodIdentityChain } from "./chain";
 import { roleStacks, stackIdFor } from "./config/placement";
 import { associationName, type PodIdentityConfig } from "./config/schema";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
+import { RoleBase } from "./role-base";
 import { TargetRole } from "./target-role";
 
 export interface BuildOptions {
@@ -26,6 +27,29 @@ export interface BuiltApp {
   readonly stacks: ReadonlyMap<string, TerraformStack>;
 }
 
+/**
+ * A stack of this app. Before synthesis cdktf resolves every element of every stack once more only to find
+ * references to resources of other stacks (for which it adds outputs and remote state). Here only a role's
+ * ARN can cross stacks, and it is a literal unless the role is named by a prefix: while no role of the app
+ * has a token ARN, that pass cannot find anything and is skipped (a quarter of the synth time).
+ */
+class AppStack extends TerraformStack {
+  public override prepareStack(): void {
+    if (hasTokenRoleArns(App.of(this))) super.prepareStack();
+    else this.ensureBackendExists();
+  }
+}
+
+const tokenRoleArns = new WeakMap<App, boolean>();
+function hasTokenRoleArns(app: App): boolean {
+  let found = tokenRoleArns.get(app);
+  if (found === undefined) {
+    found = app.node.findAll().some((c) => c instanceof RoleBase && Token.isUnresolved(c.arn));
+    tokenRoleArns.set(app, found);
+  }
+  return found;
+}
+
 /** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
 export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}): BuiltApp {
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
@@ -38,7 +62,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   const stackFor = (id: string): TerraformStack => {
     let stack = stacks.get(id);
     if (stack) return stack;
-    stack = new TerraformStack(app, id);
+    stack = new AppStack(app, id);
     pinAwsProvider(stack);
     if (config.backend.type === "local") {
       // Terraform runs in <outdir>/stacks/<id>: a path relative to there keeps absolute paths out of the JSON

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Testing } from "cdktf";
@@ -42,6 +42,33 @@ describe("stacks and backends", () => {
     expect(roleNames("prod")).not.toContain("payments-pod-identity");
     expect(stacks.get("prod")!.dependencies.map((s) => s.node.id)).toEqual(["staging"]);
     expect(stacks.get("staging")!.dependencies).toEqual([]);
+  });
+
+  it("a role named by prefix, used from another stack, reaches it through an output and remote state", () => {
+    const cfg = example();
+    cfg.stacks = { groupBy: "cluster" };
+    delete cfg.podIdentityRoles.payments.name;
+    cfg.podIdentityRoles.payments.namePrefix = "payments-";
+    const outdir = path.join(work, "prefix-out");
+    const { app } = buildApp(parseConfig(stringify(cfg), "test.yaml"), { projectRoot: work, outdir });
+    app.synth();
+    const read = (id: string) => JSON.parse(readFileSync(path.join(outdir, "stacks", id, "cdk.tf.json"), "utf8"));
+    const [prod, staging] = [read("prod"), read("staging")];
+    const [output] = Object.keys(prod.output);
+    expect(output).toMatch(/^cross-stack-output-aws_iam_role.*payments.*arn$/);
+    const assoc = Object.values(staging.resource.aws_eks_pod_identity_association).find((a: any) => a.namespace === "payments") as any;
+    expect(assoc.role_arn).toBe(`\${data.terraform_remote_state.cross-stack-reference-input-prod.outputs.${output}}`);
+    // With the role's name known, its ARN is a literal: no stack needs another's outputs.
+    const named = example();
+    named.stacks = { groupBy: "cluster" };
+    const literal = build(named);
+    expect([...literal.stacks.keys()]).toEqual(["prod", "staging"]);
+    literal.app.synth();
+    for (const id of literal.stacks.keys()) {
+      const json = JSON.parse(readFileSync(path.join(work, "out", "stacks", id, "cdk.tf.json"), "utf8"));
+      expect(Object.keys(json.output ?? {}).filter((k) => k.startsWith("cross-stack"))).toEqual([]);
+      expect(json.data?.terraform_remote_state).toBeUndefined();
+    }
   });
 
   it("S3 backend: one key per stack and a lock file", () => {
