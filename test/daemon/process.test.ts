@@ -3,13 +3,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN } from "../drift/support/cli";
 import { startLeaseServer, type LeaseServer } from "../support/k8s-lease-server";
 import { startScenario, type Scenario } from "./scenario";
 import { waitFor } from "./helpers";
-
-const BIN = join(__dirname, "..", "..", "bin", "pod-identity-drift.js");
 
 interface Child {
   readonly proc: ChildProcess;

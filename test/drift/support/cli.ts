@@ -4,7 +4,8 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 
 export const REPO = join(__dirname, "..", "..", "..");
-export const BIN = join(REPO, "bin", "pod-identity-drift.js");
+/** The launcher under test: this checkout's, or another tree's (scripts/check-image-tree.sh). */
+export const BIN = process.env.DRIFT_CLI_BIN ?? join(REPO, "bin", "pod-identity-drift.js");
 
 export interface CliResult {
   readonly code: number;
