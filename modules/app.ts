@@ -1,7 +1,7 @@
 // Builds the cdktf app from a validated config: stacks (one per cluster account by default), one aliased
 // provider per account used in each stack, the shared roles, and one PodIdentityChain per association.
 import * as path from "node:path";
-import { App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "cdktf";
+import { Annotations, App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "cdktf";
 import { PodIdentityChain } from "./chain";
 import { roleStacks, stackIdFor } from "./config/placement";
 import { associationName, type PodIdentityConfig } from "./config/schema";
@@ -151,7 +151,20 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       trustPolicyMaxSize: d.trustPolicyMaxSize,
     });
   }
+  warnRolesOnlyStacks(config, [...podRoles.values(), ...targetRoles.values()]);
   return { app, stacks };
+}
+
+/** A role's `stack` that no association lives in: fine for a stack of shared roles, a typo otherwise. */
+function warnRolesOnlyStacks(config: PodIdentityConfig, roles: readonly (PodIdentityRole | TargetRole)[]): void {
+  const withAssociations = new Set(config.associations.map((a) => stackIdFor(config, a.cluster)));
+  for (const role of roles) {
+    const id = TerraformStack.of(role).node.id;
+    if (withAssociations.has(id)) continue;
+    Annotations.of(role).addWarning(
+      `${role instanceof TargetRole ? "target role" : "Pod Identity role"} "${role.label}" is placed in stack "${id}", which holds no association: it is deployed as a stack of its own, before the stacks that use it (association stacks: ${[...withAssociations].join(", ")}); if that was not the intent, check its stack:`,
+    );
+  }
 }
 
 /** Every validation error of the app (all stacks), without synthesizing anything. */

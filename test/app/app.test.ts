@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { afterAll, describe, expect, it } from "vitest";
 import { dump as stringify } from "js-yaml";
-import { buildApp, validateApp } from "../../modules/app";
+import { buildApp, validateApp, warningsOf } from "../../modules/app";
 import { loadConfig, parseConfig } from "../../modules/config/load";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -69,6 +69,19 @@ describe("stacks and backends", () => {
       expect(Object.keys(json.output ?? {}).filter((k) => k.startsWith("cross-stack"))).toEqual([]);
       expect(json.data?.terraform_remote_state).toBeUndefined();
     }
+  });
+
+  it("a role placed in a stack no association lives in is built there, with a warning", () => {
+    const cfg = example();
+    cfg.targetRoles["ledger-reader"].stack = "shared-roles";
+    const { app, stacks } = build(cfg);
+    expect(validateApp(app)).toEqual([]);
+    expect([...stacks.keys()]).toEqual(["platform", "shared-roles"]);
+    expect(stacks.get("platform")!.dependencies.map((s) => s.node.id)).toEqual(["shared-roles"]);
+    expect(warningsOf(app)).toContain(
+      'target role "ledger-reader" is placed in stack "shared-roles", which holds no association: it is deployed as a stack of its own, before the stacks that use it (association stacks: platform); if that was not the intent, check its stack:',
+    );
+    expect(warningsOf(build(example()).app).filter((w) => w.includes("holds no association"))).toEqual([]);
   });
 
   it("S3 backend: one key per stack and a lock file", () => {
