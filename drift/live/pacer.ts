@@ -12,7 +12,9 @@
 //   far as the pacer knows) and forgotten after CEILING_MEMORY_MS. So it gets back near the quota quickly
 //   and overshoots it rarely: each overshoot costs a throttled attempt. A later throttle cuts again, to
 //   BACKOFF × min(current rate, measured rate), but only for an attempt sent after the last cut: the
-//   throttles of attempts already in flight at a cut belong to the event that caused it.
+//   throttles of attempts already in flight at a cut belong to the event that caused it. Cuts less than
+//   WINDOW_MS apart (a series) measure, once the series is SERIES_MIN_MS old, the successes since its first
+//   cut: the window would still hold what came before (a quota's initial burst, larger than its rate).
 //   Never below `floor` (default 1/s).
 //   Off (never pacing) with `adaptive: false`: when the user chose the SDK's own adaptive retry mode.
 import type { FinalizeHandlerArguments, FinalizeRequestMiddleware, HandlerExecutionContext, MetadataBearer, Pluggable } from "@smithy/types";
@@ -32,6 +34,8 @@ export const NEAR_CEILING = 0.97;
 export const CEILING_MEMORY_MS = 30_000;
 /** Successes in the window below which a throttle says nothing about the quota (no ceiling). */
 const MIN_CEILING_SAMPLES = 5;
+/** Cuts less than WINDOW_MS apart form a series; from this long into one, it measures its own successes. */
+const SERIES_MIN_MS = 200;
 export const DEFAULT_FLOOR_RPS = 1;
 /** The bucket holds this much time's worth of tokens (at least MIN_BURST). */
 const BURST_MS = 50;
@@ -75,6 +79,8 @@ export class Pacer {
   private timer: unknown;
   private lastCut = Number.NEGATIVE_INFINITY;
   private ceiling = Number.POSITIVE_INFINITY;
+  private successes = 0;
+  private series = { start: Number.NEGATIVE_INFINITY, successes: 0 };
   private readonly slotStart: number[] = new Array<number>(SLOTS).fill(Number.NEGATIVE_INFINITY);
   private readonly slotCount: number[] = new Array<number>(SLOTS).fill(0);
   private readonly clock: PacerClock;
@@ -137,6 +143,7 @@ export class Pacer {
   record(outcome: "ok" | "error" | "throttled", sentAt?: number): void {
     const now = this.clock.now();
     if (outcome === "ok") {
+      this.successes++;
       const slot = Math.floor(now / (WINDOW_MS / SLOTS));
       const i = slot % SLOTS;
       if (this.slotStart[i] !== slot) {
@@ -149,7 +156,13 @@ export class Pacer {
     if (outcome !== "throttled" || !this.adaptive) return;
     if (this.rate !== undefined && (sentAt ?? now) <= this.lastCut) return;
     this.refill();
-    const measured = this.successesPerSecond(now);
+    let measured = this.successesPerSecond(now);
+    if (now - this.lastCut >= WINDOW_MS) this.series = { start: now, successes: this.successes };
+    else if (now - this.series.start >= SERIES_MIN_MS) {
+      // Cuts in quick succession: the window still counts successes from before the first of them (the
+      // quota's initial burst, say). What was granted since then is the better measure.
+      measured = Math.min(measured, ((this.successes - this.series.successes) * 1000) / (now - this.series.start));
+    }
     this.ceiling = (measured * WINDOW_MS) / 1000 >= MIN_CEILING_SAMPLES ? measured : Number.POSITIVE_INFINITY;
     this.rate = Math.max(this.floor, BACKOFF * Math.min(this.rate ?? Number.POSITIVE_INFINITY, measured));
     this.tokens = Math.min(this.tokens, 0);
