@@ -97,37 +97,29 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     const merged = { ...d.tags, ...own };
     return Object.keys(merged).length > 0 ? merged : undefined;
   };
-  // Shared roles live in their `stack`, else in the stack of the first association that uses them.
+  // Shared roles live in their `stack`, else in the stack of the first association that uses them. Both
+  // kinds take the same options from the config; a bring-your-own role (existingArn) takes none of them.
+  type SharedRoleConfig = { account: string; existingArn?: string; stack?: string; path?: string; tags?: Record<string, string> };
+  const roleProps = <T extends SharedRoleConfig>(key: string, r: T, stack: TerraformStack) => {
+    const { account, existingArn, stack: _placement, ...rest } = r;
+    void _placement;
+    return {
+      ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+      account: accountIn(stack, account),
+      label: key,
+      trustPolicyMaxSize: d.trustPolicyMaxSize,
+    };
+  };
   const placed = roleStacks(config);
   const podRoles = new Map<string, PodIdentityRole>();
   for (const [key, r] of Object.entries(config.podIdentityRoles)) {
     const stack = stackFor(placed.podIdentityRoles.get(key)!);
-    const { account, existingArn, stack: _stack, ...rest } = r;
-    void _stack;
-    podRoles.set(
-      key,
-      new PodIdentityRole(stack, `pod_identity_role_${key}`, {
-        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
-        account: accountIn(stack, account),
-        label: key,
-        trustPolicyMaxSize: d.trustPolicyMaxSize,
-      }),
-    );
+    podRoles.set(key, new PodIdentityRole(stack, `pod_identity_role_${key}`, roleProps(key, r, stack)));
   }
   const targetRoles = new Map<string, TargetRole>();
   for (const [key, r] of Object.entries(config.targetRoles)) {
     const stack = stackFor(placed.targetRoles.get(key)!);
-    const { account, existingArn, stack: _stack, ...rest } = r;
-    void _stack;
-    targetRoles.set(
-      key,
-      new TargetRole(stack, `target_role_${key}`, {
-        ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
-        account: accountIn(stack, account),
-        label: key,
-        trustPolicyMaxSize: d.trustPolicyMaxSize,
-      }),
-    );
+    targetRoles.set(key, new TargetRole(stack, `target_role_${key}`, roleProps(key, r, stack)));
   }
 
   for (const a of config.associations) {
