@@ -7,7 +7,6 @@ import { roleStacks, stackIdFor } from "./config/placement";
 import { associationName, type PodIdentityConfig } from "./config/schema";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
-import { RoleBase } from "./role-base";
 import { TargetRole } from "./target-role";
 
 export interface BuildOptions {
@@ -29,25 +28,17 @@ export interface BuiltApp {
 
 /**
  * A stack of this app. Before synthesis cdktf resolves every element of every stack once more only to find
- * references to resources of other stacks (for which it adds outputs and remote state). Here only a role's
- * ARN can cross stacks, and it is a literal unless the role is named by a prefix: while no role of the app
- * has a token ARN, that pass cannot find anything and is skipped (a quarter of the synth time).
+ * references to resources of other stacks (for which it adds outputs and remote state). Here only a shared
+ * role's ARN can cross stacks, and it is a literal unless the role is named by a prefix: buildApp clears
+ * `crossStackReferences` when none is a token, and the pass, which could find nothing, is skipped.
  */
 class AppStack extends TerraformStack {
+  public crossStackReferences = true;
+
   public override prepareStack(): void {
-    if (hasTokenRoleArns(App.of(this))) super.prepareStack();
+    if (this.crossStackReferences) super.prepareStack();
     else this.ensureBackendExists();
   }
-}
-
-const tokenRoleArns = new WeakMap<App, boolean>();
-function hasTokenRoleArns(app: App): boolean {
-  let found = tokenRoleArns.get(app);
-  if (found === undefined) {
-    found = app.node.findAll().some((c) => c instanceof RoleBase && Token.isUnresolved(c.arn));
-    tokenRoleArns.set(app, found);
-  }
-  return found;
 }
 
 /** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
@@ -55,11 +46,11 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
   const outdir = path.resolve(projectRoot, options.outdir ?? (process.env.CDKTF_OUTDIR || "cdktf.out"));
   const app = new App({ outdir, stackTraces: false, skipValidation: options.validatedByCaller === true });
-  const stacks = new Map<string, TerraformStack>();
+  const stacks = new Map<string, AppStack>();
   const providers = new Map<string, AwsAccount>();
   const d = config.defaults;
 
-  const stackFor = (id: string): TerraformStack => {
+  const stackFor = (id: string): AppStack => {
     let stack = stacks.get(id);
     if (stack) return stack;
     stack = new AppStack(app, id);
@@ -143,7 +134,10 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       trustPolicyMaxSize: d.trustPolicyMaxSize,
     });
   }
-  warnRolesOnlyStacks(config, [...podRoles.values(), ...targetRoles.values()]);
+  const sharedRoles = [...podRoles.values(), ...targetRoles.values()];
+  const crossStackReferences = sharedRoles.some((r) => Token.isUnresolved(r.arn));
+  for (const stack of stacks.values()) stack.crossStackReferences = crossStackReferences;
+  warnRolesOnlyStacks(config, sharedRoles);
   return { app, stacks };
 }
 
