@@ -2,14 +2,17 @@
 # Builds the daemon image's /app tree the way the Dockerfile's deps stage does (production dependencies,
 # the CDKTF packages removed, bin/ and drift/ copied), without Docker, and runs the tests that drive the
 # CLI and the watch process as child processes against it. Catches a runtime import of a dev dependency
-# or of modules/. Keep the steps in step with the Dockerfile. Usage: npm run test:image-tree
+# or of modules/. Usage: npm run test:image-tree
 set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# The Dockerfile's prune, word for word: fail rather than test a different tree.
+prune="node_modules/cdktf node_modules/@cdktf node_modules/constructs"
+grep -q "rm -rf $prune\$" "$repo/Dockerfile" || { echo "the Dockerfile prunes something else than '$prune': update $0" >&2; exit 1; }
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
 cp "$repo/package.json" "$repo/package-lock.json" "$tree/"
 (cd "$tree" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
-rm -rf "$tree/node_modules/cdktf" "$tree/node_modules/@cdktf" "$tree/node_modules/constructs"
+(cd "$tree" && rm -rf $prune)
 cp -R "$repo/bin" "$repo/drift" "$tree/"
 node "$tree/bin/pod-identity-drift.js" watch --help > /dev/null
 cd "$repo"
