@@ -7,7 +7,8 @@ import type { AnalyseSettings, Analysis, HistoryView, RunProblem } from "./analy
 import { EMPTY_HISTORY } from "./analyse/types";
 import { parseDuration } from "./config/duration";
 import type { DriftConfig } from "./config/schema";
-import { HistoryError, HistoryStore } from "./history/store";
+import { openCheckHistory } from "./history/open";
+import { HistoryError, type HistoryStore } from "./history/types";
 import { scanClusters } from "./live";
 import type { ApiCallEvent, ClusterRef, ClusterScan, StateReadResult } from "./model";
 import { buildReport, buildScope } from "./report/build";
@@ -25,7 +26,7 @@ export interface CheckOptions {
   readonly signal?: AbortSignal;
   /** Called for every AWS API call (S3 and EKS). */
   readonly onApiCall?: (e: ApiCallEvent) => void;
-  /** An open store (the daemon keeps one open). @default runCheck opens config.history.path and closes it */
+  /** An open store (the daemon keeps one open). @default runCheck opens the configured store (./history/open.ts) and closes it */
   readonly history?: HistoryStore;
 }
 
@@ -79,7 +80,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const ownStore = store === undefined;
   if (store === undefined) {
     try {
-      store = HistoryStore.open(config.history.path, { busyTimeoutMs: config.history.busyTimeoutMs });
+      store = await openCheckHistory(config.history);
     } catch (e) {
       if (!(e instanceof HistoryError)) throw e;
       problems.push(historyProblem(e));
@@ -92,7 +93,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   try {
     if (store !== undefined) {
       try {
-        report = store.record((view) => {
+        report = await store.record((view) => {
           const analysis = analyseWith(view);
           const r = buildReport(analysis, now, scope);
           return {
@@ -119,7 +120,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
       report = buildReport(analyseWith(EMPTY_HISTORY), now, scope);
     }
   } finally {
-    if (ownStore) store?.close();
+    if (ownStore) await store?.close();
   }
 
   return {

@@ -92,6 +92,13 @@ export const driftConfigSchema = z
         path: z.string().min(1).default(".drift/history.db").describe("SQLite file. A relative path is relative to this file (to the working directory when there is no file)."),
         busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe("How long to wait for another process holding the store."),
         retainDays: z.number().int().min(1).default(30).describe("Runs and their findings older than this are pruned."),
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, { message: "must be a postgres:// or postgresql:// URL" })
+          .optional()
+          .describe(
+            "A PostgreSQL database shared by every replica of the daemon (instead of the SQLite file at path). It holds a password: prefer the environment variable POD_IDENTITY_DRIFT_HISTORY_URL, which wins over this field.",
+          ),
       })
       .strict()
       .default({ path: ".drift/history.db", busyTimeoutMs: 5000, retainDays: 30 }),

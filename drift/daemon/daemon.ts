@@ -5,20 +5,28 @@
 // scan on every tick that finds no scan running → on SIGTERM: stop ticking, let the scan in flight finish
 // within graceSeconds or abort it, flush notifications within what is left, release the Lease, close
 // HTTP, close the history store.
+//
+// Leadership comes in terms. A term starts when this replica takes the Lease (at start without election)
+// and ends the moment it loses it: the scan in flight is aborted and its result discarded, queued and
+// retried notifications are dropped, and the leader-only metrics and /report go away. A term's first scan
+// claims the history store's fence (LeaderState) and resumes from what the previous leader recorded (the
+// findings it notified, the last complete run); every record and every notification of the term is fenced,
+// so a deposed leader that has not noticed yet still writes and sends nothing.
 import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ApiCallEvent } from "../model";
 import type { FindingKind, Report } from "../report/report";
+import { FencedError, type LeaderState } from "../history/types";
 import { FindingSet, isEmptyChange, type FindingChange } from "./finding-set";
 import { DaemonStartError } from "./errors";
-import { DaemonHttpServer, formatAddress, type ListenAddress } from "./http";
+import { DaemonHttpServer, formatAddress, type ListenAddress, type ReportAnswer } from "./http";
 import { LeaderElector, type LeaseStore } from "./leader";
 import type { Logger } from "./logger";
 import { DaemonMetrics, type ScanOutcome } from "./metrics";
 import { WebhookSink, type Notification } from "./notify";
 import { ScanScheduler, validateSchedule, type ScanReason } from "./schedule";
-import { resolveWebhooks, type DaemonSettings, type ResolvedWebhook } from "./settings";
+import { resolveReportToken, resolveWebhooks, type DaemonSettings, type ResolvedWebhook } from "./settings";
 
 /** What one scan yields: the fields of the check's CheckResult that the daemon uses. */
 export interface ScanResult {
@@ -37,8 +45,12 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** Required when settings.leaderElection.enabled. */
   readonly leaseStore?: LeaseStore;
+  /** The leader's state beside history: fencing term, notified findings. @default kept in this process */
+  readonly leaderState?: LeaderState;
   /** Called last on shutdown (closes the history store). */
   readonly onShutdown?: () => void | Promise<void>;
+  /** Deadline of each Lease request, ms. @default half the renew deadline */
+  readonly leaseRequestTimeoutMs?: number;
   readonly fetch?: typeof fetch;
   /** Node.js process metrics in /metrics. @default true */
   readonly defaultMetrics?: boolean;
@@ -54,16 +66,47 @@ export interface ScanEvent {
   readonly error?: string;
 }
 
-/** Events: `scan` (ScanEvent), `skip` (reason), `leader` (boolean), `notified` / `notify-failed` (webhook name). */
+/** One leadership term (see the file's header). */
+interface Term {
+  readonly id: number;
+  /** Aborted when the term ends: drops its notifications. */
+  readonly ended: AbortController;
+  /** The history store's fence is held (claimed by the term's first scan). */
+  claimed: boolean;
+}
+
+/** The term ended while something of it was still running: its result is discarded. */
+class TermEndedError extends Error {
+  constructor() {
+    super("the leadership term ended: result discarded");
+  }
+}
+
+/** What the daemon keeps in the process when no shared store keeps it (SQLite, tests). */
+const IN_PROCESS_LEADER_STATE: LeaderState = {
+  claim: async () => 0,
+  relinquish: () => undefined,
+  resume: async () => ({ notified: null, lastCompleteRunAt: null }),
+  saveNotified: async () => undefined,
+};
+
+/**
+ * Events: `scan` (ScanEvent), `skip` (reason), `leader` (boolean), `notified` / `notify-failed` /
+ * `notify-dropped` (webhook name).
+ */
 export class Daemon extends EventEmitter {
   readonly metrics: DaemonMetrics;
   private readonly log: Logger;
   private readonly scheduler: ScanScheduler;
   private readonly sinks: WebhookSink[];
   private readonly notifyAbort = new AbortController();
+  private readonly leaderState: LeaderState;
+  private readonly reportToken: Buffer | undefined;
   private http: DaemonHttpServer | undefined;
   private elector: LeaderElector | undefined;
   private inflight: AbortController | undefined;
+  private term: Term | undefined;
+  private terms = 0;
   private latest: Report | undefined;
   private findings = FindingSet.empty();
   private scannedOnce = false;
@@ -75,10 +118,13 @@ export class Daemon extends EventEmitter {
   private constructor(
     private readonly opts: DaemonOptions,
     webhooks: readonly ResolvedWebhook[],
+    reportToken: string | undefined,
   ) {
     super();
     const s = opts.settings;
     this.log = opts.logger;
+    this.leaderState = opts.leaderState ?? IN_PROCESS_LEADER_STATE;
+    this.reportToken = reportToken === undefined ? undefined : digest(reportToken);
     this.metrics = new DaemonMetrics({ defaultMetrics: opts.defaultMetrics });
     this.scheduler = new ScanScheduler({
       schedule: s.schedule,
@@ -112,6 +158,10 @@ export class Daemon extends EventEmitter {
               this.log.error({ webhook: name, attempts, error }, "notification given up on: every attempt failed; scanning continues");
               this.emit("notify-failed", name);
             },
+            dropped: (name, attempts) => {
+              this.log.info({ webhook: name, attempts }, "notification dropped: this replica no longer leads");
+              this.emit("notify-dropped", name);
+            },
           },
           this.notifyAbort.signal,
           opts.fetch,
@@ -127,18 +177,20 @@ export class Daemon extends EventEmitter {
     const le = s.leaderElection?.enabled ? s.leaderElection : undefined;
     if (le && !opts.leaseStore) throw new Error("leader election is enabled but no Lease store was given");
     let webhooks: ResolvedWebhook[];
+    let reportToken: string | undefined;
     try {
       webhooks = resolveWebhooks(s.webhooks, opts.env ?? process.env);
+      reportToken = resolveReportToken(s.report, opts.env ?? process.env);
     } catch (e) {
       throw new DaemonStartError((e as Error).message);
     }
-    const d = new Daemon(opts, webhooks);
+    const d = new Daemon(opts, webhooks, reportToken);
     try {
       d.http = await DaemonHttpServer.start(s.listen, {
         metrics: async () => ({ contentType: d.metrics.contentType, body: await d.metrics.text() }),
         liveness: () => null,
         readiness: () => d.readiness(),
-        report: () => d.reportForHttp(),
+        report: (authorization) => d.reportForHttp(authorization),
       });
     } catch (e) {
       d.scheduler.stop();
@@ -151,6 +203,7 @@ export class Daemon extends EventEmitter {
         timezone: s.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
         nextRun: d.scheduler.nextRun()?.toISOString() ?? null,
         webhooks: d.sinks.map((x) => ({ name: x.name, format: x.format })),
+        report: reportToken !== undefined ? "bearer token" : "off",
         leaderElection: le ? { lease: opts.leaseStore!.description, leaseDurationSeconds: le.leaseDurationSeconds } : false,
       },
       "daemon started",
@@ -162,8 +215,9 @@ export class Daemon extends EventEmitter {
         leaseDurationMs: le.leaseDurationSeconds * 1000,
         renewDeadlineMs: le.renewDeadlineSeconds * 1000,
         retryPeriodMs: le.retryPeriodSeconds * 1000,
-        onStartedLeading: () => d.onLeadership(true),
-        onStoppedLeading: () => d.onLeadership(false),
+        ...(opts.leaseRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.leaseRequestTimeoutMs } : {}),
+        onStartedLeading: () => d.startTerm("leadership"),
+        onStoppedLeading: (why) => d.endTerm(why),
         onNewLeader: (who) => d.log.info({ leader: who, identity }, who === identity ? "this replica leads" : "leader observed"),
         onError: (e) => {
           if (e.message !== d.lastElectionError) d.log.warn({ error: e.message }, "leader election: Lease request failed");
@@ -171,12 +225,13 @@ export class Daemon extends EventEmitter {
         },
       });
       d.scheduler.start();
-      await d.elector.start();
-      if (!d.elector.isLeader) d.markReady();
+      // Not awaited: the first round is bounded by the request timeout, and a shutdown may end it early.
+      void d.elector.start().then(() => {
+        if (!d.closing && !d.isLeader) d.markReady();
+      });
     } else {
-      d.metrics.setLeader(true);
       d.scheduler.start();
-      d.scheduler.trigger("start");
+      d.startTerm("start");
     }
     return d;
   }
@@ -185,8 +240,9 @@ export class Daemon extends EventEmitter {
     return this.http!.address;
   }
 
+  /** True while a leadership term is running (always, from start to shutdown, without election). */
   get isLeader(): boolean {
-    return this.elector ? this.elector.isLeader : true;
+    return this.term !== undefined;
   }
 
   get identity(): string | undefined {
@@ -217,6 +273,7 @@ export class Daemon extends EventEmitter {
       this.inflight?.abort();
       this.notifyAbort.abort();
       await this.elector?.stop({ release: false });
+      this.endTerm("crashed");
       await this.http?.close();
       await this.opts.onShutdown?.();
       return { abortedScan: false };
@@ -245,6 +302,7 @@ export class Daemon extends EventEmitter {
     }
     this.notifyAbort.abort();
     await this.elector?.stop({ release: true });
+    this.endTerm("shutting down");
     await this.http?.close();
     try {
       await this.opts.onShutdown?.();
@@ -267,12 +325,19 @@ export class Daemon extends EventEmitter {
     this.metrics.setReady(true);
   }
 
-  private reportForHttp(): { ok: true; json: string } | { ok: false; reason: string } {
-    if (this.elector && !this.elector.isLeader) {
-      return { ok: false, reason: "this replica is not the leader: ask the leader (see pod_identity_drift_leader in /metrics)" };
+  private reportForHttp(authorization: string | undefined): ReportAnswer {
+    if (this.reportToken === undefined) {
+      return { status: 404, reason: "/report is off: turn it on with daemon.report.enabled and a bearer token (daemon.report.tokenEnv)" };
     }
-    if (!this.latest) return { ok: false, reason: "no scan has completed yet" };
-    return { ok: true, json: `${JSON.stringify(this.latest, null, 2)}\n` };
+    const presented = /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
+    if (presented === undefined || !timingSafeEqual(digest(presented), this.reportToken)) {
+      return { status: 401, reason: "a bearer token is required: Authorization: Bearer <the token of daemon.report.tokenEnv>" };
+    }
+    if (!this.isLeader) {
+      return { status: 503, reason: "this replica is not the leader: ask the leader (see pod_identity_drift_leader in /metrics)" };
+    }
+    if (!this.latest) return { status: 503, reason: "no scan has completed yet" };
+    return { status: 200, json: `${JSON.stringify(this.latest, null, 2)}\n` };
   }
 
   private onSkip(reason: ScanReason): void {
@@ -283,59 +348,105 @@ export class Daemon extends EventEmitter {
     this.emit("skip", reason);
   }
 
-  private onLeadership(leading: boolean): void {
-    this.metrics.setLeader(leading);
-    this.emit("leader", leading);
-    if (leading) {
-      this.log.info({ identity: this.elector?.identity }, "acquired the Lease: scanning");
-      this.scannedOnce = false;
-      this.findings = FindingSet.empty();
-      this.scheduler.trigger("leadership");
-    } else {
-      if (!this.closing) this.log.warn({ identity: this.elector?.identity }, "lost the Lease: stopping scans");
-      this.inflight?.abort();
+  /** A new leadership term: scan now (the scan claims the store's fence first). */
+  private startTerm(reason: ScanReason): void {
+    if (this.closing || this.term) return;
+    this.term = { id: ++this.terms, ended: new AbortController(), claimed: false };
+    this.metrics.setLeader(true);
+    this.emit("leader", true);
+    if (this.elector) this.log.info({ identity: this.elector.identity }, "acquired the Lease: scanning");
+    // After the current call stack: a scan that ended the previous term is still winding down.
+    setImmediate(() => this.scheduler.trigger(reason));
+  }
+
+  /** The term ends now: nothing of it scans, notifies or is exported any more. */
+  private endTerm(why: string): void {
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
+    term.ended.abort();
+    this.inflight?.abort();
+    this.leaderState.relinquish();
+    this.latest = undefined;
+    this.findings = FindingSet.empty();
+    this.scannedOnce = false;
+    this.metrics.setLeader(false);
+    this.metrics.leadershipEnded();
+    this.emit("leader", false);
+    if (!this.closing) this.log.warn({ identity: this.elector?.identity, reason: why }, "lost the Lease: stopped scanning and notifying");
+  }
+
+  /** Claims the store's fence for `term` and resumes from what the previous leader recorded. */
+  private async claimTerm(term: Term): Promise<void> {
+    const fence = await this.leaderState.claim(this.elector?.identity ?? `${hostname()}:${process.pid}`);
+    const resumed = await this.leaderState.resume();
+    if (this.term !== term) {
+      this.leaderState.relinquish();
+      throw new TermEndedError();
     }
+    term.claimed = true;
+    this.findings = resumed.notified === null ? FindingSet.empty() : FindingSet.of(resumed.notified);
+    this.scannedOnce = resumed.notified !== null;
+    if (resumed.lastCompleteRunAt) this.metrics.lastSuccessfulScan(resumed.lastCompleteRunAt);
+    this.log.info({ term: fence, resumedFindings: resumed.notified?.length ?? null, lastCompleteRunAt: resumed.lastCompleteRunAt?.toISOString() ?? null }, "leadership term started");
   }
 
   private async scan(reason: ScanReason): Promise<void> {
-    if (this.closing || !this.isLeader) return;
+    const term = this.term;
+    if (this.closing || !term) return;
     const ac = new AbortController();
     this.inflight = ac;
     const started = performance.now();
     let event: ScanEvent;
     try {
+      if (!term.claimed) await this.claimTerm(term);
       const result = await this.opts.check({ signal: ac.signal, onApiCall: this.metrics.onApiCall });
+      if (this.term !== term) throw new TermEndedError();
       if (ac.signal.aborted) throw new Error("aborted");
-      event = this.scanSucceeded(reason, result, (performance.now() - started) / 1000);
+      event = await this.scanSucceeded(reason, result, (performance.now() - started) / 1000, term);
     } catch (e) {
-      const outcome: ScanOutcome = ac.signal.aborted ? "aborted" : "failed";
       const seconds = (performance.now() - started) / 1000;
-      this.metrics.scanFinished(outcome, seconds, new Date());
       const error = (e as Error).message;
-      this.log[outcome === "aborted" ? "warn" : "error"](
-        { reason, outcome, durationMs: Math.round(seconds * 1000), error },
-        outcome === "aborted" ? "scan aborted" : "scan failed",
-      );
-      event = { reason, outcome, error };
+      if (e instanceof TermEndedError || this.term !== term) {
+        this.metrics.scanFinished("aborted", seconds);
+        this.log.info({ reason, durationMs: Math.round(seconds * 1000) }, "scan of an ended leadership term: result discarded");
+        event = { reason, outcome: "aborted", error: "the leadership term ended" };
+      } else if (e instanceof FencedError) {
+        this.metrics.scanFinished("aborted", seconds);
+        this.log.warn({ error }, "another replica holds the history store's fence: ending this leadership term");
+        event = { reason, outcome: "aborted", error };
+        this.endTerm("fenced by another replica");
+        // The Lease may still be ours (then the other replica's claim was stale): take a new term.
+        if (!this.elector || this.elector.isLeader) this.startTerm("leadership");
+      } else {
+        const outcome: ScanOutcome = ac.signal.aborted ? "aborted" : "failed";
+        this.metrics.scanFinished(outcome, seconds);
+        this.log[outcome === "aborted" ? "warn" : "error"]({ reason, outcome, durationMs: Math.round(seconds * 1000), error }, outcome === "aborted" ? "scan aborted" : "scan failed");
+        event = { reason, outcome, error };
+      }
     } finally {
-      this.inflight = undefined;
+      if (this.inflight === ac) this.inflight = undefined;
     }
     this.emit("scan", event);
   }
 
-  private scanSucceeded(reason: ScanReason, result: ScanResult, seconds: number): ScanEvent {
+  private async scanSucceeded(reason: ScanReason, result: ScanResult, seconds: number, term: Term): Promise<ScanEvent> {
     const report = result.report;
     const outcome: ScanOutcome = report.complete ? "complete" : "incomplete";
-    this.metrics.scanFinished(outcome, seconds, new Date());
-    this.metrics.reportSeen(report, result.associationsByCluster);
-    this.latest = report;
-    this.markReady();
-
     const initial = !this.scannedOnce;
-    this.scannedOnce = true;
     const next = this.findings.next(report);
-    this.findings = next.set;
     const change: FindingChange = initial ? { added: report.findings, resolved: [] } : next.change;
+    // Fenced: what is about to be notified is recorded first; a deposed leader is refused here and sends nothing.
+    if (initial || !isEmptyChange(next.change)) await this.leaderState.saveNotified(next.set.findings);
+    if (this.term !== term) throw new TermEndedError();
+
+    this.findings = next.set;
+    this.scannedOnce = true;
+    this.latest = report;
+    this.metrics.scanFinished(outcome, seconds);
+    this.metrics.reportSeen(report, result.associationsByCluster);
+    if (outcome === "complete") this.metrics.lastSuccessfulScan(new Date());
+    this.markReady();
 
     const byKind: Partial<Record<FindingKind, number>> = {};
     for (const f of report.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
@@ -362,10 +473,14 @@ export class Daemon extends EventEmitter {
     const notify = initial ? this.opts.settings.notifyOnStart && report.findings.length > 0 : !isEmptyChange(change);
     if (notify && this.sinks.length > 0) {
       const n: Notification = { initial, change, report };
-      for (const sink of this.sinks) void sink.send(n);
+      for (const sink of this.sinks) void sink.send(n, term.ended.signal);
     }
     return { reason, outcome, report, change };
   }
+}
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
 }
 
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {

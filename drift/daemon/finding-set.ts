@@ -34,6 +34,15 @@ export class FindingSet {
     return new FindingSet(new Map());
   }
 
+  /** The set holding exactly these findings (e.g. what the previous leader notified). */
+  static of(findings: readonly Finding[]): FindingSet {
+    return new FindingSet(new Map(findings.map((f) => [findingKey(f), f])));
+  }
+
+  get findings(): Finding[] {
+    return [...this.byKey.values()];
+  }
+
   get size(): number {
     return this.byKey.size;
   }

@@ -1,4 +1,5 @@
-// The daemon's HTTP surface: /metrics, /livez, /readyz, /report. Read-only, GET/HEAD only, no bodies read.
+// The daemon's HTTP surface: /metrics, /livez, /readyz, /report (off unless enabled, then behind a bearer
+// token). Read-only, GET/HEAD only, no bodies read.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DaemonStartError } from "./errors";
@@ -9,9 +10,11 @@ export interface HttpHandlers {
   liveness(): string | null;
   /** null: ready. A string: why not yet. */
   readiness(): string | null;
-  /** The latest JSON report, or why there is none. */
-  report(): { ok: true; json: string } | { ok: false; reason: string };
+  /** The latest JSON report (200), or the status and why not. `authorization`: the request's header. */
+  report(authorization: string | undefined): ReportAnswer;
 }
+
+export type ReportAnswer = { readonly status: 200; readonly json: string } | { readonly status: 401 | 404 | 503; readonly reason: string };
 
 export interface ListenAddress {
   readonly host: string;
@@ -123,9 +126,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, h: HttpHandlers
       return;
     }
     case "/report": {
-      const r = h.report();
-      if (r.ok) send(res, 200, "application/json; charset=utf-8", r.json);
-      else send(res, 503, "application/json; charset=utf-8", `${JSON.stringify({ error: r.reason })}\n`);
+      const r = h.report(req.headers.authorization);
+      if (r.status === 200) send(res, 200, "application/json; charset=utf-8", r.json);
+      else {
+        if (r.status === 401) res.setHeader("www-authenticate", 'Bearer realm="pod-identity-drift"');
+        send(res, r.status, "application/json; charset=utf-8", `${JSON.stringify({ error: r.reason })}\n`);
+      }
       return;
     }
     default:

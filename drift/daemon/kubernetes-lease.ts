@@ -1,9 +1,10 @@
 // The LeaseStore on a coordination.k8s.io/v1 Lease through @kubernetes/client-node's CoordinationV1Api.
 // The client is an ES module of some weight (~1 s to load): it is imported only when leader election is on.
 // Timestamps are MicroTime on the wire (RFC 3339 with exactly six fractional digits): V1MicroTime renders
-// them so; a plain Date would send milliseconds, which the API server rejects.
+// them so; a plain Date would send milliseconds, which the API server rejects. Each call takes an AbortSignal,
+// handed to the HTTP request through a per-call middleware: aborting ends the connection, headers or body.
 import { readFileSync } from "node:fs";
-import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
+import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
 import { DaemonStartError } from "./errors";
 import { LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from "./leader";
 
@@ -47,6 +48,19 @@ export async function kubernetesLeaseStore(opts: KubernetesLeaseOptions): Promis
   const api: CoordinationV1Api = kc.makeApiClient(k8s.CoordinationV1Api);
   const micro = (d: Date | null) => (d ? new k8s.V1MicroTime(d.getTime()) : undefined);
   const name = opts.name;
+  // The object-parameter API hands per-call options to the observable layer: its middleware returns Observables.
+  const withSignal = (signal: AbortSignal): ConfigurationOptions => ({
+    middleware: [
+      {
+        pre: (ctx) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  });
 
   const toBody = (r: LeaseRecord, resourceVersion?: string): V1Lease => ({
     apiVersion: "coordination.k8s.io/v1",
@@ -63,25 +77,25 @@ export async function kubernetesLeaseStore(opts: KubernetesLeaseOptions): Promis
 
   return {
     description: `${namespace}/${name}`,
-    async get() {
+    async get(signal) {
       try {
-        return fromLease(await api.readNamespacedLease({ name, namespace }));
+        return fromLease(await api.readNamespacedLease({ name, namespace }, withSignal(signal)));
       } catch (e) {
         if (statusOf(e) === 404) return null;
         throw apiError("read", namespace, name, e);
       }
     },
-    async create(r) {
+    async create(r, signal) {
       try {
-        return fromLease(await api.createNamespacedLease({ namespace, body: toBody(r) }));
+        return fromLease(await api.createNamespacedLease({ namespace, body: toBody(r) }, withSignal(signal)));
       } catch (e) {
         if (statusOf(e) === 409) throw new LeaseConflictError(`Lease ${namespace}/${name} already exists`);
         throw apiError("create", namespace, name, e);
       }
     },
-    async replace(r, resourceVersion) {
+    async replace(r, resourceVersion, signal) {
       try {
-        return fromLease(await api.replaceNamespacedLease({ name, namespace, body: toBody(r, resourceVersion) }));
+        return fromLease(await api.replaceNamespacedLease({ name, namespace, body: toBody(r, resourceVersion) }, withSignal(signal)));
       } catch (e) {
         if (statusOf(e) === 409) throw new LeaseConflictError(`Lease ${namespace}/${name} was modified (resourceVersion ${resourceVersion} is stale)`);
         throw apiError("replace", namespace, name, e);

@@ -1,11 +1,17 @@
 // Prometheus metrics of the daemon, in a Registry of its own (nothing leaks into prom-client's global one).
 // Names follow https://prometheus.io/docs/practices/naming/: a `pod_identity_drift_` prefix, base units
 // (seconds), `_total` on counters.
+//
+// What the leader knows about the world — findings, associations, the last successful scan — is exported
+// by the leader only, and removed the moment it stops leading: with several replicas, `sum(...)` over the
+// findings counts each finding once and `max(...)` of the last successful scan is the leader's. Counters
+// (scans, API calls, notifications) stay per replica.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { ApiCallEvent } from "../model";
 import type { Report } from "../report/report";
 
 const PREFIX = "pod_identity_drift_";
+const LAST_SUCCESS = `${PREFIX}last_successful_scan_timestamp_seconds`;
 
 export type ScanOutcome = "complete" | "incomplete" | "failed" | "aborted";
 
@@ -14,13 +20,13 @@ export class DaemonMetrics {
 
   private readonly findings = new Gauge({
     name: `${PREFIX}findings`,
-    help: "Findings of the latest scan, by kind and cluster (cluster is empty for a state source error).",
+    help: "Findings of the latest scan, by kind and cluster (cluster is empty for a state source error). Exported by the leader only.",
     labelNames: ["kind", "cluster"] as const,
     registers: [this.registry],
   });
   private readonly associations = new Gauge({
     name: `${PREFIX}associations`,
-    help: "Live Pod Identity associations seen by the latest scan, by cluster.",
+    help: "Live Pod Identity associations seen by the latest scan, by cluster. Exported by the leader only.",
     labelNames: ["cluster"] as const,
     registers: [this.registry],
   });
@@ -37,10 +43,11 @@ export class DaemonMetrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  // Registered only while this replica leads and knows the time (a gauge without labels cannot be absent).
   private readonly lastSuccess = new Gauge({
-    name: `${PREFIX}last_successful_scan_timestamp_seconds`,
-    help: "Unix time at which the latest complete scan (every source and cluster read) finished.",
-    registers: [this.registry],
+    name: LAST_SUCCESS,
+    help: "Unix time at which the latest complete scan (every source and cluster read) finished, as the history store knows it. Exported by the leader only.",
+    registers: [],
   });
   private readonly apiCalls = new Counter({
     name: `${PREFIX}api_calls_total`,
@@ -98,7 +105,6 @@ export class DaemonMetrics {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
     this.ready.set(0);
     this.leader.set(0);
-    this.lastSuccess.set(0);
     this.skippedTicks.inc(0);
   }
 
@@ -108,10 +114,22 @@ export class DaemonMetrics {
     if (e.outcome === "throttled") this.apiThrottles.inc({ operation: e.operation });
   };
 
-  scanFinished(outcome: ScanOutcome, durationSeconds: number, finishedAt: Date): void {
+  scanFinished(outcome: ScanOutcome, durationSeconds: number): void {
     this.scans.inc({ outcome });
     this.scanDuration.observe({ outcome }, durationSeconds);
-    if (outcome === "complete") this.lastSuccess.set(finishedAt.getTime() / 1000);
+  }
+
+  /** Sets the last successful scan (also from history, when a replica starts leading). */
+  lastSuccessfulScan(at: Date): void {
+    this.lastSuccess.set(at.getTime() / 1000);
+    if (!this.registry.getSingleMetric(LAST_SUCCESS)) this.registry.registerMetric(this.lastSuccess);
+  }
+
+  /** Removes what only a leader exports: this replica no longer leads. */
+  leadershipEnded(): void {
+    this.findings.reset();
+    this.associations.reset();
+    this.registry.removeSingleMetric(LAST_SUCCESS);
   }
 
   /** Replaces the per-kind and per-cluster gauges with the latest report's numbers. */

@@ -2,14 +2,20 @@
 // message. Each webhook has its own queue (deliveries to one receiver stay in order) and retries with
 // exponential backoff and jitter up to maxAttempts; a Retry-After header is honoured (capped). A webhook
 // that keeps failing is given up on for that notification, counted, and never blocks or fails a scan.
-// The URL is a secret (Slack puts the credential in the path): it never reaches logs or metrics; errors
-// are scrubbed of it before anyone sees them.
+// The URL is a secret (Slack puts the credential in the path): it never reaches logs or metrics; errors,
+// receivers' error bodies included, are scrubbed of it and of its token-like parts (../secrets.ts).
+// Each notification belongs to a leadership term: when the term ends, what is queued or being retried is
+// dropped, so a deposed leader delivers nothing more.
 import type { Finding, Report } from "../report/report";
 import type { FindingChange } from "./finding-set";
+import { scrub, secretParts } from "../secrets";
 import type { ResolvedWebhook } from "./settings";
 
 export const NOTIFICATION_SCHEMA_VERSION = 1;
 const MAX_BACKOFF_MS = 30_000;
+/** Of a receiver's answer, this much is read (the rest is discarded unread) and this much shown in logs. */
+const ERROR_BODY_READ_BYTES = 4096;
+const ERROR_BODY_SHOWN_CHARS = 200;
 
 export interface Notification {
   /** True for the findings of the first scan after start (there was nothing to compare with). */
@@ -89,12 +95,15 @@ export interface DeliveryEvents {
   attempt(webhook: string, ok: boolean, attempt: number, error?: string): void;
   delivered(webhook: string, attempts: number): void;
   gaveUp(webhook: string, attempts: number, error: string): void;
+  /** The term ended (leadership lost) before the notification was delivered. */
+  dropped(webhook: string, attempts: number): void;
 }
 
 export class WebhookSink {
   readonly name: string;
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
+  private readonly secrets: string[];
 
   constructor(
     private readonly settings: ResolvedWebhook,
@@ -104,17 +113,21 @@ export class WebhookSink {
     private readonly fetchFn: typeof fetch = fetch,
   ) {
     this.name = settings.name ?? `webhook-${index}`;
+    this.secrets = secretParts(settings.url);
   }
 
   get format(): "json" | "slack" {
     return this.settings.format;
   }
 
-  /** Queues one notification; resolves when it was delivered or given up on. Never rejects. */
-  send(n: Notification): Promise<void> {
+  /**
+   * Queues one notification for the leadership term `term`; resolves when it was delivered, given up on or
+   * dropped (the term ended). Never rejects.
+   */
+  send(n: Notification, term: AbortSignal): Promise<void> {
     const body = JSON.stringify(this.settings.format === "slack" ? slackPayload(n) : jsonPayload(n));
     this.pending++;
-    const run = this.queue.then(() => this.deliver(body)).finally(() => this.pending--);
+    const run = this.queue.then(() => this.deliver(body, term)).finally(() => this.pending--);
     this.queue = run;
     return run;
   }
@@ -128,16 +141,19 @@ export class WebhookSink {
     return this.pending;
   }
 
-  private async deliver(body: string): Promise<void> {
+  private async deliver(body: string, term: AbortSignal): Promise<void> {
     const max = this.settings.maxAttempts;
     let lastError = "not attempted";
     let attempts = 0;
+    const stop = AbortSignal.any([this.signal, term]);
     for (let attempt = 1; attempt <= max; attempt++) {
+      if (term.aborted) return this.events.dropped(this.name, attempts);
       if (this.signal.aborted) {
         lastError = `shutting down (${lastError})`;
         break;
       }
-      const r = await this.post(body);
+      const r = await this.post(body, stop);
+      if (term.aborted) return this.events.dropped(this.name, attempt);
       attempts = attempt;
       this.events.attempt(this.name, r.ok, attempt, r.ok ? undefined : r.error);
       if (r.ok) {
@@ -148,13 +164,15 @@ export class WebhookSink {
       if (!r.retryable || attempt === max) break;
       const backoff = Math.min(MAX_BACKOFF_MS, this.settings.retryBaseSeconds * 1000 * 2 ** (attempt - 1));
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
-      await sleep(r.retryAfterMs !== undefined ? Math.min(r.retryAfterMs, MAX_BACKOFF_MS) : jittered, this.signal);
+      await sleep(r.retryAfterMs !== undefined ? Math.min(r.retryAfterMs, MAX_BACKOFF_MS) : jittered, stop);
     }
+    if (term.aborted) return this.events.dropped(this.name, attempts);
     this.events.gaveUp(this.name, attempts, lastError);
   }
 
   private async post(
     body: string,
+    stop: AbortSignal,
   ): Promise<{ ok: true } | { ok: false; retryable: boolean; error: string; retryAfterMs?: number }> {
     const timeout = AbortSignal.timeout(this.settings.timeoutSeconds * 1000);
     try {
@@ -162,42 +180,54 @@ export class WebhookSink {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "pod-identity-drift" },
         body,
-        signal: AbortSignal.any([timeout, this.signal]),
+        signal: AbortSignal.any([timeout, stop]),
         redirect: "error",
       });
-      const text = await res.text().catch(() => "");
+      // Scrub before cutting: a token cut in half would no longer be recognised.
+      const text = this.scrub(await readPrefix(res, ERROR_BODY_READ_BYTES)).slice(0, ERROR_BODY_SHOWN_CHARS);
       if (res.ok) return { ok: true };
       const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
       const retryAfter = Number(res.headers.get("retry-after"));
       return {
         ok: false,
         retryable,
-        error: this.scrub(`HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`),
+        error: this.scrub(`HTTP ${res.status}${text ? `: ${text}` : ""}`),
         retryAfterMs: Number.isFinite(retryAfter) && retryAfter >= 0 && res.headers.has("retry-after") ? retryAfter * 1000 : undefined,
       };
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       let message: string;
       if (timeout.aborted) message = `no response within ${this.settings.timeoutSeconds} s`;
-      else if (this.signal.aborted) message = "aborted: shutting down";
+      else if (stop.aborted) message = this.signal.aborted ? "aborted: shutting down" : "aborted: no longer the leader";
       else message = err.cause?.message ? `${err.message}: ${err.cause.message}` : err.message;
-      return { ok: false, retryable: !this.signal.aborted, error: this.scrub(message) };
+      return { ok: false, retryable: !stop.aborted, error: this.scrub(message) };
     }
   }
 
-  /** Removes the URL, and its path (where Slack keeps the secret), from a message. */
   private scrub(message: string): string {
-    let out = message;
-    try {
-      const u = new URL(this.settings.url);
-      for (const s of [this.settings.url, u.href, `${u.pathname}${u.search}`].filter((x) => x.length > 1)) {
-        out = out.split(s).join("<redacted>");
-      }
-    } catch {
-      out = out.split(this.settings.url).join("<redacted>");
-    }
-    return out;
+    return scrub(message, this.secrets);
   }
+}
+
+/** The first `limit` bytes of a response body as text; never reads more, never throws. */
+async function readPrefix(res: Response, limit: number): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // a body cut short: show what arrived
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,10 +1,12 @@
-// `pod-identity-drift watch`: load the drift config, apply the command-line overrides, open the history
-// store once for the daemon's lifetime, start the daemon, and wait for SIGTERM/SIGINT. Returns the exit code:
+// `pod-identity-drift watch`: listen for SIGTERM/SIGINT, load the drift config, apply the command-line
+// overrides, open the history store once for the daemon's lifetime (SQLite, or the PostgreSQL database the
+// replicas share), start the daemon, and wait for the signal. Returns the exit code:
 // 0 after a graceful stop, 1 when the daemon could not start (the message says why and what to do).
 import { runCheck } from "../check";
 import { loadDriftConfig } from "../config/load";
 import type { DriftConfig } from "../config/schema";
-import { HistoryStore } from "../history/store";
+import { openDaemonHistory } from "../history/open";
+import type { HistoryStore, LeaderState } from "../history/types";
 import { Daemon, type CheckFn } from "./daemon";
 import { DaemonStartError } from "./errors";
 import { kubernetesLeaseStore } from "./kubernetes-lease";
@@ -62,15 +64,27 @@ export function resolveSettings(config: DriftConfig, opts: WatchOptions): Daemon
 export async function runDaemon(opts: WatchOptions, deps: RunDaemonDeps = {}): Promise<number> {
   const log = deps.logger ?? createLogger();
   const stderr = deps.stderr ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Listen for SIGTERM/SIGINT before anything can block (opening the store, the first Lease round): a
+  // stop at any moment ends in a graceful shutdown and exit 0.
+  const stopSignal = deps.stopSignal ?? firstSignal();
   let history: HistoryStore | undefined;
   let daemon: Daemon;
   try {
     const config = loadDriftConfig(opts.configPath);
     const settings = resolveSettings(config, opts);
     let check = deps.check;
+    let leaderState: LeaderState | undefined;
     if (!check) {
-      history = HistoryStore.open(config.history.path, { busyTimeoutMs: config.history.busyTimeoutMs });
-      check = checkEngine(config, opts.stateUris, history);
+      const opened = await openDaemonHistory(config.history);
+      history = opened.store;
+      leaderState = opened.leaderState;
+      check = checkEngine(config, opts.stateUris, opened.store);
+      if (settings.leaderElection?.enabled && !opened.shared) {
+        log.warn(
+          { history: opened.store.path },
+          "leader election with a history file per replica: a new leader starts without the previous leader's history. Share one PostgreSQL history (history.url) between replicas.",
+        );
+      }
     }
     let leaseStore = deps.leaseStore;
     const le = settings.leaderElection;
@@ -83,23 +97,24 @@ export async function runDaemon(opts: WatchOptions, deps: RunDaemonDeps = {}): P
       check,
       logger: log,
       leaseStore,
+      ...(leaderState ? { leaderState } : {}),
       fetch: deps.fetch,
-      onShutdown: () => {
+      onShutdown: async () => {
         if (h) {
-          h.close();
+          await h.close();
           log.info({ path: h.path }, "history store closed");
         }
       },
     });
   } catch (e) {
-    history?.close();
+    await history?.close();
     const message = (e as Error).message;
     log.fatal({ error: message }, "cannot start");
     stderr(`pod-identity-drift watch: ${message}`);
     return 1;
   }
   deps.onStarted?.(daemon);
-  const reason = await (deps.stopSignal ?? firstSignal());
+  const reason = await stopSignal;
   await daemon.shutdown(reason);
   return 0;
 }

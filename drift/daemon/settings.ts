@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { electionTimingProblem } from "./leader";
 
 // The `daemon` section of the drift config: what `pod-identity-drift watch` needs beyond a check.
 export const webhookSchema = z
@@ -32,9 +33,14 @@ export const leaderElectionSchema = z
     enabled: z.boolean().default(false).describe("Turn on with more than one replica: exactly one scans and notifies."),
     namespace: z.string().min(1).optional().describe("Lease namespace; default: the pod's own (POD_NAMESPACE)."),
     leaseName: z.string().min(1).default("pod-identity-drift"),
-    leaseDurationSeconds: z.number().int().min(2).default(15),
-    renewDeadlineSeconds: z.number().int().min(1).default(10),
-    retryPeriodSeconds: z.number().int().min(1).default(2),
+    leaseDurationSeconds: z.number().int().min(3).default(15).describe("How long followers wait, from the last renewal they saw, before taking over."),
+    renewDeadlineSeconds: z
+      .number()
+      .int()
+      .min(2)
+      .default(10)
+      .describe("The leader stops scanning and notifying this long after its last successful renewal round started, whether or not a request is outstanding."),
+    retryPeriodSeconds: z.number().int().min(1).default(2).describe("Time between Lease rounds. renewDeadline + retryPeriod must be less than leaseDuration."),
     identity: z
       .string()
       .min(1)
@@ -42,12 +48,24 @@ export const leaderElectionSchema = z
       .describe("This replica's holder identity; default: POD_NAME (else the host name) plus a random suffix."),
   })
   .strict()
-  .refine((s) => s.renewDeadlineSeconds < s.leaseDurationSeconds, {
-    message: "renewDeadlineSeconds must be less than leaseDurationSeconds",
-  })
-  .refine((s) => s.retryPeriodSeconds < s.renewDeadlineSeconds, {
-    message: "retryPeriodSeconds must be less than renewDeadlineSeconds",
+  .superRefine((s, ctx) => {
+    const problem = electionTimingProblem(
+      { leaseDurationMs: s.leaseDurationSeconds * 1000, renewDeadlineMs: s.renewDeadlineSeconds * 1000, retryPeriodMs: s.retryPeriodSeconds * 1000 },
+      "s",
+    );
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+export const reportSchema = z
+  .object({
+    enabled: z.boolean().default(false).describe("Serve the latest JSON report at /report. It names accounts, roles and service accounts: off by default."),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "must be an environment variable name" })
+      .default("POD_IDENTITY_DRIFT_REPORT_TOKEN")
+      .describe("Environment variable holding the bearer token /report requires (e.g. from a Kubernetes Secret); at least 16 characters."),
+  })
+  .strict();
 
 export const daemonSettingsSchema = z
   .object({
@@ -61,12 +79,29 @@ export const daemonSettingsSchema = z
       .default(true)
       .describe("Send the findings of the first scan (marked initial) when there are any; false: first scan is a silent baseline."),
     leaderElection: leaderElectionSchema.optional(),
+    report: reportSchema.default({ enabled: false, tokenEnv: "POD_IDENTITY_DRIFT_REPORT_TOKEN" }),
   })
   .strict();
 
 export type DaemonSettings = z.infer<typeof daemonSettingsSchema>;
 export type WebhookSettings = z.infer<typeof webhookSchema>;
 export type LeaderElectionSettings = z.infer<typeof leaderElectionSchema>;
+export type ReportSettings = z.infer<typeof reportSchema>;
+
+const MIN_REPORT_TOKEN_LENGTH = 16;
+
+/** The /report bearer token, or undefined when /report is off. Throws an Error naming the variable, never the value. */
+export function resolveReportToken(report: ReportSettings, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!report.enabled) return undefined;
+  const token = env[report.tokenEnv]?.trim();
+  if (!token) {
+    throw new Error(`daemon.report: /report is enabled but the environment variable ${report.tokenEnv} (its bearer token) is not set (or empty). Set it from a Secret, or turn /report off.`);
+  }
+  if (token.length < MIN_REPORT_TOKEN_LENGTH) {
+    throw new Error(`daemon.report: the bearer token in ${report.tokenEnv} is shorter than ${MIN_REPORT_TOKEN_LENGTH} characters: use a random one (e.g. openssl rand -hex 32).`);
+  }
+  return token;
+}
 
 /** A webhook whose URL is known (urlEnv resolved). */
 export type ResolvedWebhook = WebhookSettings & { readonly url: string };

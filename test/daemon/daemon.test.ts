@@ -5,12 +5,12 @@ import { Daemon, type CheckFn, type ScanEvent, type ScanResult } from "../../dri
 import { DaemonStartError } from "../../drift/daemon/errors";
 import { daemonSettingsSchema, type DaemonSettings } from "../../drift/daemon/settings";
 import type { Report } from "../../drift/report/report";
-import { finding, get, logSink, metricValue, nextEvent, report, startReceiver, waitFor, type Receiver } from "./helpers";
+import { REPORT_TOKEN, finding, get, logSink, metricValue, nextEvent, report, startReceiver, waitFor, type Receiver } from "./helpers";
 
 const EVERY_SECOND = "* * * * * *";
 
 function settings(over: Record<string, unknown> = {}): DaemonSettings {
-  return daemonSettingsSchema.parse({ schedule: EVERY_SECOND, listen: "127.0.0.1:0", graceSeconds: 5, ...over });
+  return daemonSettingsSchema.parse({ schedule: EVERY_SECOND, listen: "127.0.0.1:0", graceSeconds: 5, report: { enabled: true }, ...over });
 }
 
 function result(r: Report): ScanResult {
@@ -22,9 +22,11 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
 });
 
+const ENV = { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN };
+
 async function start(opts: { settings: DaemonSettings; check: CheckFn; env?: NodeJS.ProcessEnv }) {
   const sink = logSink();
-  const d = await Daemon.start({ ...opts, logger: sink.logger, defaultMetrics: false });
+  const d = await Daemon.start({ ...opts, env: { ...ENV, ...opts.env }, logger: sink.logger, defaultMetrics: false });
   cleanup.push(() => d.shutdown("test end"));
   const base = `http://127.0.0.1:${d.address.port}`;
   return { d, sink, base };
@@ -53,7 +55,7 @@ describe("daemon: schedule and HTTP", () => {
       return result(report([]));
     };
     const sink = logSink();
-    const d = await Daemon.start({ settings: settings(), check, logger: sink.logger, defaultMetrics: false });
+    const d = await Daemon.start({ settings: settings(), check, logger: sink.logger, defaultMetrics: false, env: ENV });
     cleanup.push(() => d.shutdown());
     const base = `http://127.0.0.1:${d.address.port}`;
     const seen = scans(d);
@@ -63,7 +65,7 @@ describe("daemon: schedule and HTTP", () => {
     expect(seen.every((e) => e.outcome === "complete")).toBe(true);
     expect(seen.filter((e) => e.reason === "start").length).toBeLessThanOrEqual(1);
 
-    const rep = await get(`${base}/report`);
+    const rep = await get(`${base}/report`, REPORT_TOKEN);
     expect(rep.status).toBe(200);
     expect(rep.type).toMatch(/application\/json/);
     expect(JSON.parse(rep.body)).toMatchObject({ schemaVersion: 1, complete: true, findings: [] });
@@ -87,6 +89,28 @@ describe("daemon: schedule and HTTP", () => {
     expect(typeof scanLines[0]!.durationMs).toBe("number");
   });
 
+  it("/report: off by default (404); when on, 401 without the bearer token or with a wrong one", async () => {
+    const off = await start({ settings: settings({ report: undefined }), check: async () => result(report([])) });
+    await waitFor("ready", async () => (await get(`${off.base}/readyz`)).status === 200);
+    const r404 = await get(`${off.base}/report`, REPORT_TOKEN);
+    expect(r404.status).toBe(404);
+    expect(r404.body).toMatch(/\/report is off: turn it on with daemon.report.enabled/);
+
+    const on = await start({ settings: settings(), check: async () => result(report([finding("missing")])) });
+    await waitFor("ready", async () => (await get(`${on.base}/readyz`)).status === 200);
+    expect((await get(`${on.base}/report`)).status).toBe(401);
+    const wrong = await fetch(`${on.base}/report`, { headers: { authorization: `Bearer ${REPORT_TOKEN}x` } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get("www-authenticate")).toMatch(/^Bearer /);
+    expect((await get(`${on.base}/report`, REPORT_TOKEN)).status).toBe(200);
+    // /metrics and the probes need no token (the NetworkPolicy limits who reaches them).
+    expect((await get(`${on.base}/metrics`)).status).toBe(200);
+
+    const err = await Daemon.start({ settings: settings(), check: async () => result(report([])), logger: logSink().logger, defaultMetrics: false, env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DaemonStartError);
+    expect((err as Error).message).toMatch(/daemon.report: \/report is enabled but the environment variable POD_IDENTITY_DRIFT_REPORT_TOKEN \(its bearer token\) is not set/);
+  });
+
   it("is not ready and has no report before the first scan finishes", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -94,7 +118,7 @@ describe("daemon: schedule and HTTP", () => {
     const ready = await get(`${base}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.body).toMatch(/no scan has completed yet/);
-    expect((await get(`${base}/report`)).status).toBe(503);
+    expect((await get(`${base}/report`, REPORT_TOKEN)).status).toBe(503);
     release();
     await waitFor("ready", async () => (await get(`${base}/readyz`)).status === 200);
   });
@@ -299,6 +323,7 @@ describe("daemon: start-up errors", () => {
       check: async () => result(report([])),
       logger: logSink().logger,
       defaultMetrics: false,
+      env: ENV,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DaemonStartError);
     expect((err as Error).message).toBe(
@@ -317,6 +342,7 @@ describe("daemon: start-up errors", () => {
       check: async () => ((called = true), result(report([]))),
       logger: logSink().logger,
       defaultMetrics: false,
+      env: ENV,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DaemonStartError);
     expect((err as Error).message).toMatch(msg);
@@ -338,7 +364,7 @@ describe("daemon: start-up errors", () => {
       check: async () => result(report([])),
       logger: logSink().logger,
       defaultMetrics: false,
-      env: { OTHER_HOOK: "not a url" },
+      env: { ...ENV, OTHER_HOOK: "not a url" },
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DaemonStartError);
     expect((err as Error).message).toBe(
@@ -354,6 +380,7 @@ describe("daemon: start-up errors", () => {
       check: async () => result(report([])),
       logger: logSink().logger,
       defaultMetrics: false,
+      env: ENV,
     }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/invalid listen address "9464": expected host:port/);
   });
@@ -377,6 +404,7 @@ describe("daemon: graceful shutdown", () => {
       },
       logger: sink.logger,
       defaultMetrics: false,
+      env: ENV,
       onShutdown: () => void closed++,
     });
     await isRunning;
@@ -401,6 +429,7 @@ describe("daemon: graceful shutdown", () => {
         }),
       logger: logSink().logger,
       defaultMetrics: false,
+      env: ENV,
       onShutdown: () => void closed++,
     });
     await isRunning;

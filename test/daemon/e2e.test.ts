@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Daemon, ScanEvent } from "../../drift/daemon/daemon";
 import { runDaemon } from "../../drift/daemon/run";
-import { get, logSink, metricValue, nextEvent, startReceiver, waitFor, type Receiver } from "./helpers";
+import { REPORT_TOKEN, get, logSink, metricValue, nextEvent, startReceiver, waitFor, type Receiver } from "./helpers";
 import { CLUSTER, role, startScenario, type Scenario } from "./scenario";
 
 let sc: Scenario;
@@ -13,9 +13,9 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   hook = await startReceiver();
-  sc = await startScenario({ schedule: "* * * * * *", listen: "127.0.0.1:0", graceSeconds: 10, webhooks: [{ url: hook.url, name: "ops", retryBaseSeconds: 0.05 }] });
+  sc = await startScenario({ schedule: "* * * * * *", listen: "127.0.0.1:0", graceSeconds: 10, webhooks: [{ url: hook.url, name: "ops", retryBaseSeconds: 0.05 }], report: { enabled: true } });
   for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  Object.assign(process.env, sc.env);
+  Object.assign(process.env, sc.env, { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN });
   return async () => {
     process.env = saved;
     await hook.close();
@@ -53,7 +53,7 @@ describe("daemon over the EKS emulator", () => {
     expect(metricValue(m, "pod_identity_drift_api_calls_total", { operation: "ListPodIdentityAssociations" })).toBeGreaterThanOrEqual(3);
     expect(metricValue(m, "pod_identity_drift_api_calls_total", { operation: "DescribePodIdentityAssociation" })).toBeGreaterThanOrEqual(6);
     expect(hook.received).toHaveLength(0);
-    const report = JSON.parse((await get(`${base()}/report`)).body);
+    const report = JSON.parse((await get(`${base()}/report`, REPORT_TOKEN)).body);
     expect(report).toMatchObject({ schemaVersion: 1, complete: true, summary: { managed: 2, inSync: 2 } });
   });
 

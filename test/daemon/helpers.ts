@@ -138,8 +138,11 @@ export async function startReceiver(path = "/hooks/T000/B000/s3cr3t-token"): Pro
   };
 }
 
-export async function get(url: string): Promise<{ status: number; body: string; type: string | null }> {
-  const res = await fetch(url);
+/** The /report bearer token the tests configure (POD_IDENTITY_DRIFT_REPORT_TOKEN). */
+export const REPORT_TOKEN = "report-token-0123456789abcdef";
+
+export async function get(url: string, token?: string): Promise<{ status: number; body: string; type: string | null }> {
+  const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   return { status: res.status, body: await res.text(), type: res.headers.get("content-type") };
 }
 

@@ -4,7 +4,7 @@ import { kubernetesLeaseStore } from "../../drift/daemon/kubernetes-lease";
 import { LeaderElector, LeaseConflictError, type LeaseStore } from "../../drift/daemon/leader";
 import { daemonSettingsSchema, webhookSchema } from "../../drift/daemon/settings";
 import { startLeaseServer, type LeaseServer } from "../support/k8s-lease-server";
-import { finding, logSink, nextEvent, report, startReceiver, waitFor } from "./helpers";
+import { REPORT_TOKEN, finding, logSink, nextEvent, report, startReceiver, waitFor } from "./helpers";
 
 const NS = "drift";
 const LEASE = "pod-identity-drift";
@@ -29,25 +29,26 @@ describe("Lease store over the Kubernetes API (client-node)", () => {
     const name = `lease-${++leaseCounter}`;
     const s = await store(name);
     expect(s.description).toBe(`${NS}/${name}`);
-    expect(await s.get()).toBeNull();
+    const sig = new AbortController().signal;
+    expect(await s.get(sig)).toBeNull();
     const t = new Date("2026-01-01T00:00:00.123Z");
-    const created = await s.create({ holderIdentity: "a", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 });
+    const created = await s.create({ holderIdentity: "a", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 }, sig);
     expect(created).toMatchObject({ holderIdentity: "a", leaseDurationSeconds: 15, leaseTransitions: 0 });
     expect(created.renewTime?.toISOString()).toBe(t.toISOString());
     expect(server.lease(NS, name)?.spec.renewTime).toBe("2026-01-01T00:00:00.123000Z");
 
-    await expect(s.create({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 })).rejects.toBeInstanceOf(LeaseConflictError);
-    const updated = await s.replace({ ...created, holderIdentity: "b", leaseTransitions: 1 }, created.resourceVersion);
+    await expect(s.create({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 }, sig)).rejects.toBeInstanceOf(LeaseConflictError);
+    const updated = await s.replace({ ...created, holderIdentity: "b", leaseTransitions: 1 }, created.resourceVersion, sig);
     expect(updated.holderIdentity).toBe("b");
     expect(updated.resourceVersion).not.toBe(created.resourceVersion);
-    await expect(s.replace({ ...created, holderIdentity: "c" }, created.resourceVersion)).rejects.toBeInstanceOf(LeaseConflictError);
-    expect((await s.get())?.holderIdentity).toBe("b");
+    await expect(s.replace({ ...created, holderIdentity: "c" }, created.resourceVersion, sig)).rejects.toBeInstanceOf(LeaseConflictError);
+    expect((await s.get(sig))?.holderIdentity).toBe("b");
   });
 
   it("other API errors are clear", async () => {
     const s = await store(`lease-${++leaseCounter}`);
     server.failNext(1, 500, "get");
-    await expect(s.get()).rejects.toThrow(/cannot read Lease drift\/lease-\d+: HTTP 500: injected fault 500/);
+    await expect(s.get(new AbortController().signal)).rejects.toThrow(/cannot read Lease drift\/lease-\d+: HTTP 500: injected fault 500/);
   });
 });
 
@@ -92,7 +93,8 @@ describe("two daemons on one Lease", () => {
       listen,
       graceSeconds: 5,
       webhooks: [],
-      leaderElection: { enabled: true, namespace: NS, leaseName: name, leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
+      report: { enabled: true },
+      leaderElection: { enabled: true, namespace: NS, leaseName: name, leaseDurationSeconds: 4, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
     });
   }
 
@@ -109,6 +111,7 @@ describe("two daemons on one Lease", () => {
       leaseStore: await store(name),
       logger: logSink().logger,
       defaultMetrics: false,
+      env: { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN },
     });
     cleanup.push(() => d.shutdown());
     return { d, scans };
@@ -120,6 +123,7 @@ describe("two daemons on one Lease", () => {
     cleanup.push(() => hook.close());
     const one = await daemon(name, "one", hook.url);
     const two = await daemon(name, "two", hook.url);
+    await waitFor("a leader", () => one.d.isLeader || two.d.isLeader);
     const [leader, follower] = one.d.isLeader ? [one, two] : [two, one];
     expect(leader.d.isLeader).toBe(true);
     expect(follower.d.isLeader).toBe(false);
@@ -127,7 +131,7 @@ describe("two daemons on one Lease", () => {
     expect(follower.scans.n).toBe(0);
     expect(hook.received).toHaveLength(1);
     expect((hook.received[0]!.headers["user-agent"] as string)).toBe("pod-identity-drift");
-    const followerReport = await fetch(`http://127.0.0.1:${follower.d.address.port}/report`);
+    const followerReport = await fetch(`http://127.0.0.1:${follower.d.address.port}/report`, { headers: { authorization: `Bearer ${REPORT_TOKEN}` } });
     expect(followerReport.status).toBe(503);
     expect((await fetch(`http://127.0.0.1:${follower.d.address.port}/readyz`)).status).toBe(200);
 
@@ -141,7 +145,7 @@ describe("two daemons on one Lease", () => {
     expect(lease.spec.holderIdentity).toBe(follower.d.identity);
     expect(lease.spec.leaseTransitions).toBe(1);
     // It waited for the Lease to expire: never before leaseDurationSeconds after the dead leader's last renewal.
-    expect(Date.parse(lease.spec.acquireTime!) - crashedRenew).toBeGreaterThanOrEqual(3000 - 50);
+    expect(Date.parse(lease.spec.acquireTime!) - crashedRenew).toBeGreaterThanOrEqual(4000 - 50);
     await waitFor("new leader scans", () => follower.scans.n >= 2);
     await waitFor("new leader notifies", () => hook.received.length === 2);
   });
@@ -152,6 +156,7 @@ describe("two daemons on one Lease", () => {
     cleanup.push(() => hook.close());
     const one = await daemon(name, "one", hook.url);
     const two = await daemon(name, "two", hook.url);
+    await waitFor("a leader", () => one.d.isLeader || two.d.isLeader);
     const [leader, follower] = one.d.isLeader ? [one, two] : [two, one];
     await waitFor("leader scans", () => leader.scans.n >= 1);
     const takeover = nextEvent(follower.d, "leader", (v) => v === true, 30_000);

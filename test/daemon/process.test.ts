@@ -139,7 +139,7 @@ describe("two watch processes with leader election", () => {
     sc = await startScenario({
       schedule: "* * * * * *",
       listen: "127.0.0.1:0",
-      leaderElection: { enabled: true, namespace: "drift", leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
+      leaderElection: { enabled: true, namespace: "drift", leaseDurationSeconds: 4, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
     });
     return async () => {
       await sc.close();

@@ -8,7 +8,11 @@
 // metadata.resourceVersion is not the stored one is refused with 409 Conflict (optimistic concurrency); a
 // replace without one is unconditional. Errors are metav1.Status objects. MicroTime fields (acquireTime,
 // renewTime) must carry exactly six fractional digits, as the API server's parser requires. A bearer token
-// is required when one is configured.
+// is required.
+//
+// Faults for one client: each client (a replica) can get its own kubeconfig, with its own token
+// (kubeconfigFor); faultFor(client, …) then makes the server hang (never answer), answer an error, or answer
+// slowly (the request is processed only after the delay) for that client alone.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -28,8 +32,12 @@ export interface StoredLeaseObject {
   };
 }
 
+export type ClientFault = { readonly kind: "hang" } | { readonly kind: "error"; readonly status: number } | { readonly kind: "slow"; readonly delayMs: number };
+
 export interface LeaseRequest {
   readonly verb: "get" | "create" | "update" | "delete";
+  /** The client (kubeconfigFor) whose token the request carried; "default" for the shared kubeconfig. */
+  readonly client: string;
   readonly namespace: string;
   readonly name: string;
   readonly status: number;
@@ -46,6 +54,12 @@ export interface LeaseServer {
   /** Answer the next `count` requests (of `verb`, if given) with this HTTP status. */
   failNext(count: number, status: number, verb?: LeaseRequest["verb"]): void;
   clearFaults(): void;
+  /** A kubeconfig file of its own for `client`, with a token that identifies it. */
+  kubeconfigFor(client: string): string;
+  /** From now on, every request of `client` hangs, fails or is slow (undefined: back to normal). */
+  faultFor(client: string, fault: ClientFault | undefined): void;
+  /** Requests of `client` still hanging. */
+  hanging(client: string): number;
   close(): Promise<void>;
 }
 
@@ -57,13 +71,30 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
   const leases = new Map<string, StoredLeaseObject>();
   const requests: LeaseRequest[] = [];
   const faults: { count: number; status: number; verb?: LeaseRequest["verb"] }[] = [];
+  const clients = new Map<string, string>([[token, "default"]]);
+  const clientFaults = new Map<string, ClientFault>();
+  const hung: { client: string; res: ServerResponse }[] = [];
   let rv = 100;
   let uid = 0;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => handle(req, res, Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString("utf8");
+      const client = clients.get((req.headers.authorization ?? "").replace(/^Bearer /, "")) ?? "unknown";
+      const fault = clientFaults.get(client);
+      if (fault?.kind === "hang") {
+        hung.push({ client, res });
+        res.on("close", () => hung.splice(hung.findIndex((h) => h.res === res) >>> 0, 1));
+        return;
+      }
+      if (fault?.kind === "slow") {
+        setTimeout(() => handle(req, res, body, client), fault.delayMs);
+        return;
+      }
+      handle(req, res, body, client);
+    });
   });
 
   function status(res: ServerResponse, code: number, reason: string, message: string, name?: string): number {
@@ -89,7 +120,8 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
     return code;
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
+  function handle(req: IncomingMessage, res: ServerResponse, body: string, client: string): void {
+    if (res.destroyed) return; // the client gave up while the request was delayed
     const url = new URL(req.url ?? "/", "http://x");
     const rest = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length).split("/") : [];
     const namespace = rest[0] ?? "";
@@ -108,14 +140,19 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
                 : undefined;
     let parsed: Partial<StoredLeaseObject> = {};
     const record = (code: number) =>
-      requests.push({ verb: verb ?? "get", namespace, name: name || parsed.metadata?.name || "", status: code, holder: parsed.spec?.holderIdentity });
+      requests.push({ verb: verb ?? "get", client, namespace, name: name || parsed.metadata?.name || "", status: code, holder: parsed.spec?.holderIdentity });
 
-    if (req.headers.authorization !== `Bearer ${token}`) {
+    if (client === "unknown") {
       record(status(res, 401, "Unauthorized", "Unauthorized"));
       return;
     }
     if (!verb) {
       status(res, 404, "NotFound", "the server could not find the requested resource");
+      return;
+    }
+    const clientFault = clientFaults.get(client);
+    if (clientFault?.kind === "error") {
+      record(status(res, clientFault.status, clientFault.status === 429 ? "TooManyRequests" : "InternalError", `injected fault ${clientFault.status}`));
       return;
     }
     const fault = faults.find((f) => f.count > 0 && (!f.verb || f.verb === verb));
@@ -181,10 +218,10 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), "lease-server-"));
-  const kubeconfigPath = join(dir, "kubeconfig.yaml");
-  writeFileSync(
-    kubeconfigPath,
-    [
+  const writeKubeconfig = (path: string, tokenValue: string) =>
+    writeFileSync(
+      path,
+      [
       "apiVersion: v1",
       "kind: Config",
       "clusters:",
@@ -196,7 +233,7 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
       "users:",
       "- name: tester",
       "  user:",
-      `    token: ${token}`,
+      `    token: ${tokenValue}`,
       "contexts:",
       "- name: loopback",
       "  context:",
@@ -206,6 +243,8 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
       "",
     ].join("\n"),
   );
+  const kubeconfigPath = join(dir, "kubeconfig.yaml");
+  writeKubeconfig(kubeconfigPath, token);
   return {
     url,
     token,
@@ -214,8 +253,21 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
     requests,
     failNext: (count, s, verb) => void faults.push({ count, status: s, verb }),
     clearFaults: () => void faults.splice(0),
+    kubeconfigFor(client) {
+      const t = `${token}-${client}`;
+      clients.set(t, client);
+      const path = join(dir, `kubeconfig-${client}.yaml`);
+      writeKubeconfig(path, t);
+      return path;
+    },
+    faultFor(client, fault) {
+      if (fault) clientFaults.set(client, fault);
+      else clientFaults.delete(client);
+    },
+    hanging: (client) => hung.filter((h) => h.client === client).length,
     close: () =>
       new Promise((r) => {
+        for (const h of hung.splice(0)) h.res.destroy();
         server.close(() => r());
         server.closeAllConnections();
       }),

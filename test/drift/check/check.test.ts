@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCheck } from "../../../drift/check";
 import { parseDriftConfig } from "../../../drift/config/load";
-import { HistoryStore } from "../../../drift/history/store";
+import { SqliteHistoryStore as HistoryStore } from "../../../drift/history/sqlite";
 import type { ApiCallEvent } from "../../../drift/model";
 import { PROD, REGION, STAGING, role, seed, startWorld, stateFor, writeFile, type World } from "../support/world";
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyse } from "../../../drift/analyse/analyse";
-import { HistoryError, HistoryStore, type RunRecord } from "../../../drift/history/store";
+import { HistoryError, SqliteHistoryStore as HistoryStore, type RunRecord } from "../../../drift/history/sqlite";
 import { SCHEMA_VERSION } from "../../../drift/history/migrations";
 import { buildReport } from "../../../drift/report/build";
 import { HOUR, MIN, T0, input, liveOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";

@@ -1,5 +1,5 @@
-// The history store: an embedded SQLite file (better-sqlite3, WAL) that remembers what each run saw live
-// and what it found. It is how the analyser knows the configuration pods may still hold (the cache TTL to
+// The SQLite history store (the default; the interface is in ./types.ts): an embedded SQLite file
+// (better-sqlite3, WAL) that remembers what each run saw live and what it found. It is how the analyser knows the configuration pods may still hold (the cache TTL to
 // use), which associations were deleted (revocation-pending), and since when a finding exists.
 //
 // One run = one IMMEDIATE transaction: read what is remembered, analyse, write. A crash mid-run loses
@@ -8,42 +8,16 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Analysis, HistoryView, SeenAssociation } from "../analyse/types";
+import type { HistoryView, SeenAssociation } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
+import { HistoryError, type HistoryStore, type RunInfo, type RunRecord } from "./types";
 
-/** The history store cannot be used: the message says which file, what happened and what to do. */
-export class HistoryError extends Error {
-  override readonly name = "HistoryError";
-  constructor(
-    readonly path: string,
-    message: string,
-    readonly code?: string,
-  ) {
-    super(`history store ${path}: ${message}`);
-  }
-}
+export { HistoryError, type RunInfo, type RunRecord } from "./types";
 
 export interface HistoryOpenOptions {
   /** How long to wait for another process's write lock, ms. @default 5000 */
   readonly busyTimeoutMs?: number;
-}
-
-/** What one run writes: what the analyser saw and concluded, and the report's summary. */
-export interface RunRecord extends Pick<Analysis, "seen" | "newlyGone" | "clustersRead" | "clustersUnread"> {
-  readonly at: Date;
-  readonly complete: boolean;
-  readonly summary: Summary;
-  readonly findings: readonly { readonly key: string; readonly finding: Finding }[];
-  /** Prune runs, findings and association versions not seen for this many days. @default 30 */
-  readonly retainDays?: number;
-}
-
-export interface RunInfo {
-  readonly id: number;
-  readonly at: string;
-  readonly complete: boolean;
-  readonly summary: Summary;
 }
 
 interface VersionRow {
@@ -63,9 +37,9 @@ interface VersionRow {
   gone_ms: number | null;
 }
 
-export class HistoryStore {
+export class SqliteHistoryStore implements HistoryStore {
   /** Open (creating if needed, with its directory) and migrate the store at `path`. Throws HistoryError. */
-  static open(path: string, opts: HistoryOpenOptions = {}): HistoryStore {
+  static open(path: string, opts: HistoryOpenOptions = {}): SqliteHistoryStore {
     const timeout = opts.busyTimeoutMs ?? 5000;
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -79,7 +53,7 @@ export class HistoryStore {
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
       migrate(db, path);
-      return new HistoryStore(db, path, timeout);
+      return new SqliteHistoryStore(db, path, timeout);
     } catch (e) {
       db?.close();
       if (e instanceof HistoryError) throw e;

@@ -1,0 +1,83 @@
+// The history store, as the check and the daemon see it: one interface, two implementations — SQLite
+// (./sqlite.ts: a file, the default, one process at a time) and PostgreSQL (./postgres.ts: shared by every
+// replica of the daemon, fenced). ./open.ts chooses from the drift config.
+import type { Analysis, HistoryView } from "../analyse/types";
+import type { Finding, Summary } from "../report/report";
+
+/** The history store cannot be used: the message says which store, what happened and what to do. */
+export class HistoryError extends Error {
+  override readonly name = "HistoryError";
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(`history store ${path}: ${message}`);
+  }
+}
+
+/**
+ * A write of a deposed leader: another replica has claimed the store since this one did. Not a HistoryError
+ * on purpose: the check must not turn it into a report ("history unavailable") — the daemon stops leading.
+ */
+export class FencedError extends Error {
+  override readonly name = "FencedError";
+  constructor(
+    readonly epoch: number | undefined,
+    readonly current: number,
+  ) {
+    super(
+      epoch === undefined
+        ? `history store: this replica holds no leadership term (the store's is ${current}); it may not write`
+        : `history store: leadership term ${epoch} has ended (the store is at term ${current}, claimed by another replica); this replica stops writing and notifying`,
+    );
+  }
+}
+
+/** What one run writes: what the analyser saw and concluded, and the report's summary. */
+export interface RunRecord extends Pick<Analysis, "seen" | "newlyGone" | "clustersRead" | "clustersUnread"> {
+  readonly at: Date;
+  readonly complete: boolean;
+  readonly summary: Summary;
+  readonly findings: readonly { readonly key: string; readonly finding: Finding }[];
+  /** Prune runs, findings and association versions not seen for this many days. @default 30 */
+  readonly retainDays?: number;
+}
+
+export interface RunInfo {
+  readonly id: number;
+  readonly at: string;
+  readonly complete: boolean;
+  readonly summary: Summary;
+}
+
+/** Remembers, across runs, what was seen live and what was found. */
+export interface HistoryStore {
+  /** Where it is, for logs: a file path, or a database URL without its password. */
+  readonly path: string;
+  /**
+   * One check's bookkeeping, atomically: `analyse` gets what history knows and returns its result and the
+   * record to write; both happen in one transaction. Throws HistoryError (the store cannot be used) or
+   * FencedError (this process may no longer write).
+   */
+  record<T>(analyse: (view: HistoryView) => { readonly result: T; readonly run: RunRecord }): T | Promise<T>;
+  /** The latest runs, newest first. */
+  runs(limit?: number): RunInfo[] | Promise<RunInfo[]>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * What the daemon's leader keeps beside history so that the next leader carries on where it stopped: a
+ * fencing term and the findings last notified. PostgreSQL keeps both for every replica; with SQLite (one
+ * replica) they live in the process.
+ */
+export interface LeaderState {
+  /** Starts a new leadership term: from now on, writes of any earlier term are refused (FencedError). */
+  claim(holder: string): Promise<number>;
+  /** Ends this process's term locally: it writes nothing until it claims again. */
+  relinquish(): void;
+  /** The findings the last leader notified (null: none recorded) and when the last complete run was. */
+  resume(): Promise<{ readonly notified: readonly Finding[] | null; readonly lastCompleteRunAt: Date | null }>;
+  /** Records the findings just notified, in the current term; FencedError if the term has ended. */
+  saveNotified(findings: readonly Finding[]): Promise<void>;
+}
