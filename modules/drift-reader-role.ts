@@ -17,7 +17,7 @@ import { Token } from "cdktf";
 import { dependOn, lateString } from "./late";
 import type { Construct } from "constructs";
 import { EksPodIdentityAssociation } from "./aws";
-import { accountRootArn, parseArn, parseRoleArn } from "./policy/arn";
+import { accountRootArn, clusterArn, parseArn, parseRoleArn } from "./policy/arn";
 import { PolicyDocument } from "./policy/document";
 import { PolicyStatement } from "./policy/statement";
 import { ASSUME_ROLE, podIdentityTrustStatements, TAG_SESSION } from "./policy/trust";
@@ -129,9 +129,20 @@ export class DriftReaderRole extends RoleBase {
     return this.readers;
   }
 
+  /**
+   * pods.eks.amazonaws.com, only for the daemon's own pods: the session tags EKS Pod Identity sets on the
+   * request (`eks-cluster-arn`, `kubernetes-namespace`, `kubernetes-service-account`) must name its cluster,
+   * namespace and service account (not aws:SourceArn, which is reported to break credentials).
+   */
   public trustDocument(): PolicyDocument {
     const restrict = this.props.restrictSourceAccount ?? true;
-    return new PolicyDocument().addStatements(...podIdentityTrustStatements({ sourceAccount: restrict ? this.account.accountId : undefined }));
+    return new PolicyDocument().addStatements(
+      ...podIdentityTrustStatements({
+        sourceAccount: restrict ? this.account.accountId : undefined,
+        clusterArn: clusterArn(this.account.partition, this.account.region, this.account.accountId, this.props.clusterName),
+        serviceAccounts: [{ namespace: this.namespace, serviceAccount: this.serviceAccount }],
+      }),
+    );
   }
 
   public permissionDocument(): PolicyDocument {

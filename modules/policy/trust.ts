@@ -30,6 +30,8 @@ export interface PodIdentityTrustOptions {
    * `kubernetes-namespace` and `kubernetes-service-account`. Requires session tags. @default - not narrowed
    */
   readonly serviceAccounts?: readonly { readonly namespace: string; readonly serviceAccount: string }[];
+  /** Adds `StringEquals` on the request tag `eks-cluster-arn` = this cluster ARN. Requires session tags. @default - any cluster */
+  readonly clusterArn?: string;
 }
 
 /** The Pod Identity role's trust statements. */
@@ -37,6 +39,7 @@ export function podIdentityTrustStatements(opts: PodIdentityTrustOptions = {}): 
   const base = (): PolicyStatement => {
     const s = new PolicyStatement({ actions: [ASSUME_ROLE, TAG_SESSION] }).addServicePrincipal(PODS_SERVICE_PRINCIPAL);
     if (opts.sourceAccount !== undefined) s.addCondition("StringEquals", "aws:SourceAccount", opts.sourceAccount);
+    if (opts.clusterArn !== undefined) s.addCondition("StringEquals", "aws:RequestTag/eks-cluster-arn", opts.clusterArn);
     return s;
   };
   if (!opts.serviceAccounts || opts.serviceAccounts.length === 0) return [base()];

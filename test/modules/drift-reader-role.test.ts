@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createAccountProvider } from "../../modules/providers";
 import { DRIFT_READ_POLICY_NAME, DriftAccountReaderRole, DriftReaderRole } from "../../modules/drift-reader-role";
 import type { PolicyDocumentJson, StatementJson } from "../../modules/policy/json";
-import { simulate } from "../support/iam-oracle";
+import { evaluateHop1, simulate, type PodRequest } from "../support/iam-oracle";
 import { CLUSTER_ACCOUNT, DATA_ACCOUNT, errorsOf, fixture, synthJson } from "./helpers";
 
 const REGION = "eu-west-1";
@@ -50,7 +50,14 @@ describe("DriftReaderRole", () => {
           Effect: "Allow",
           Principal: { Service: "pods.eks.amazonaws.com" },
           Action: ["sts:AssumeRole", "sts:TagSession"],
-          Condition: { StringEquals: { "aws:SourceAccount": CLUSTER_ACCOUNT } },
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": CLUSTER_ACCOUNT,
+              "aws:RequestTag/eks-cluster-arn": HOME,
+              "aws:RequestTag/kubernetes-namespace": "pod-identity-drift",
+              "aws:RequestTag/kubernetes-service-account": "pod-identity-drift",
+            },
+          },
         },
       ],
     });
@@ -177,6 +184,33 @@ describe("DriftReaderRole errors", () => {
       `drift reader role "d" (account ${CLUSTER_ACCOUNT}): readerRoleArns: "arn:aws:iam::${CLUSTER_ACCOUNT}:role/x" is in the daemon's own account; read this account's clusters directly (clusterArns) instead of through a reader role`,
       `drift account reader role "empty" (account ${THIRD_ACCOUNT}): nothing to read: give clusterArns or state`,
     ]);
+  });
+});
+
+describe("DriftReaderRole trust under the IAM simulator (EKS Pod Identity, hop 1)", () => {
+  const pod: PodRequest = {
+    partition: "aws",
+    region: REGION,
+    clusterAccountId: CLUSTER_ACCOUNT,
+    clusterName: "ops",
+    namespace: "pod-identity-drift",
+    serviceAccount: "pod-identity-drift",
+    sessionTags: true,
+  };
+  const cases: [string, Partial<PodRequest>, boolean][] = [
+    ["the daemon's pod (its cluster, namespace and service account)", {}, true],
+    ["another service account in the daemon's namespace", { serviceAccount: "default" }, false],
+    ["the same service account name in another namespace", { namespace: "payments" }, false],
+    ["the daemon's namespace and service account in another cluster of the account", { clusterName: "prod" }, false],
+    ["the daemon's names in a cluster of another account", { clusterAccountId: DATA_ACCOUNT }, false],
+  ];
+  it.each(cases)("%s: allowed = %s", async (_what, over, allowed) => {
+    const { roleNamed, policyOf } = build();
+    const calls = await evaluateHop1(
+      { podIdentityRole: { arn: DAEMON_ROLE, trustPolicy: JSON.parse(roleNamed("pod-identity-drift").assume_role_policy), identityPolicies: [policyOf("pod-identity-drift")] }, targetRole: { arn: READER_ROLE, trustPolicy: { Version: "2012-10-17", Statement: [] } } },
+      { ...pod, ...over },
+    );
+    expect(calls.map((c) => c.decision)).toEqual(allowed ? ["Allowed", "Allowed"] : ["ImplicitlyDenied", "ImplicitlyDenied"]);
   });
 });
 
