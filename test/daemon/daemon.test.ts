@@ -294,6 +294,29 @@ describe("daemon: findings, metrics and notifications", () => {
     expect(hook.received).toHaveLength(1);
   });
 
+  it("a receiver that echoes the URL, its path token and its query token in error bodies: none of them reaches a log line", async () => {
+    const { createServer: createHttp } = await import("node:http");
+    const echo = createHttp((req, res) => {
+      const u = new URL(req.url ?? "/", "http://x");
+      const token = u.pathname.split("/").pop();
+      res.writeHead(403, { "content-type": "text/plain" }).end(
+        `invalid_token: ${token} is revoked (url ${req.url}; key=${u.searchParams.get("key")}; full http://${req.headers.host}${req.url}; ${encodeURIComponent(token ?? "")})`,
+      );
+    });
+    await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise((r) => echo.close(r)));
+    const port = (echo.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}/services/T1/B2/xoxb-path-secret-4711?key=query-secret-0815`;
+    const { d, sink } = await start({
+      settings: settings({ webhooks: [{ url, name: "echo", maxAttempts: 1 }] }),
+      check: async () => result(report([finding("missing")])),
+    });
+    await nextEvent(d, "notify-failed");
+    const line = sink.lines.find((l) => l.msg === "webhook delivery attempt failed");
+    expect(String(line!.error)).toMatch(/^HTTP 403: invalid_token: <redacted> is revoked/);
+    for (const secret of ["xoxb-path-secret-4711", "query-secret-0815", "/services/T1/B2", url]) expect(sink.text()).not.toContain(secret);
+  });
+
   it("an unreachable webhook gives a clear error without its URL", async () => {
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
