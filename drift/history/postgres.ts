@@ -11,11 +11,11 @@
 // statement_timeout, lock_timeout, and a client-side query_timeout for a server that stops answering).
 // The URL holds a password: only describeUrl(url) (no password, no query) appears in messages.
 import pg from "pg";
-import type { HistoryView, SeenAssociation } from "../analyse/types";
+import type { HistoryView } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 import { describeUrl } from "../secrets";
 import { PG_MIGRATIONS, PG_SCHEMA, PG_SCHEMA_VERSION } from "./postgres-migrations";
-import { FencedError, HistoryError, type HistoryStore, type LeaderState, type RunInfo, type RunRecord } from "./types";
+import { FencedError, HistoryError, seenAssociation, type HistoryStore, type LeaderState, type RunInfo, type RunRecord, type VersionRow } from "./types";
 
 const S = PG_SCHEMA;
 /** Any constant: the advisory lock replicas take while migrating. */
@@ -31,23 +31,6 @@ export interface PostgresOpenOptions {
    * nothing (a one-shot check beside a daemon). @default "writer"
    */
   readonly mode?: "writer" | "reader";
-}
-
-interface VersionRow {
-  association_id: string;
-  modified_at_ms: string;
-  config_hash: string;
-  account_id: string | null;
-  region: string;
-  cluster: string;
-  namespace: string;
-  service_account: string;
-  role_arn: string;
-  target_role_arn: string | null;
-  disable_session_tags: boolean;
-  first_seen_ms: string;
-  last_seen_ms: string;
-  gone_ms: string | null;
 }
 
 export class PostgresHistoryStore implements HistoryStore, LeaderState {
@@ -161,22 +144,7 @@ export class PostgresHistoryStore implements HistoryStore, LeaderState {
 
   private async view(c: pg.PoolClient): Promise<HistoryView> {
     const rows = (await c.query<VersionRow>(`SELECT * FROM ${S}.association_versions`)).rows;
-    const versions: SeenAssociation[] = rows.map((r) => ({
-      associationId: r.association_id,
-      ...(r.account_id !== null ? { accountId: r.account_id } : {}),
-      region: r.region,
-      clusterName: r.cluster,
-      namespace: r.namespace,
-      serviceAccount: r.service_account,
-      roleArn: r.role_arn,
-      ...(r.target_role_arn !== null ? { targetRoleArn: r.target_role_arn } : {}),
-      disableSessionTags: r.disable_session_tags,
-      modifiedAt: new Date(Number(r.modified_at_ms)),
-      configHash: r.config_hash,
-      firstSeenAt: new Date(Number(r.first_seen_ms)),
-      lastSeenAt: new Date(Number(r.last_seen_ms)),
-      ...(r.gone_ms !== null ? { goneAt: new Date(Number(r.gone_ms)) } : {}),
-    }));
+    const versions = rows.map(seenAssociation);
     const open = (await c.query<{ key: string; first_seen: string }>(`SELECT key, first_seen FROM ${S}.open_findings`)).rows;
     return { versions, openSince: new Map(open.map((o) => [o.key, o.first_seen])), available: true };
   }

@@ -8,33 +8,16 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { HistoryView, SeenAssociation } from "../analyse/types";
+import type { HistoryView } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
-import { HistoryError, type HistoryStore, type RunInfo, type RunRecord } from "./types";
+import { HistoryError, seenAssociation, type HistoryStore, type RunInfo, type RunRecord, type VersionRow } from "./types";
 
 export { HistoryError, type RunInfo, type RunRecord } from "./types";
 
 export interface HistoryOpenOptions {
   /** How long to wait for another process's write lock, ms. @default 5000 */
   readonly busyTimeoutMs?: number;
-}
-
-interface VersionRow {
-  association_id: string;
-  modified_at_ms: number;
-  config_hash: string;
-  account_id: string | null;
-  region: string;
-  cluster: string;
-  namespace: string;
-  service_account: string;
-  role_arn: string;
-  target_role_arn: string | null;
-  disable_session_tags: number;
-  first_seen_ms: number;
-  last_seen_ms: number;
-  gone_ms: number | null;
 }
 
 export class SqliteHistoryStore implements HistoryStore {
@@ -96,22 +79,7 @@ export class SqliteHistoryStore implements HistoryStore {
   view(): HistoryView {
     this.assertOpen();
     const rows = this.db.prepare<[], VersionRow>("SELECT * FROM association_versions").all();
-    const versions: SeenAssociation[] = rows.map((r) => ({
-      associationId: r.association_id,
-      ...(r.account_id !== null ? { accountId: r.account_id } : {}),
-      region: r.region,
-      clusterName: r.cluster,
-      namespace: r.namespace,
-      serviceAccount: r.service_account,
-      roleArn: r.role_arn,
-      ...(r.target_role_arn !== null ? { targetRoleArn: r.target_role_arn } : {}),
-      disableSessionTags: r.disable_session_tags === 1,
-      modifiedAt: new Date(r.modified_at_ms),
-      configHash: r.config_hash,
-      firstSeenAt: new Date(r.first_seen_ms),
-      lastSeenAt: new Date(r.last_seen_ms),
-      ...(r.gone_ms !== null ? { goneAt: new Date(r.gone_ms) } : {}),
-    }));
+    const versions = rows.map(seenAssociation);
     const open = this.db.prepare<[], { key: string; first_seen: string }>("SELECT key, first_seen FROM open_findings").all();
     return { versions, openSince: new Map(open.map((o) => [o.key, o.first_seen])), available: true };
   }

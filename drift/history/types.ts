@@ -1,7 +1,7 @@
 // The history store, as the check and the daemon see it: one interface, two implementations — SQLite
 // (./sqlite.ts: a file, the default, one process at a time) and PostgreSQL (./postgres.ts: shared by every
 // replica of the daemon, fenced). ./open.ts chooses from the drift config.
-import type { Analysis, HistoryView } from "../analyse/types";
+import type { Analysis, HistoryView, SeenAssociation } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 
 /** The history store cannot be used: the message says which store, what happened and what to do. */
@@ -80,4 +80,45 @@ export interface LeaderState {
   resume(): Promise<{ readonly notified: readonly Finding[] | null; readonly lastCompleteRunAt: Date | null }>;
   /** Records the findings just notified, in the current term; FencedError if the term has ended. */
   saveNotified(findings: readonly Finding[]): Promise<void>;
+}
+
+/**
+ * A row of `association_versions`, as either store returns it: SQLite gives integers for the times and the
+ * flag, PostgreSQL gives bigints as strings and a boolean.
+ */
+export interface VersionRow {
+  association_id: string;
+  modified_at_ms: number | string;
+  config_hash: string;
+  account_id: string | null;
+  region: string;
+  cluster: string;
+  namespace: string;
+  service_account: string;
+  role_arn: string;
+  target_role_arn: string | null;
+  disable_session_tags: number | boolean;
+  first_seen_ms: number | string;
+  last_seen_ms: number | string;
+  gone_ms: number | string | null;
+}
+
+/** The association version a row describes. */
+export function seenAssociation(r: VersionRow): SeenAssociation {
+  return {
+    associationId: r.association_id,
+    ...(r.account_id !== null ? { accountId: r.account_id } : {}),
+    region: r.region,
+    clusterName: r.cluster,
+    namespace: r.namespace,
+    serviceAccount: r.service_account,
+    roleArn: r.role_arn,
+    ...(r.target_role_arn !== null ? { targetRoleArn: r.target_role_arn } : {}),
+    disableSessionTags: r.disable_session_tags === 1 || r.disable_session_tags === true,
+    modifiedAt: new Date(Number(r.modified_at_ms)),
+    configHash: r.config_hash,
+    firstSeenAt: new Date(Number(r.first_seen_ms)),
+    lastSeenAt: new Date(Number(r.last_seen_ms)),
+    ...(r.gone_ms !== null ? { goneAt: new Date(Number(r.gone_ms)) } : {}),
+  };
 }
