@@ -139,7 +139,7 @@ describe("two watch processes with leader election", () => {
     sc = await startScenario({
       schedule: "* * * * * *",
       listen: "127.0.0.1:0",
-      leaderElection: { enabled: true, namespace: "drift", leaseDurationSeconds: 4, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
+      leaderElection: { enabled: true, namespace: "drift", leaseDurationSeconds: 8, renewDeadlineSeconds: 5, retryPeriodSeconds: 1 },
     });
     return async () => {
       await sc.close();
@@ -163,7 +163,8 @@ describe("two watch processes with leader election", () => {
     await leader.exited;
     // Identities are POD_NAME plus a random suffix.
     await waitFor("takeover", () => holder()?.startsWith(`${followerName}_`), 30_000);
-    expect(lease.lease("drift", "pod-identity-drift")!.spec.leaseTransitions).toBe(1);
+    // At least this takeover (a loaded machine may have moved the Lease before, never to two holders at once).
+    expect(lease.lease("drift", "pod-identity-drift")!.spec.leaseTransitions).toBeGreaterThanOrEqual(1);
     await waitFor("new leader scans", () => msgs(follower).includes("scan finished"), 30_000);
     follower.proc.kill("SIGTERM");
     expect((await follower.exited).code).toBe(0);
