@@ -7,7 +7,7 @@ import { TerraformOutput, Token, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./aws";
 import { dependOn, lateString } from "./late";
-import { addonPolicyDocument, type AddonPolicy } from "./policy/addons";
+import { addonInlinePolicyName, addonPolicyDocument, type AddonPolicy } from "./policy/addons";
 import { parseRoleArn, roleArn } from "./policy/arn";
 import { minifiedJson, type PolicyDocument } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
@@ -151,7 +151,7 @@ export abstract class RoleBase extends Construct {
     }
     for (const addon of props.addonPolicies ?? []) {
       const doc = addonPolicyDocument(addon, { partition: props.account.partition, accountId: props.account.accountId, region: props.account.region });
-      this.addInlinePolicy(`addon-${addon.name}`, minifiedJson(doc), () => doc);
+      this.addInlinePolicy(addonInlinePolicyName(addon.name), minifiedJson(doc), () => doc);
     }
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
       const attachment = new IamRolePolicyAttachment(this, `managed_${i}`, {

@@ -45,6 +45,14 @@ export const ADDON_NAMES: readonly AddonName[] = [
   "velero",
 ];
 
+/** The prefix of the inline policies that carry add-on permission sets. */
+export const ADDON_POLICY_PREFIX = "addon-";
+
+/** The name of the inline policy that carries an add-on's permission set on a role. */
+export function addonInlinePolicyName(name: AddonName): string {
+  return `${ADDON_POLICY_PREFIX}${name}`;
+}
+
 /**
  * The IAM policy document for an add-on, for a role in `ctx` (the partition, account and region of the
  * role it is attached to: resources the add-on creates are scoped to that account and region).
