@@ -1,58 +1,58 @@
-// Builds the module from the constructs with Terraform variables as inputs, then strips what a reusable
-// module must not carry (provider blocks, backend, cdktf metadata) and splits it into files.
+// Builds the module: Terraform variables, locals that compute every policy and argument, and resources that
+// only read those locals, in a throwaway cdktf stack (the provider bindings type the resources); then strips
+// what a reusable module must not carry (provider blocks, backend, cdktf metadata) and splits it into files.
+//
+// The policies are the project's, not a second implementation: the Pod Identity role's trust and permission
+// come from ../policy/trust.ts and ../policy/permission.ts, the target role's trust from ../policy/trust.ts
+// merged by ./merged-trust.ts, the add-on sets from ../policy/addons through ./addons.ts. Only values
+// Terraform alone knows (accounts, partitions and regions from data sources, the caller's inputs) are
+// expressions. Every data source is read by one local (`cluster_*`, `target_*`), and no local reads a
+// resource: the tests evaluate all locals and resource arguments with Terraform itself.
 import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, Token, type TerraformResource } from "cdktf";
+import { App, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformResource } from "cdktf";
 import {
-  AWS_PROVIDER_VERSION_CONSTRAINT,
   AwsProvider,
   DataAwsCallerIdentity,
   DataAwsPartition,
   DataAwsRegion,
+  EksPodIdentityAssociation,
+  IamRole,
   IamRolePolicy,
   IamRolePolicyAttachment,
 } from "../aws";
-import { PodIdentityChain } from "../chain";
-import type { Partition } from "../policy/arn";
-import { ROLE_NAME_MAX, TRUST_POLICY_MAX_LIMIT } from "../policy/size";
-import { podIdentityExternalId } from "../policy/trust";
-import { PodIdentityRole } from "../pod-identity-role";
-import type { AwsAccount } from "../providers";
-import { TargetRole } from "../target-role";
+import { roleArn } from "../policy/arn";
+import { PolicyDocument } from "../policy/document";
+import { chainPermissionStatement } from "../policy/permission";
+import { INLINE_POLICIES_LIMIT, TRUST_POLICY_MAX_LIMIT } from "../policy/size";
+import { podIdentityExternalId, podIdentityTrustStatements } from "../policy/trust";
+import { CHAIN_POLICY_NAME } from "../pod-identity-role";
+import { SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT } from "../providers";
 
+import { addonPolicyExpression } from "./addons";
 import { CONFIGURATION_ALIASES, TERRAFORM_REQUIRED_VERSION, type ModuleFiles } from "./constants";
-import { ROLE_ARN_PARTS, hclString } from "./rules";
-import { VARIABLES } from "./variables";
-
-export interface TerraformModule {
-  readonly files: ModuleFiles;
-  /** Construct validation errors (the module is not usable when there are any). */
-  readonly errors: readonly string[];
-}
+import { escapeTemplate, expr, hclString, marker, nativeString, tfJsonTemplate } from "./hcl";
+import { mergedTrustLocals } from "./merged-trust";
+import { ROLE_ARN_PARTS } from "./rules";
+import { ADDONS, VARIABLES } from "./variables";
 
 /** Builds and synthesizes the module. Nothing is written (a scratch directory for cdktf is removed). */
-export function synthTerraformModule(): TerraformModule {
+export function synthTerraformModule(): ModuleFiles {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "terraform-module."));
   try {
     const app = new App({ outdir: scratch, stackTraces: false });
     const stack = new TerraformStack(app, "terraform-module");
-    buildModule(app, stack);
-    const errors = app.node.findAll().flatMap((c) => c.node.validate());
-    return { files: splitFiles(finish(stack.toTerraform() as Record<string, unknown>)), errors };
+    buildModule(stack);
+    return splitFiles(finish(stack.toTerraform() as Record<string, unknown>));
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-/** A local value: `token` for the constructs, `ref` (`local.x`) to use inside a larger expression. */
-interface Local {
-  readonly token: string;
-  readonly ref: string;
-}
+type Role = "pod_identity_role" | "target_role";
 
-function buildModule(app: App, stack: TerraformStack): void {
-  const vars = new Map<string, TerraformVariable>();
+function buildModule(stack: TerraformStack): void {
   for (const v of VARIABLES) {
     const variable = new TerraformVariable(stack, v.name, {
       type: v.type,
@@ -62,171 +62,221 @@ function buildModule(app: App, stack: TerraformStack): void {
     });
     // cdktf drops a `default` of null; Terraform needs it to make the variable optional.
     if ("default" in v) variable.addOverride("default", v.default);
-    vars.set(v.name, variable);
   }
-  const str = (name: string): string => vars.get(name)!.stringValue;
-  const local = (name: string, expression: string): Local => {
-    const l = new TerraformLocal(stack, `local_${name}`, expression);
-    l.overrideLogicalId(name);
-    return { token: l.asString, ref: `local.${name}` };
+  /** Declares a local; returns its reference (`local.name`). */
+  const local = (name: string, value: string): string => {
+    new TerraformLocal(stack, `local_${name}`, value).overrideLogicalId(name);
+    return `local.${name}`;
   };
 
-  // Provider configurations: only their aliases reach the module (the blocks themselves are removed).
-  const clusterProvider = new AwsProvider(stack, "aws_cluster", { alias: "cluster" });
-  const targetProvider = new AwsProvider(stack, "aws_target", { alias: "target" });
-  for (const [kind, provider] of [["cluster", clusterProvider], ["target", targetProvider]] as const) {
+  // The caller's provider configurations: only their aliases reach the module (the blocks are removed).
+  const providers = { cluster: new AwsProvider(stack, "aws_cluster", { alias: "cluster" }), target: new AwsProvider(stack, "aws_target", { alias: "target" }) };
+  for (const [kind, provider] of Object.entries(providers)) {
     new DataAwsCallerIdentity(stack, `data_${kind}_identity`, { provider }).overrideLogicalId(kind);
     new DataAwsPartition(stack, `data_${kind}_partition`, { provider }).overrideLogicalId(kind);
+    new DataAwsRegion(stack, `data_${kind}_region`, { provider }).overrideLogicalId(kind);
+    local(`${kind}_account_id`, expr(`data.aws_caller_identity.${kind}.account_id`));
+    local(`${kind}_partition`, expr(`data.aws_partition.${kind}.partition`));
+    local(`${kind}_region`, expr(`data.aws_region.${kind}.region`));
   }
-  new DataAwsRegion(stack, "data_cluster_region", { provider: clusterProvider }).overrideLogicalId("cluster");
 
-  const clusterAccountId = local("cluster_account_id", "${data.aws_caller_identity.cluster.account_id}");
-  const clusterPartition = local("cluster_partition", "${data.aws_partition.cluster.partition}");
-  const clusterRegion = local("cluster_region", "${data.aws_region.cluster.region}");
-  const defaultRoleName = local("default_role_name", "${var.cluster_name}-${var.namespace}-${var.service_account}");
-
-  // A role is created unless the caller names an existing one; either way its ARN is
-  // arn:<partition>:iam::<account>:role<path><name> from these locals, which the constructs concatenate.
-  const roleLocals = (role: "pod_identity_role" | "target_role", kind: "cluster" | "target") => {
+  // Each role is created unless the caller names an existing one; either way its ARN is built from these
+  // locals (for an existing role, the parts of the given ARN, so the ARN is exactly the given one).
+  const roleLocals = (role: Role, kind: "cluster" | "target") => {
     const arnVar = `var.${role}_arn`;
-    const parts = local(`${role}_arn_parts`, `\${${arnVar} == null ? null : regex(${hclString(ROLE_ARN_PARTS)}, ${arnVar})}`).ref;
-    return {
-      create: local(`create_${role}`, `\${${arnVar} == null}`),
-      partition: local(`${role}_partition`, `\${${parts} == null ? data.aws_partition.${kind}.partition : ${parts}.partition}`),
-      accountId: local(`${role}_account_id`, `\${${parts} == null ? data.aws_caller_identity.${kind}.account_id : ${parts}.account_id}`),
-      path: local(`${role}_path`, `\${${parts} == null ? var.${role}_path : ${parts}.path}`),
-      name: local(`${role}_name`, `\${${parts} == null ? coalesce(var.${role}_name, ${defaultRoleName.ref}) : ${parts}.name}`),
+    const parts = local(`${role}_arn_parts`, expr(`${arnVar} == null ? null : regex(${hclString(ROLE_ARN_PARTS)}, ${arnVar})`));
+    const l = {
+      partition: local(`${role}_partition`, expr(`${parts} == null ? local.${kind}_partition : ${parts}.partition`)),
+      accountId: local(`${role}_account_id`, expr(`${parts} == null ? local.${kind}_account_id : ${parts}.account_id`)),
+      path: local(`${role}_path`, expr(`${parts} == null ? var.${role}_path : ${parts}.path`)),
+      name: local(`${role}_name`, expr(`${parts} == null ? coalesce(var.${role}_name, var.name) : ${parts}.name`)),
     };
+    const refs: Record<string, string> = { partition: l.partition, account: l.accountId, path: l.path, name: l.name };
+    const arn = local(`${role}_arn`, tfJsonTemplate(roleArn(marker("partition"), marker("account"), marker("path"), marker("name")), (n) => refs[n]!));
+    return { ...l, arn };
   };
   const pi = roleLocals("pod_identity_role", "cluster");
   const target = roleLocals("target_role", "target");
+  const createPi = local("create_pod_identity_role", expr("var.pod_identity_role_arn == null && length(var.associations) > 0"));
+  const createTarget = local("create_target_role", expr("var.target_role_arn == null"));
 
-  const tags = Token.asStringMap(vars.get("tags")!.value);
-  const account = (key: string, l: { accountId: Local; partition: Local }, provider: AwsProvider): AwsAccount => ({
-    key,
-    accountId: l.accountId.token,
-    region: clusterRegion.token,
-    partition: l.partition.token as Partition,
-    provider,
+  // The associations, each in its cluster's region (the association's own `region` argument).
+  const regions = local("association_regions", expr("{ for key, a in var.associations : key => coalesce(a.cluster_region, local.cluster_region) }"));
+  // What identifies an association, and the external id EKS passes without session tags: REGION/ACCOUNT/CLUSTER/NAMESPACE/SA.
+  type Identity = Record<"region" | "account" | "cluster" | "namespace" | "serviceAccount", string>;
+  const identity = (refs: Identity): string =>
+    nativeString(
+      podIdentityExternalId({ region: marker("region"), clusterAccountId: marker("account"), clusterName: marker("cluster"), namespace: marker("namespace"), serviceAccount: marker("serviceAccount") }),
+      (n) => refs[n as keyof Identity],
+    );
+  const associations = local(
+    "associations",
+    expr(
+      `{ for key, a in var.associations : key => { cluster_name = a.cluster_name, namespace = a.namespace, service_account = a.service_account, region = ${regions}[key], session_tags = a.session_tags, session_policy = a.session_policy, tags = merge(var.tags, a.tags), external_id = a.session_tags ? null : ${identity({
+        region: `${regions}[key]`,
+        account: "local.cluster_account_id",
+        cluster: "a.cluster_name",
+        namespace: "a.namespace",
+        serviceAccount: "a.service_account",
+      })} } }`,
+    ),
+  );
+  // This call's associations as another call's trusted_associations takes them, keyed by what identifies an
+  // association (so that merging the outputs of several calls never drops one). Two associations for one
+  // service account are grouped here, and refused by a precondition of the association.
+  const ownTrusted = local(
+    "own_trusted_associations",
+    expr(
+      `{ for id, same in { for key, a in ${associations} : ${identity({ region: "a.region", account: "local.cluster_account_id", cluster: "a.cluster_name", namespace: "a.namespace", serviceAccount: "a.service_account" })} => { pod_identity_role_arn = ${pi.arn}, cluster_name = a.cluster_name, cluster_region = a.region, namespace = a.namespace, service_account = a.service_account, session_tags = a.session_tags }... } : id => same[0] }`,
+    ),
+  );
+
+  // The target role's trust: this call's associations and the trusted ones, merged.
+  const trust = mergedTrustLocals(`concat(values(${ownTrusted}), values(var.trusted_associations))`, "target_role_trust");
+  for (const [name, value] of trust.locals) local(name, value);
+  const targetTrust = `local.${trust.policy}`;
+
+  // The Pod Identity role's trust and its permission to chain into the target role.
+  const piTrust = local("pod_identity_role_trust_policy", escapeTemplate(new PolicyDocument().addStatements(...podIdentityTrustStatements()).toJsonString()));
+  const piPermission = local(
+    "pod_identity_role_permission_policy",
+    tfJsonTemplate(new PolicyDocument().addStatements(chainPermissionStatement([marker("target")])).toJsonString(), () => target.arn),
+  );
+
+  // The target role's own permissions: the add-on sets it is given, then every inline policy.
+  const addonRefs = { partition: target.partition, accountId: target.accountId, region: "local.target_region" };
+  const addonEntries = ADDONS.map((spec) => {
+    const config = `var.target_role_addon_policies.${spec.attribute}`;
+    const document = local(`target_role_addon_${spec.attribute}`, expr(addonPolicyExpression(spec, config, addonRefs)));
+    return `${hclString(spec.policyName)} = { enabled = ${config} != null, policy = ${document} }`;
   });
-  const podIdentityRole = new PodIdentityRole(stack, "pod_identity_role", {
-    account: account("cluster", pi, clusterProvider),
-    label: "pod_identity_role",
-    name: pi.name.token,
-    path: pi.path.token,
-    permissionsBoundary: str("pod_identity_role_permissions_boundary"),
-    tags,
+  const addonPolicies = local("target_role_addon_inline_policies", expr(`{ for name, addon in { ${addonEntries.join(", ")} } : name => addon.policy if addon.enabled }`));
+  const inlinePolicies = local("target_role_inline_policies", expr(`merge(var.target_role_inline_policies, ${addonPolicies})`));
+
+  // Resources: they only read locals and variables (and each.*); literal names, so ordering is explicit.
+  const piRole = new IamRole(stack, "pod_identity", {
+    provider: providers.cluster,
+    name: expr(pi.name),
+    path: expr(pi.path),
+    assumeRolePolicy: expr(piTrust),
+    permissionsBoundary: expr("var.pod_identity_role_permissions_boundary"),
   });
-  const targetRole = new TargetRole(stack, "target_role", {
-    account: account("target", target, targetProvider),
-    label: "target_role",
-    name: target.name.token,
-    path: target.path.token,
-    permissionsBoundary: str("target_role_permissions_boundary"),
-    maxSessionDuration: vars.get("target_role_max_session_duration")!.numberValue,
-    tags,
-    // The exact size check is a precondition below (the size is only known to Terraform).
-    trustPolicyMaxSize: TRUST_POLICY_MAX_LIMIT,
+  piRole.addOverride("tags", expr("var.tags"));
+  const chainPolicy = new IamRolePolicy(stack, "pod_identity_chain", {
+    provider: providers.cluster,
+    name: CHAIN_POLICY_NAME,
+    role: expr(pi.name),
+    policy: expr(piPermission),
+    dependsOn: [piRole],
   });
-  const chain = new PodIdentityChain(stack, "chain", {
-    label: "module",
-    cluster: { name: str("cluster_name"), accountId: clusterAccountId.token, region: clusterRegion.token, partition: clusterPartition.token as Partition },
-    namespace: str("namespace"),
-    serviceAccount: str("service_account"),
-    podIdentityRole,
-    targetRole,
-    sessionTags: true,
-    tags,
-    providers: { cluster: clusterProvider, target: targetProvider },
+  for (const r of [piRole, chainPolicy]) r.addOverride("count", expr(`${createPi} ? 1 : 0`));
+
+  const targetRole = new IamRole(stack, "target", {
+    provider: providers.target,
+    name: expr(target.name),
+    path: expr(target.path),
+    assumeRolePolicy: expr(targetTrust),
+    permissionsBoundary: expr("var.target_role_permissions_boundary"),
   });
-
-  // The session-tags-off form of the same grant, rendered by the same construct. Its stack is never
-  // synthesized, and as a bring-your-own role it creates no resources.
-  const [grant] = targetRole.associations;
-  if (!grant || targetRole.associations.length !== 1) throw new Error("the module's target role must have exactly one association");
-  const offRole = new TargetRole(new TerraformStack(app, "session-tags-off"), "target_role", {
-    account: account("target", target, targetProvider),
-    existingRoleArn: "arn:aws:iam::000000000000:role/session-tags-off",
-  });
-  offRole.addGrant({ ...grant, sessionTags: false });
-
-  const trustOn = local("target_role_trust_policy_session_tags", targetRole.trustDocument().toJsonString());
-  const trustOff = local("target_role_trust_policy_external_id", offRole.trustDocument().toJsonString());
-  const trust = local("target_role_trust_policy", `\${var.session_tags ? ${trustOn.ref} : ${trustOff.ref}}`);
-  const externalId = local("external_id", podIdentityExternalId(grant));
-  const piArn = local("pod_identity_role_arn", podIdentityRole.arn);
-  const targetArn = local("target_role_arn", targetRole.arn);
-
-  // Logical ids a Terraform user can read (and move state against).
-  const piRole = podIdentityRole.role!;
-  piRole.overrideLogicalId("pod_identity");
-  const chainPolicy = podIdentityRole.node.findAll().find((c): c is IamRolePolicy => c instanceof IamRolePolicy)!;
-  chainPolicy.overrideLogicalId("pod_identity_chain");
-  const tRole = targetRole.role!;
-  tRole.overrideLogicalId("target");
-  chain.association.overrideLogicalId("this");
-
-  // Created, or someone else's.
-  for (const r of [piRole, chainPolicy]) r.addOverride("count", `\${${pi.create.ref} ? 1 : 0}`);
-  tRole.addOverride("count", `\${${target.create.ref} ? 1 : 0}`);
-  tRole.addOverride("assume_role_policy", trust.token);
-  chain.association.addOverride("disable_session_tags", "${!var.session_tags}");
-
-  // The target role's own permissions (inputs known only to Terraform, hence for_each).
-  const managed = new IamRolePolicyAttachment(stack, "target_managed", { provider: targetProvider, role: target.name.token, policyArn: "${each.value}", dependsOn: [tRole] });
-  managed.overrideLogicalId("target");
-  managed.addOverride("for_each", `\${${target.create.ref} ? toset(var.target_role_policy_arns) : toset([])}`);
-  const inline = new IamRolePolicy(stack, "target_inline", { provider: targetProvider, role: target.name.token, name: "${each.key}", policy: "${each.value}", dependsOn: [tRole] });
+  targetRole.addOverride("max_session_duration", expr("var.target_role_max_session_duration"));
+  targetRole.addOverride("tags", expr("var.tags"));
+  targetRole.addOverride("count", expr(`${createTarget} ? 1 : 0`));
+  const inline = new IamRolePolicy(stack, "target_inline", { provider: providers.target, role: expr(target.name), name: expr("each.key"), policy: expr("each.value"), dependsOn: [targetRole] });
+  inline.addOverride("for_each", expr(`${createTarget} ? ${inlinePolicies} : {}`));
+  const managed = new IamRolePolicyAttachment(stack, "target_managed", { provider: providers.target, role: expr(target.name), policyArn: expr("each.value"), dependsOn: [targetRole] });
+  managed.addOverride("for_each", expr(`${createTarget} ? var.target_role_policy_arns : {}`));
   inline.overrideLogicalId("target");
-  inline.addOverride("for_each", `\${${target.create.ref} ? var.target_role_inline_policies : {}}`);
+  managed.overrideLogicalId("target");
 
-  // Rules that involve several inputs, or values only Terraform knows.
-  preconditions(piRole, [
-    [`\${length(${pi.name.ref}) <= ${ROLE_NAME_MAX}}`, `The Pod Identity role name derived from cluster_name-namespace-service_account is longer than ${ROLE_NAME_MAX} characters; set pod_identity_role_name.`],
-  ]);
-  preconditions(tRole, [
-    [`\${length(${target.name.ref}) <= ${ROLE_NAME_MAX}}`, `The target role name derived from cluster_name-namespace-service_account is longer than ${ROLE_NAME_MAX} characters; set target_role_name.`],
-    [`\${length(${trust.ref}) <= var.trust_policy_max_size}`, `The target role's trust policy (minified) is longer than trust_policy_max_size; raise trust_policy_max_size (up to ${TRUST_POLICY_MAX_LIMIT}) after AWS raised the account's quota.`],
-  ]);
-  preconditions(chain.association, [
+  const association = new EksPodIdentityAssociation(stack, "this", {
+    provider: providers.cluster,
+    clusterName: expr("each.value.cluster_name"),
+    namespace: expr("each.value.namespace"),
+    serviceAccount: expr("each.value.service_account"),
+    region: expr("each.value.region"),
+    roleArn: expr(pi.arn),
+    targetRoleArn: expr(target.arn),
+    dependsOn: [piRole, chainPolicy, targetRole, inline, managed],
+  });
+  association.addOverride("for_each", expr(associations));
+  association.addOverride("disable_session_tags", expr("!each.value.session_tags"));
+  // The prebuilt binding (AWS provider 6.25.0) lacks `policy`; it is why the module needs SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT.
+  association.addOverride("policy", expr("each.value.session_policy"));
+  association.addOverride("tags", expr("each.value.tags"));
+
+  // Rules over several inputs, or over values only Terraform knows.
+  preconditions(targetRole, [
     [
-      `\${${pi.accountId.ref} == ${clusterAccountId.ref} && ${pi.partition.ref} == ${clusterPartition.ref}}`,
+      expr(`length(local.${trust.grants}) > 0`),
+      "The target role would trust no association (IAM rejects an empty trust policy): give the module associations, or pass the trusted_associations outputs of the calls that use the role.",
+    ],
+    [
+      expr(`length(${targetTrust}) <= var.trust_policy_max_size`),
+      `The target role's trust policy (minified) is longer than trust_policy_max_size: split the associations across more target roles, or raise trust_policy_max_size (up to ${TRUST_POLICY_MAX_LIMIT}) after AWS raised the account's quota.`,
+    ],
+    [
+      expr(`sum(concat([0], [for doc in values(${inlinePolicies}) : length(jsonencode(jsondecode(doc)))])) <= ${INLINE_POLICIES_LIMIT}`),
+      `The target role's inline policies and add-on sets total more than ${INLINE_POLICIES_LIMIT} characters (minified), IAM's limit per role: move permissions into managed policies (target_role_policy_arns) or split the role.`,
+    ],
+  ]);
+  preconditions(association, [
+    [
+      expr(`${pi.accountId} == local.cluster_account_id && ${pi.partition} == local.cluster_partition`),
       "The Pod Identity role must be in the cluster's account (EKS checks iam:PassRole there): pod_identity_role_arn names a role of another account than the aws.cluster provider's.",
     ],
-    [`\${${piArn.ref} != ${targetArn.ref}}`, "The target role and the Pod Identity role are the same role; give the target role its own name (target_role_name) or ARN."],
+    [expr(`${pi.arn} != ${target.arn}`), "The target role and the Pod Identity role are the same role; give the target role its own name (target_role_name) or ARN."],
     [
-      '${var.pod_identity_role_arn == null || (var.pod_identity_role_name == null && var.pod_identity_role_permissions_boundary == null && var.pod_identity_role_path == "/")}',
+      expr(`length(distinct([for a in values(${associations}) : "\${a.region}/\${a.cluster_name}/\${a.namespace}/\${a.service_account}"])) == length(${associations})`),
+      "Two associations are for the same service account of the same cluster; EKS allows one association per service account: remove one.",
+    ],
+    [
+      expr('var.pod_identity_role_arn == null || (var.pod_identity_role_name == null && var.pod_identity_role_permissions_boundary == null && var.pod_identity_role_path == "/")'),
       "The role named by pod_identity_role_arn is owned elsewhere, so pod_identity_role_name, pod_identity_role_path and pod_identity_role_permissions_boundary cannot be set; remove them or drop pod_identity_role_arn to create the role.",
     ],
     [
-      '${var.target_role_arn == null || (var.target_role_name == null && var.target_role_permissions_boundary == null && var.target_role_max_session_duration == null && var.target_role_path == "/" && length(var.target_role_policy_arns) == 0 && length(var.target_role_inline_policies) == 0)}',
-      "The role named by target_role_arn is owned elsewhere, so the settings of a created target role (target_role_name, _path, _permissions_boundary, _max_session_duration, _policy_arns, _inline_policies) cannot be set; remove them or drop target_role_arn to create the role.",
+      expr(
+        'var.target_role_arn == null || (var.target_role_name == null && var.target_role_permissions_boundary == null && var.target_role_max_session_duration == null && var.target_role_path == "/" && length(var.target_role_policy_arns) == 0 && length(var.target_role_inline_policies) == 0 && length([for addon in values(var.target_role_addon_policies) : addon if addon != null]) == 0)',
+      ),
+      "The role named by target_role_arn is owned elsewhere, so the settings of a created target role (target_role_name, _path, _permissions_boundary, _max_session_duration, _policy_arns, _inline_policies, _addon_policies) cannot be set; remove them or drop target_role_arn to create the role.",
     ],
   ]);
 
-  const output = (name: string, value: unknown, description: string): void => {
-    new TerraformOutput(stack, `output_${name}`, { value, description }).overrideLogicalId(name);
+  const output = (name: string, value: string, description: string, dependsOn?: TerraformResource[]): void => {
+    const o = new TerraformOutput(stack, `output_${name}`, { value, description });
+    o.overrideLogicalId(name);
+    // Plain addresses: Terraform refuses the "${…}" form cdktf writes for an output's depends_on.
+    if (dependsOn) o.addOverride("depends_on", dependsOn.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`));
   };
-  output("pod_identity_role_arn", piArn.token, "ARN of the Pod Identity role (created, or the one given as pod_identity_role_arn).");
-  output("pod_identity_role_name", pi.name.token, "Name of the Pod Identity role.");
-  output("target_role_arn", targetArn.token, "ARN of the target role (created, or the one given as target_role_arn).");
-  output("target_role_name", target.name.token, "Name of the target role.");
-  output("association_id", chain.association.associationId, "Id of the Pod Identity association.");
-  output("association_arn", chain.association.associationArn, "ARN of the Pod Identity association.");
+  output("pod_identity_role_arn", expr(`length(var.associations) > 0 ? ${pi.arn} : null`), "ARN of the Pod Identity role (created, or the one given as pod_identity_role_arn); null without associations.");
+  output("pod_identity_role_name", expr(`length(var.associations) > 0 ? ${pi.name} : null`), "Name of the Pod Identity role; null without associations.");
   output(
-    "external_id",
-    `\${var.session_tags ? null : ${externalId.ref}}`,
-    "External id EKS passes to the target role when session_tags is false (REGION/ACCOUNT/CLUSTER/NAMESPACE/SERVICE_ACCOUNT, computed from known values); null with session tags on.",
+    "target_role_arn",
+    expr(target.arn),
+    "ARN of the target role (created, or the one given as target_role_arn). Available once the role and its policies exist, so that associations of other calls using it wait for them.",
+    [targetRole, inline, managed],
   );
-  output("target_role_trust_policy_json", trust.token, "Trust policy of the target role (applied by the module, or to be applied by the owners of target_role_arn).");
+  output("target_role_name", expr(target.name), "Name of the target role.");
+  output(
+    "associations",
+    expr(
+      `{ for key, a in aws_eks_pod_identity_association.this : key => { association_id = a.association_id, association_arn = a.association_arn, cluster_name = a.cluster_name, namespace = a.namespace, service_account = a.service_account, region = ${associations}[key].region, external_id = ${associations}[key].external_id } }`,
+    ),
+    "The associations by key: association_id, association_arn, cluster_name, namespace, service_account, region, and external_id (what EKS passes to the target role with session tags off, computed from known values; null with session tags on).",
+  );
+  output(
+    "trusted_associations",
+    expr(ownTrusted),
+    "This call's associations in the form trusted_associations takes: pass it to the call that creates the target role when this call uses that role through target_role_arn.",
+  );
+  output("target_role_trust_policy_json", expr(targetTrust), "Trust policy of the target role (applied by the module, or to be applied by the owners of target_role_arn).");
   output(
     "pod_identity_role_trust_policy_json",
-    podIdentityRole.trustDocument().toJsonString(),
+    expr(piTrust),
     "Trust policy of the Pod Identity role (applied by the module, or to be applied by the owners of pod_identity_role_arn).",
   );
   output(
     "pod_identity_role_permission_policy_json",
-    podIdentityRole.permissionDocument().toJsonString(),
+    expr(piPermission),
     "Inline policy allowing the Pod Identity role to chain into the target role (applied by the module, or to be attached by the owners of pod_identity_role_arn).",
   );
 }
@@ -249,7 +299,8 @@ function finish(tf: Record<string, unknown>): Record<string, unknown> {
     ...terraform,
     required_version: TERRAFORM_REQUIRED_VERSION,
     required_providers: {
-      aws: { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION_CONSTRAINT, configuration_aliases: [...CONFIGURATION_ALIASES] },
+      // The association's `policy` argument (session policies) arrived in AWS provider 6.57.1.
+      aws: { source: "hashicorp/aws", version: SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT, configuration_aliases: [...CONFIGURATION_ALIASES] },
     },
   };
   return out;

@@ -3,7 +3,8 @@ import * as os from "node:os";
 
 import { CONFIGURATION_ALIASES, type ModuleFiles } from "./constants";
 
-const REFERENCE = /\b(var|local)\.([A-Za-z_][\w-]*)|\b(data\.)?(aws_\w+)\.([A-Za-z_][\w-]*)/g;
+// A reference: var.x, local.x, data.aws_x.y or aws_x.y (not an attribute such as config.aws_x.y).
+const REFERENCE = /(?<![\w.])(var|local)\.([A-Za-z_][\w-]*)|(?<![\w.])(data\.)?(aws_\w+)\.([A-Za-z_][\w-]*)/g;
 
 /** Everything wrong with a generated module, as a reusable module for HCL callers; empty when it is fine. */
 export function moduleProblems(files: ModuleFiles): string[] {
@@ -54,7 +55,10 @@ export function moduleProblems(files: ModuleFiles): string[] {
     const where = at.join(".");
     const key = at[at.length - 1];
     if (key === "description" || key === "error_message" || key === "provider") return;
-    if (at.includes("depends_on")) return reference(value, where);
+    if (at.includes("depends_on")) {
+      if (value.includes("${")) problems.push(`${where}: depends_on takes a plain address, not "${value}" (Terraform refuses the interpolation form)`);
+      return reference(value, where);
+    }
     for (const body of interpolations(value)) reference(body, where);
   });
   for (const kind of ["var", "local"] as const) {

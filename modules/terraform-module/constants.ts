@@ -4,8 +4,11 @@
 export const CONFIGURATION_ALIASES = ["aws.cluster", "aws.target"] as const;
 /** Preconditions need Terraform 1.2; 1.3 is the oldest release still widely used with AWS provider 6. */
 export const TERRAFORM_REQUIRED_VERSION = ">= 1.3.0";
-/** Where `npm run synth:module` writes the module, relative to the project root. */
-export const DEFAULT_MODULE_DIR = "dist/terraform-module";
+/**
+ * Where the module is committed, relative to the project root: callers pin it by tag,
+ * `source = "git::https://…/REPO.git//terraform/pod-identity-chain?ref=vX.Y.Z"`.
+ */
+export const MODULE_DIR = "terraform/pod-identity-chain";
 
 /** The generated module: file name → JSON content. */
 export type ModuleFiles = Readonly<Record<string, Record<string, unknown>>>;

@@ -2,6 +2,7 @@
 // with ../validation/rules.ts. Patterns use only syntax RE2 (Terraform) and JavaScript read the same way.
 import { ROLE_NAME_MAX, ROLE_PATH_MAX } from "../policy/size";
 
+import { hclString } from "./hcl";
 
 /** One check on a string value. */
 export type StringCheck =
@@ -33,6 +34,10 @@ export const RULES = {
       { kind: "matches", pattern: "^[0-9A-Za-z][A-Za-z0-9_-]*$" },
     ],
     message: "An EKS cluster name is 1 to 100 characters: letters, digits, '-' and '_', starting with a letter or digit.",
+  },
+  region: {
+    checks: [{ kind: "matches", pattern: "^[a-z]{2}(?:-[a-z]+)+-\\d+$" }],
+    message: "An AWS region name looks like eu-west-1, us-gov-west-1 or cn-north-1.",
   },
   namespace: {
     checks: [
@@ -95,11 +100,6 @@ export function ruleAccepts(rule: StringRule, value: string): boolean {
         return !new RegExp(c.pattern).test(value);
     }
   });
-}
-
-/** A string literal in HCL (inside a template interpolation): `\` and `"` escaped, template sequences too. */
-export function hclString(value: string): string {
-  return JSON.stringify(value).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
 }
 
 /** The rule as an HCL boolean expression on `expr` (a non-null string). */
