@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { describe, expect, it } from "vitest";
 import { ADDON_NAMES, addonPolicyDocument, addonPolicySchema, type AddonName } from "../../modules/policy/addons";
+import type { TargetTrustGrant } from "../../modules/policy/trust";
 import { createAccountProvider } from "../../modules/providers";
 import { TargetRole } from "../../modules/target-role";
 import { MODULE_DIR, SHARED_ROLE_HCL, USAGE_HCL, type ModuleFiles } from "../../modules/terraform-module";
@@ -54,16 +55,7 @@ function random(seed: number): (n: number) => number {
   };
 }
 
-interface Grant {
-  readonly partition: "aws";
-  readonly region: string;
-  readonly clusterAccountId: string;
-  readonly clusterName: string;
-  readonly namespace: string;
-  readonly serviceAccount: string;
-  readonly podIdentityRoleArn: string;
-  readonly sessionTags: boolean;
-}
+type Grant = Omit<TargetTrustGrant, "form">;
 
 /** Associations of several accounts, roles, clusters, regions, namespaces and service accounts, some without session tags. */
 function randomGrants(seed: number): Grant[] {
