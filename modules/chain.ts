@@ -7,17 +7,26 @@ import { dependOn } from "./late";
 import { clusterArn, partitionForRegion, type Partition } from "./policy/arn";
 import { minifiedJson } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
-import { ASSOCIATIONS_PER_CLUSTER_LIMIT } from "./policy/size";
 import type { TargetTrustForm } from "./policy/trust";
 import { PodIdentityRole, type PodIdentityRoleOptions } from "./pod-identity-role";
 import { pinAwsProvider, SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT, type AwsAccount } from "./providers";
 import { TargetRole, type TargetRoleOptions } from "./target-role";
+import {
+  associationsPerClusterProblem,
+  chainPartitionProblem,
+  duplicateServiceAccountProblem,
+  partitionRegionProblem,
+  podIdentityRoleAccountProblem,
+  sameAccountTargetWarning,
+  sessionPolicyProblem,
+} from "./validation/cross-field";
 import { accountIdProblem, clusterNameProblem, namespaceProblem, regionProblem, serviceAccountProblem } from "./validation/rules";
 
 /** The EKS cluster an association is made in. */
 export interface ClusterRef {
   readonly name: string;
   readonly accountId: string;
+  /** The cluster's region: the association is created there (its `region` argument), whatever the provider's region. */
   readonly region: string;
   /** @default - derived from the region */
   readonly partition?: Partition;
@@ -112,6 +121,7 @@ export class PodIdentityChain extends Construct {
 
     this.podIdentityRole.addUse({
       label: this.label,
+      region: c.region,
       namespace: props.namespace,
       serviceAccount: props.serviceAccount,
       sessionTags: this.sessionTags,
@@ -132,6 +142,8 @@ export class PodIdentityChain extends Construct {
 
     this.association = new EksPodIdentityAssociation(this, "association", {
       provider: props.providers.cluster,
+      // AWS provider 6's per-resource region: the cluster's, even when the account's provider is elsewhere.
+      region: c.region,
       clusterName: c.name,
       namespace: props.namespace,
       serviceAccount: props.serviceAccount,
@@ -154,13 +166,11 @@ export class PodIdentityChain extends Construct {
     }
 
     if (this.targetRole && !Token.isUnresolved(c.accountId) && this.targetRole.account.accountId === c.accountId) {
-      Annotations.of(this).addWarning(
-        `association "${this.label}": target role "${this.targetRole.label}" is in the cluster's own account ${c.accountId}; it works, but needs no chaining: the Pod Identity role could carry the permissions itself`,
-      );
+      Annotations.of(this).addWarning(sameAccountTargetWarning(this.label, this.targetRole.label, c.accountId));
     }
 
     ChainRegistry.of(stack).register(this, c, props.namespace, props.serviceAccount);
-    this.node.addValidation({ validate: () => validateChain(this.label, props, this.podIdentityRole) });
+    this.node.addValidation({ validate: () => validateChain(this.label, props, this.podIdentityRole, this.targetRole) });
   }
 
   /** The cluster ARN (what EKS sends as the `eks-cluster-arn` session tag). */
@@ -170,7 +180,7 @@ export class PodIdentityChain extends Construct {
 }
 
 /** Problems with one association's own settings, each naming the association, cluster and field. */
-export function validateChain(label: string, props: PodIdentityChainProps, podIdentityRole: PodIdentityRole): string[] {
+export function validateChain(label: string, props: PodIdentityChainProps, podIdentityRole: PodIdentityRole, targetRole?: TargetRole): string[] {
   const c = props.cluster;
   const where = `association "${label}" (cluster "${c.name}", account ${c.accountId})`;
   const errors: string[] = [];
@@ -182,16 +192,12 @@ export function validateChain(label: string, props: PodIdentityChainProps, podId
   add("cluster.region", regionProblem(c.region));
   add("namespace", namespaceProblem(props.namespace));
   add("serviceAccount", serviceAccountProblem(props.serviceAccount));
-  if (props.sessionPolicy !== undefined && (props.sessionTags ?? true)) {
-    add("sessionPolicy", "a session policy requires session tags off (EKS rejects the combination); set sessionTags: false or remove the session policy");
-  }
-  const piAccount = podIdentityRole.account.accountId;
-  if (!Token.isUnresolved(piAccount) && !Token.isUnresolved(c.accountId) && piAccount !== c.accountId) {
-    add(
-      "podIdentityRole",
-      `Pod Identity role "${podIdentityRole.label}" is in account ${piAccount}, but it must be in the cluster's account ${c.accountId} (EKS checks iam:PassRole there); use a Pod Identity role of account ${c.accountId}`,
-    );
-  }
+  if (c.partition !== undefined) add("cluster.partition", partitionRegionProblem(c.partition, c.region));
+  add("sessionPolicy", sessionPolicyProblem(props.sessionPolicy !== undefined, props.sessionTags ?? true));
+  add("podIdentityRole", podIdentityRoleAccountProblem({ label: podIdentityRole.label, accountId: podIdentityRole.account.accountId }, { label: c.name, accountId: c.accountId }));
+  const partition = c.partition ?? partitionForRegion(c.region);
+  add("podIdentityRole", chainPartitionProblem("Pod Identity role", podIdentityRole.label, podIdentityRole.account.partition, c.name, partition));
+  if (targetRole) add("targetRole", chainPartitionProblem("target role", targetRole.label, targetRole.account.partition, c.name, partition));
   return errors;
 }
 
@@ -224,18 +230,15 @@ export class ChainRegistry extends Construct {
     for (const { cluster, entries } of this.byCluster.values()) {
       if (Token.isUnresolved(cluster.name)) continue;
       const where = `cluster "${cluster.name}" (account ${cluster.accountId})`;
-      if (entries.length > ASSOCIATIONS_PER_CLUSTER_LIMIT) {
-        errors.push(`${where}: associations: ${entries.length} associations, more than EKS's limit of ${ASSOCIATIONS_PER_CLUSTER_LIMIT} per cluster (not adjustable); spread the workloads over more clusters or share service accounts`);
-      }
+      const tooMany = associationsPerClusterProblem(entries.length);
+      if (tooMany) errors.push(`${where}: associations: ${tooMany}`);
       const seen = new Map<string, string>();
       for (const e of entries) {
         if (Token.isUnresolved(e.key)) continue;
         const first = seen.get(e.key);
         if (first !== undefined) {
-          const [ns, sa] = e.key.split("/");
-          errors.push(
-            `association "${e.label}" (cluster "${cluster.name}", account ${cluster.accountId}): namespace/serviceAccount: "${ns}"/"${sa}" already has an association ("${first}"); EKS allows one association per service account: remove one or use another service account`,
-          );
+          const [ns, sa] = e.key.split("/") as [string, string];
+          errors.push(`association "${e.label}" (cluster "${cluster.name}", account ${cluster.accountId}): serviceAccount: ${duplicateServiceAccountProblem(ns, sa, cluster.name, `association "${first}"`)}`);
         } else seen.set(e.key, e.label);
       }
     }

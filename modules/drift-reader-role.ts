@@ -22,7 +22,7 @@ import { PolicyDocument } from "./policy/document";
 import { PolicyStatement } from "./policy/statement";
 import { ASSUME_ROLE, podIdentityTrustStatements, TAG_SESSION } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
-import { clusterNameProblem, namespaceProblem, roleArnProblem, serviceAccountProblem } from "./validation/rules";
+import { clusterNameProblem, namespaceProblem, regionProblem, roleArnProblem, serviceAccountProblem } from "./validation/rules";
 
 /** The inline policy both roles carry. */
 export const DRIFT_READ_POLICY_NAME = "pod-identity-drift-read";
@@ -71,6 +71,8 @@ export interface DriftReaderRoleOptions extends RoleOptions, DriftReadScope {
 export interface DriftReaderRoleProps extends DriftReaderRoleOptions, RoleBaseProps {
   /** The cluster the daemon runs in (in `account`): its Pod Identity association is created there. */
   readonly clusterName: string;
+  /** The region of that cluster (the association's `region`). @default - the account's region */
+  readonly clusterRegion?: string;
 }
 
 /** Options of a reader role in another account. */
@@ -108,6 +110,7 @@ export class DriftReaderRole extends RoleBase {
     );
     this.association = new EksPodIdentityAssociation(this, "association", {
       provider: props.account.provider,
+      region: props.clusterRegion ?? props.account.region,
       clusterName: props.clusterName,
       namespace: this.namespace,
       serviceAccount: this.serviceAccount,
@@ -139,7 +142,7 @@ export class DriftReaderRole extends RoleBase {
     return new PolicyDocument().addStatements(
       ...podIdentityTrustStatements({
         sourceAccount: restrict ? this.account.accountId : undefined,
-        clusterArn: clusterArn(this.account.partition, this.account.region, this.account.accountId, this.props.clusterName),
+        clusterArn: clusterArn(this.account.partition, this.props.clusterRegion ?? this.account.region, this.account.accountId, this.props.clusterName),
         serviceAccounts: [{ namespace: this.namespace, serviceAccount: this.serviceAccount }],
       }),
     );
@@ -158,6 +161,7 @@ export class DriftReaderRole extends RoleBase {
     const errors: string[] = [];
     const add = (field: string, p: string | undefined) => p && errors.push(`${where}: ${field}: ${p}`);
     add("clusterName", clusterNameProblem(this.props.clusterName));
+    if (this.props.clusterRegion !== undefined) add("clusterRegion", regionProblem(this.props.clusterRegion));
     add("namespace", namespaceProblem(this.namespace));
     add("serviceAccount", serviceAccountProblem(this.serviceAccount));
     errors.push(...scopeProblems(where, this.props, this.account.accountId));

@@ -7,6 +7,7 @@ import { PolicyDocument } from "./policy/document";
 import { chainPermissionStatement } from "./policy/permission";
 import { podIdentityTrustStatements } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
+import { restrictToServiceAccountsProblem } from "./validation/cross-field";
 
 /** The inline policy on the Pod Identity role that allows chaining into the target roles. */
 export const CHAIN_POLICY_NAME = "pod-identity-chain";
@@ -29,6 +30,8 @@ export interface PodIdentityRoleProps extends PodIdentityRoleOptions, RoleBasePr
 export interface PodIdentityRoleUse {
   /** The association's label, for messages. */
   readonly label: string;
+  /** The cluster's region (add-on sets act there). @default - the role's account region */
+  readonly region?: string;
   readonly namespace: string;
   readonly serviceAccount: string;
   readonly sessionTags: boolean;
@@ -98,16 +101,15 @@ export class PodIdentityRole extends RoleBase {
     return new PolicyDocument().addStatements(chainPermissionStatement(targets));
   }
 
+  protected override servedRegions(): string[] {
+    return this.uses.flatMap((u) => (u.region !== undefined ? [u.region] : []));
+  }
+
   private validateUses(): string[] {
-    const where = `Pod Identity role "${this.label}" (account ${this.account.accountId})`;
-    const errors: string[] = [];
-    if (this.podOptions.restrictToServiceAccounts) {
-      for (const u of this.uses.filter((x) => !x.sessionTags)) {
-        errors.push(
-          `${where}: restrictToServiceAccounts: association "${u.label}" disables session tags, so EKS sends no kubernetes-namespace/kubernetes-service-account request tags and the narrowed trust would deny it; turn restrictToServiceAccounts off or keep session tags on`,
-        );
-      }
-    }
-    return errors;
+    if (!this.podOptions.restrictToServiceAccounts) return [];
+    return this.uses.flatMap((u) => {
+      const problem = restrictToServiceAccountsProblem(this.label, u.sessionTags);
+      return problem ? [`association "${u.label}": sessionTags: ${problem}`] : [];
+    });
   }
 }

@@ -5,6 +5,7 @@ import type { TerraformProvider, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { AWS_PROVIDER_VERSION_CONSTRAINT, AwsProvider } from "./aws";
 import { partitionForRegion, type Partition } from "./policy/arn";
+import { arnAccountProblem, partitionRegionProblem } from "./validation/cross-field";
 import { accountIdProblem, partitionProblem, regionProblem, roleArnProblem } from "./validation/rules";
 
 /**
@@ -27,7 +28,7 @@ export interface AssumeRoleOptions {
 export interface AccountOptions {
   /** The 12-digit account id. */
   readonly accountId: string;
-  /** The provider's region. */
+  /** The provider's region (IAM is global; regional resources such as associations name their own). */
   readonly region: string;
   /** @default - derived from the region (cn-* → aws-cn, us-gov-* → aws-us-gov, else aws) */
   readonly partition?: Partition;
@@ -88,8 +89,11 @@ export function validateAccount(key: string, options: AccountOptions): string[] 
   };
   add("accountId", accountIdProblem(options.accountId));
   add("region", regionProblem(options.region));
-  if (options.partition !== undefined) add("partition", partitionProblem(options.partition));
-  if (options.assumeRole) add("assumeRole.roleArn", roleArnProblem(options.assumeRole.roleArn));
+  if (options.partition !== undefined) add("partition", partitionProblem(options.partition) ?? partitionRegionProblem(options.partition, options.region));
+  if (options.assumeRole) {
+    const account = { accountId: options.accountId, partition: options.partition ?? partitionForRegion(options.region) };
+    add("assumeRole.roleArn", roleArnProblem(options.assumeRole.roleArn) ?? arnAccountProblem(options.assumeRole.roleArn, "role", account));
+  }
   return errors;
 }
 

@@ -13,6 +13,7 @@ import { minifiedJson, type PolicyDocument } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
 import { INLINE_POLICIES_LIMIT, MANAGED_POLICIES_LIMIT, policySize, ROLE_NAME_MAX, TRUST_POLICY_DEFAULT_LIMIT } from "./policy/size";
 import type { AwsAccount } from "./providers";
+import { addonArns, arnAccountProblem, existingRoleFieldsProblem, policyResourceArns } from "./validation/cross-field";
 import {
   maxSessionDurationProblem,
   policyArnProblem,
@@ -121,12 +122,11 @@ export abstract class RoleBase extends Construct {
     }
     this.isExisting = props.existingRoleArn !== undefined;
     if (this.isExisting) {
-      const extra = OWNED_ONLY_FIELDS.filter((f) => props[f] !== undefined);
-      if (extra.length > 0) {
-        throw new Error(
-          `${what}: existingRoleArn ("${props.existingRoleArn}") names a role owned elsewhere, so ${extra.join(", ")} cannot be set; remove them or drop existingRoleArn to create the role`,
-        );
-      }
+      const extra = existingRoleFieldsProblem(
+        OWNED_ONLY_FIELDS.filter((f) => props[f] !== undefined),
+        "existingRoleArn",
+      );
+      if (extra) throw new Error(`${what}: existingRoleArn ("${props.existingRoleArn}") ${extra}`);
       this.arn = props.existingRoleArn!;
       this.roleName = parseRoleArn(this.arn)?.name;
       this.arnIsEstimate = false;
@@ -150,8 +150,10 @@ export abstract class RoleBase extends Construct {
       this.addInlinePolicy(name, minifiedJson(doc), () => doc);
     }
     for (const addon of props.addonPolicies ?? []) {
-      const doc = addonPolicyDocument(addon, { partition: props.account.partition, accountId: props.account.accountId, region: props.account.region });
-      this.addInlinePolicy(addonInlinePolicyName(addon.name), minifiedJson(doc), () => doc);
+      // Rendered late: the add-on acts in the regions of the clusters the role serves, known once they are added.
+      const doc = (): PolicyDocumentJson =>
+        addonPolicyDocument(addon, { partition: props.account.partition, accountId: props.account.accountId, region: props.account.region, regions: this.addonRegions() });
+      this.addInlinePolicy(addonInlinePolicyName(addon.name), lateString(() => minifiedJson(doc())), doc);
     }
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
       const attachment = new IamRolePolicyAttachment(this, `managed_${i}`, {
@@ -167,6 +169,17 @@ export abstract class RoleBase extends Construct {
 
   /** The trust policy this role must have, from everything registered on it so far. */
   public abstract trustDocument(): PolicyDocument;
+
+  /** The regions of the clusters whose associations use this role, as registered so far. */
+  protected servedRegions(): readonly string[] {
+    return [];
+  }
+
+  /** Where the role's add-on sets act: the regions of the clusters it serves, else its account's region. */
+  private addonRegions(): string[] {
+    const regions = [...new Set(this.servedRegions())].sort();
+    return regions.length > 0 ? regions : [this.account.region];
+  }
 
   /** The trust policy's minified JSON, rendered once until the role changes. */
   public trustJson(): string {
@@ -252,11 +265,7 @@ export abstract class RoleBase extends Construct {
     add("trustPolicyMaxSize", trustPolicyLimitProblem(this.trustPolicyMaxSize));
     errors.push(...this.validateTrustSize(where));
     if (this.isExisting) {
-      add("existingRoleArn", roleArnProblem(this.arn));
-      const parsed = parseRoleArn(this.arn);
-      if (parsed && !Token.isUnresolved(this.arn) && !Token.isUnresolved(this.account.accountId) && parsed.account !== this.account.accountId) {
-        add("existingRoleArn", `"${this.arn}" is in account ${parsed.account}, but the role is declared in account ${this.account.accountId}; fix the ARN or the account`);
-      }
+      add("existingRoleArn", roleArnProblem(this.arn) ?? arnAccountProblem(this.arn, "role", this.account));
       return errors;
     }
     if (this.roleName !== undefined) {
@@ -265,10 +274,18 @@ export abstract class RoleBase extends Construct {
     }
     if (o.namePrefix !== undefined) add("namePrefix", roleNamePrefixProblem(o.namePrefix));
     if (o.path !== undefined) add("path", rolePathProblem(o.path));
-    if (o.permissionsBoundary !== undefined) add("permissionsBoundary", policyArnProblem(o.permissionsBoundary));
+    if (o.permissionsBoundary !== undefined) {
+      add("permissionsBoundary", policyArnProblem(o.permissionsBoundary) ?? arnAccountProblem(o.permissionsBoundary, "policy", this.account));
+    }
     if (o.maxSessionDuration !== undefined) add("maxSessionDuration", maxSessionDurationProblem(o.maxSessionDuration));
     const managed = o.managedPolicyArns ?? [];
-    managed.forEach((a, i) => add(`managedPolicyArns[${i}]`, policyArnProblem(a)));
+    managed.forEach((a, i) => add(`managedPolicyArns[${i}]`, policyArnProblem(a) ?? arnAccountProblem(a, "policy", this.account)));
+    for (const [name, doc] of Object.entries(o.inlinePolicies ?? {})) {
+      for (const f of policyResourceArns(doc)) add(`inlinePolicies.${name}`, arnAccountProblem(f.arn, "resource", this.account));
+    }
+    (o.addonPolicies ?? []).forEach((addon, i) => {
+      for (const f of addonArns(addon)) add(`addonPolicies[${i}] (${addon.name})`, arnAccountProblem(f.arn, "resource", this.account));
+    });
     if (managed.length > MANAGED_POLICIES_LIMIT) {
       add("managedPolicyArns", `${managed.length} managed policies are attached, more than IAM's default quota of ${MANAGED_POLICIES_LIMIT} per role; merge some into an inline policy or ask AWS to raise the quota`);
     }

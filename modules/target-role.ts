@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import { PolicyDocument } from "./policy/document";
 import { targetTrustStatements, type TargetTrustGrant } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
+import { UNUSED_TARGET_ROLE_PROBLEM } from "./validation/cross-field";
 
 /** Options of a target role. */
 export interface TargetRoleOptions extends RoleOptions {}
@@ -47,10 +48,11 @@ export class TargetRole extends RoleBase {
     return new PolicyDocument().addStatements(...this.grants.flatMap((g) => targetTrustStatements(g)));
   }
 
+  protected override servedRegions(): string[] {
+    return this.grants.map((g) => g.region);
+  }
+
   private validateGrants(): string[] {
-    if (this.grants.length > 0) return [];
-    return [
-      `target role "${this.label}" (account ${this.account.accountId}): trust policy: no association uses this role, so it would trust nobody (IAM rejects an empty trust policy); use it in an association or remove it`,
-    ];
+    return this.grants.length > 0 ? [] : [`target role "${this.label}" (account ${this.account.accountId}): trust policy: ${UNUSED_TARGET_ROLE_PROBLEM}`];
   }
 }

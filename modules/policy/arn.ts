@@ -6,13 +6,37 @@
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 export type Partition = (typeof PARTITIONS)[number];
 
+/** Region name prefixes of every partition but `aws`, including those this project does not support. */
+const REGION_PREFIXES: readonly (readonly [prefix: string, partition: string])[] = [
+  ["cn-", "aws-cn"],
+  ["us-gov-", "aws-us-gov"],
+  ["us-iso-", "aws-iso"],
+  ["us-isob-", "aws-iso-b"],
+  ["eu-isoe-", "aws-iso-e"],
+  ["us-isof-", "aws-iso-f"],
+  ["eusc-", "aws-eusc"],
+];
+
+/** Region name prefixes of the partitions this project does not support. */
+export const UNSUPPORTED_REGION_PREFIXES: readonly string[] = REGION_PREFIXES.filter(([, p]) => !isSupportedPartition(p)).map(([prefix]) => prefix);
+
+/** The partition a region belongs to, supported or not (`us-iso-east-1` → `aws-iso`); `aws` by default. */
+export function regionPartition(region: string): string {
+  return REGION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
+
+/** True for the partitions this project supports. */
+export function isSupportedPartition(partition: string): partition is Partition {
+  return (PARTITIONS as readonly string[]).includes(partition);
+}
+
 /**
- * The partition a region belongs to: `cn-*` → `aws-cn`, `us-gov-*` → `aws-us-gov`, anything else → `aws`.
+ * The partition of a region this project supports: `cn-*` → `aws-cn`, `us-gov-*` → `aws-us-gov`, else `aws`
+ * (regions of other partitions are refused by ../validation/rules.ts `regionProblem`).
  */
 export function partitionForRegion(region: string): Partition {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
+  const partition = regionPartition(region);
+  return isSupportedPartition(partition) ? partition : "aws";
 }
 
 /** `arn:<partition>:iam::<account>:role<path><name>`; `path` must start and end with `/`. */

@@ -33,13 +33,16 @@ describe("validation rules", () => {
     const { stack, data } = fixture();
     new TargetRole(stack, "t", { account: data, name: "t", permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b", managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"] });
     expect(errorsOf(stack)).toContain('target role "t" (account 222222222222): permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b" has partition "aws-foo": use one of aws, aws-cn, aws-us-gov');
-    expect(errorsOf(stack).filter((e) => e.includes("managedPolicyArns"))).toEqual([]);
+    // A well-formed ARN of another partition than the role's account is refused too: ARNs never cross partitions.
+    expect(errorsOf(stack).filter((e) => e.includes("managedPolicyArns"))).toEqual([
+      'target role "t" (account 222222222222): managedPolicyArns[0]: "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess" is in the aws-us-gov partition, but account 222222222222 is in aws; ARNs never cross partitions: use the ARN in aws (arn:aws:…)',
+    ]);
   });
 
   it("bring-your-own role ARN in another account than declared", () => {
     const { stack, data } = fixture();
     new TargetRole(stack, "t", { account: data, existingRoleArn: "arn:aws:iam::333333333333:role/x" });
-    expect(errorsOf(stack)).toContain('target role "t" (account 222222222222): existingRoleArn: "arn:aws:iam::333333333333:role/x" is in account 333333333333, but the role is declared in account 222222222222; fix the ARN or the account');
+    expect(errorsOf(stack)).toContain('target role "t" (account 222222222222): existingRoleArn: "arn:aws:iam::333333333333:role/x" is in account 333333333333, but it is used with account 222222222222; fix the ARN or the account');
   });
 
   it("Kubernetes namespace (DNS-1123 label)", () => {
@@ -81,7 +84,7 @@ describe("validation rules", () => {
       new PodIdentityChain(stack, id, { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: { name: id }, providers: { cluster: platform.provider } });
     }
     expect(errorsOf(stack)).toEqual([
-      'association "second" (cluster "prod-eu", account 111111111111): namespace/serviceAccount: "a"/"b" already has an association ("first"); EKS allows one association per service account: remove one or use another service account',
+      'association "second" (cluster "prod-eu", account 111111111111): serviceAccount: "a/b" in cluster "prod-eu" already has an association (association "first"); EKS allows one association per service account: remove one or use another service account',
     ]);
   });
 
@@ -138,7 +141,7 @@ describe("validation rules", () => {
     const pi = new PodIdentityRole(stack, "wrong", { account: data, name: "wrong" });
     new PodIdentityChain(stack, "app", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: pi, providers: { cluster: data.provider } });
     expect(errorsOf(stack)).toEqual([
-      `association "app" (cluster "prod-eu", account 111111111111): podIdentityRole: Pod Identity role "wrong" is in account 222222222222, but it must be in the cluster's account 111111111111 (EKS checks iam:PassRole there); use a Pod Identity role of account 111111111111`,
+      `association "app" (cluster "prod-eu", account 111111111111): podIdentityRole: Pod Identity role "wrong" is in account 222222222222, but cluster "prod-eu" is in account 111111111111; a Pod Identity role must be in its cluster's account (EKS checks iam:PassRole there): use a Pod Identity role of account 111111111111`,
     ]);
   });
 
@@ -147,7 +150,7 @@ describe("validation rules", () => {
     const pi = new PodIdentityRole(stack, "hub", { account: platform, name: "hub", restrictToServiceAccounts: true });
     new PodIdentityChain(stack, "app", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: pi, sessionTags: false, providers: { cluster: platform.provider } });
     expect(errorsOf(stack)).toEqual([
-      'Pod Identity role "hub" (account 111111111111): restrictToServiceAccounts: association "app" disables session tags, so EKS sends no kubernetes-namespace/kubernetes-service-account request tags and the narrowed trust would deny it; turn restrictToServiceAccounts off or keep session tags on',
+      'association "app": sessionTags: Pod Identity role "hub" has restrictToServiceAccounts, which needs the kubernetes-namespace and kubernetes-service-account session tags EKS sends; keep session tags on, use another Pod Identity role, or turn restrictToServiceAccounts off',
     ]);
   });
 

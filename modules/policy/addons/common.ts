@@ -12,11 +12,17 @@
 import { z } from "zod";
 import type { ConditionBlockJson, PolicyDocumentJson, StatementJson } from "../json";
 
-/** Where a policy is rendered: the partition, account and region of the role it is attached to. */
+/** Where a policy is rendered: the partition and account of the role it is attached to, and the region(s) it acts in. */
 export interface AddonContext {
   readonly partition: string;
   readonly accountId: string;
+  /** The region regional resources are scoped to. */
   readonly region: string;
+  /**
+   * Several regions (the regions of the clusters a role serves): regional resources are scoped to each.
+   * @default - [region]
+   */
+  readonly regions?: readonly string[];
 }
 
 const PARTITION = "aws(?:-cn|-us-gov)?";

@@ -54,11 +54,38 @@ export function addonInlinePolicyName(name: AddonName): string {
 }
 
 /**
- * The IAM policy document for an add-on, for a role in `ctx` (the partition, account and region of the
- * role it is attached to: resources the add-on creates are scoped to that account and region).
+ * The IAM policy document for an add-on, for a role in `ctx` (the partition and account of the role it is
+ * attached to, and the region or regions it acts in: resources the add-on creates are scoped to them).
  * Pure and deterministic: the same input gives the same statements in the same order.
  */
 export function addonPolicyDocument(addon: AddonPolicy, ctx: AddonContext): PolicyDocumentJson {
+  const regions = [...new Set(ctx.regions ?? [ctx.region])];
+  if (regions.length <= 1) return renderAddon(addon, { ...ctx, region: regions[0] ?? ctx.region, regions: undefined });
+  return mergeRegions(regions.map((region) => renderAddon(addon, { ...ctx, region, regions: undefined })));
+}
+
+/**
+ * One document from the same add-on rendered for several regions: statement i of each rendering differs at
+ * most in its resources (only resource ARNs carry a region), so each statement keeps its place and gets the
+ * union of the resources, in region order.
+ */
+function mergeRegions(docs: readonly PolicyDocumentJson[]): PolicyDocumentJson {
+  const [first, ...rest] = docs as [PolicyDocumentJson, ...PolicyDocumentJson[]];
+  const list = (r: string | readonly string[] | undefined): readonly string[] => (r === undefined ? [] : typeof r === "string" ? [r] : r);
+  const statements = first.Statement.map((s, i) => {
+    const resources = [...new Set(docs.flatMap((d) => list(d.Statement[i]!.Resource)))];
+    for (const other of rest) {
+      const o = other.Statement[i];
+      if (!o || JSON.stringify({ ...o, Resource: undefined }) !== JSON.stringify({ ...s, Resource: undefined })) {
+        throw new Error(`add-on statement ${s.Sid ?? i} differs between regions in more than its resources`);
+      }
+    }
+    return { ...s, Resource: resources.length === 1 ? resources[0]! : resources };
+  });
+  return { ...first, Statement: statements };
+}
+
+function renderAddon(addon: AddonPolicy, ctx: AddonContext): PolicyDocumentJson {
   switch (addon.name) {
     case "aws-load-balancer-controller":
       return awsLoadBalancerControllerPolicy(addon, ctx);
