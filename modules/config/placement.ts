@@ -1,7 +1,7 @@
 // Which stack each part of a config goes in, and the order that puts between stacks. An association in one
 // stack that uses a role placed in another makes its stack depend on the role's stack (the role must exist
 // before EKS accepts the association), and `cdktf deploy` applies stacks in that order, so these
-// dependencies must not form a cycle: crossCheck (./schema.ts) reports one before anything is built.
+// dependencies must not form a cycle: ./check.ts reports one before anything is built.
 import type { PodIdentityConfig } from "./schema";
 
 /** The stack an association's cluster belongs to, by `stacks.groupBy`. */

@@ -1,0 +1,47 @@
+// `npx cdktf synth` / `tsx main.ts` end to end, as a function: load the config, build the stacks, validate,
+// synthesize. Every problem is written (all of them, naming the file and the field) and 1 returned before
+// anything is written; main.ts only wires it to the process.
+import { existsSync, rmdirSync } from "node:fs";
+import * as path from "node:path";
+import { buildApp, validateApp, warningsOf } from "./app";
+import { ConfigError, configPath, displayPath, loadConfig } from "./config/load";
+
+export interface SynthRun {
+  /** The project root: the config and local state files are found relative to it. */
+  readonly projectRoot: string;
+  /** Where POD_IDENTITY_CONFIG, CDKTF_OUTDIR and CDKTF_CONTEXT_JSON are read. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Receives what a user must read (problems, warnings), line by line. */
+  readonly stderr: (text: string) => void;
+}
+
+/** Synthesizes the config's stacks; 0 when written, 1 (nothing written) when the config has a problem. */
+export function runSynth(run: SynthRun): number {
+  const file = configPath(run.projectRoot, run.env);
+  const shown = displayPath(file, run.projectRoot);
+  const fail = (message: string): number => {
+    run.stderr(`${message}\nNothing was synthesized.\n`);
+    return 1;
+  };
+  let config;
+  try {
+    config = loadConfig(file, shown);
+  } catch (e) {
+    if (e instanceof ConfigError) return fail(e.message);
+    throw e;
+  }
+  const outdir = path.resolve(run.projectRoot, run.env.CDKTF_OUTDIR || "cdktf.out");
+  const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
+  const { app } = buildApp(config, { outdir, projectRoot: run.projectRoot, validatedByCaller: true });
+  const errors = validateApp(app);
+  if (errors.length > 0) {
+    // The App constructor creates (empty) output directories: remove the ones it created.
+    for (const d of created.reverse()) if (existsSync(d)) rmdirSync(d);
+    return fail(new ConfigError(shown, errors).message);
+  }
+  // The cdktf CLI prints every warning annotation itself (as `WARN [stack/path]: …`) and labels whatever the
+  // app writes to stderr [ERROR]: under the CLI (which sets CDKTF_CONTEXT_JSON) the app leaves them to it.
+  if (run.env.CDKTF_CONTEXT_JSON === undefined) for (const w of warningsOf(app)) run.stderr(`warning: ${w}\n`);
+  app.synth();
+  return 0;
+}
