@@ -134,12 +134,24 @@ describe("reading synthesized associations", () => {
 
   it.each([
     ["an unresolvable reference", (s: ReturnType<typeof stack>) => void (s.resource.aws_eks_pod_identity_association.reports.role_arn = "${data.aws_iam_role.x.arn}"), /cannot resolve/],
-    ["a bring-your-own role without its output", (s: ReturnType<typeof stack>) => void (s.output = {}), /neither created in the stack nor described by an output/],
+    ["a bring-your-own role without its output", (s: ReturnType<typeof stack>) => void (s.output = {}), /neither created in a stack read nor described by an output/],
     ["a provider without allowed_account_ids", (s: ReturnType<typeof stack>) => void ((s.provider.aws[1] as { allowed_account_ids?: string[] }).allowed_account_ids = undefined), /allowed_account_ids/],
   ])("throws on %s", (_label, mutate, message) => {
     const s = stack();
     mutate(s);
     expect(() => associationsOfStack("cluster-account", s)).toThrow(message);
+  });
+});
+
+describe("roles created by another stack", () => {
+  it("are found by ARN when the whole output directory is read", () => {
+    const s = stack();
+    const { reports, ...rest } = s.resource.aws_iam_role;
+    const elsewhere = associationsOfStack("cluster-account", stack());
+    const other = { ...s, resource: { ...s.resource, aws_iam_role: rest } };
+    expect(() => associationsOfStack("cluster-account", other)).toThrow(/target role arn:aws:iam::222222222222:role\/reports-reader is neither created in a stack read/);
+    const roles = new Map([[REPORTS_ARN, { key: "reports", name: "reports-reader", arn: REPORTS_ARN, trust: JSON.parse(reports.assume_role_policy), inline: [] }]]);
+    expect(associationsOfStack("cluster-account", other, roles)[0]!.roles.targetRole).toEqual(elsewhere[0]!.roles.targetRole);
   });
 });
 

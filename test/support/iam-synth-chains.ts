@@ -11,7 +11,9 @@
 // - `aws_eks_pod_identity_association` with literal or `${aws_iam_role.KEY.arn}` role ARNs;
 // - bring-your-own roles (an association ARN that no aws_iam_role creates): their policies are taken from
 //   the stack's outputs whose name or description names that ARN; a policy with a Principal is the trust
-//   policy, one without is an identity (permission) policy.
+//   policy, one without is an identity (permission) policy;
+// - roles created in another stack of the same output directory (a shared role placed elsewhere), found by
+//   their ARN when reading a whole directory.
 // Anything else it cannot resolve (another interpolation, a data source) throws, naming the value.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,7 +43,7 @@ interface ProviderInfo {
   readonly region: string;
 }
 
-interface RoleInfo {
+export interface RoleInfo {
   readonly key: string;
   readonly arn: string;
   readonly name: string;
@@ -75,8 +77,76 @@ function isTrustPolicy(doc: PolicyDocumentJson): boolean {
   return doc.Statement.some((s) => s.Principal !== undefined);
 }
 
-/** Reads one stack's cdk.tf.json into associations. */
-export function associationsOfStack(stackName: string, tf: Json): SynthAssociation[] {
+/** Reads one stack's cdk.tf.json into associations; `elsewhere` holds roles created by other stacks, by ARN. */
+export function associationsOfStack(stackName: string, tf: Json, elsewhere: ReadonlyMap<string, RoleInfo> = new Map()): SynthAssociation[] {
+  const { roles, providerOf, resolveRoleRef } = readStack(stackName, tf);
+  const roleByArn = new Map([...elsewhere, ...[...roles.values()].map((r): [string, RoleInfo] => [r.arn, r])]);
+  const resources = (tf.resource ?? {}) as Record<string, Record<string, Json>>;
+  // Outputs for bring-your-own roles.
+  const outputs = Object.entries((tf.output ?? {}) as Record<string, Json>);
+  const byoPolicies = (arn: string, where: string) => {
+    const mine = outputs.filter(([name, o]) => name.includes(arn) || (typeof o.description === "string" && o.description.includes(arn)));
+    const docs = mine.map(([name, o]) => parsePolicy(o.value, `${stackName}: output.${name}`));
+    const trusts = docs.filter(isTrustPolicy);
+    if (trusts.length > 1) throw new Error(`${where}: ${trusts.length} outputs carry a trust policy for ${arn}`);
+    return { trust: trusts[0], identity: docs.filter((d) => !isTrustPolicy(d)) };
+  };
+
+  const result: SynthAssociation[] = [];
+  for (const [key, a] of Object.entries(resources.aws_eks_pod_identity_association ?? {})) {
+    const where = `${stackName}: aws_eks_pod_identity_association.${key}`;
+    const p = providerOf(a, where);
+    for (const f of ["cluster_name", "namespace", "service_account"]) {
+      if (typeof a[f] !== "string" || (a[f] as string).includes("${")) throw new Error(`${where}: needs a literal ${f}, got ${JSON.stringify(a[f])}`);
+    }
+    if (a.target_role_arn === undefined) throw new Error(`${where}: has no target_role_arn; this project only makes chained associations`);
+    const region = (a.region as string | undefined) ?? p.region;
+    const piArn = resolveRoleRef(a.role_arn, "arn", `${where}.role_arn`);
+    const targetArn = resolveRoleRef(a.target_role_arn, "arn", `${where}.target_role_arn`);
+
+    const piRole = roleByArn.get(piArn);
+    let piTrust: PolicyDocumentJson;
+    let piIdentity: PolicyDocumentJson[];
+    if (piRole) {
+      piTrust = piRole.trust;
+      piIdentity = piRole.inline;
+    } else {
+      const byo = byoPolicies(piArn, where);
+      if (!byo.trust) throw new Error(`${where}: Pod Identity role ${piArn} is neither created in a stack read nor described by an output with its trust policy`);
+      piTrust = byo.trust;
+      piIdentity = byo.identity;
+    }
+    const targetRole = roleByArn.get(targetArn);
+    let targetTrust: PolicyDocumentJson;
+    if (targetRole) {
+      targetTrust = targetRole.trust;
+    } else {
+      const byo = byoPolicies(targetArn, where);
+      if (!byo.trust) throw new Error(`${where}: target role ${targetArn} is neither created in a stack read nor described by an output with its trust policy`);
+      targetTrust = byo.trust;
+    }
+    const partition = /^arn:([^:]+):/.exec(piArn)?.[1] ?? partitionOfRegion(region);
+    result.push({
+      id: `${stackName}/${key}`,
+      partition,
+      region,
+      clusterAccountId: p.accountId,
+      clusterName: a.cluster_name as string,
+      namespace: a.namespace as string,
+      serviceAccount: a.service_account as string,
+      sessionTags: a.disable_session_tags !== true,
+      roles: {
+        podIdentityRole: { arn: piArn, trustPolicy: piTrust, identityPolicies: piIdentity },
+        targetRole: { arn: targetArn, trustPolicy: targetTrust },
+      },
+      byo: { podIdentityRole: piRole === undefined, targetRole: targetRole === undefined },
+    });
+  }
+  return result;
+}
+
+/** A stack's providers and roles (with the inline policies attached to them), and how to resolve role references. */
+function readStack(stackName: string, tf: Json) {
   const providers = new Map<string, ProviderInfo>();
   const providerList = ((tf.provider as Json | undefined)?.aws ?? []) as Json[];
   for (const p of providerList) {
@@ -110,7 +180,6 @@ export function associationsOfStack(stackName: string, tf: Json): SynthAssociati
       inline,
     });
   }
-  const roleByArn = new Map([...roles.values()].map((r) => [r.arn, r]));
 
   const resolveRoleRef = (value: unknown, attr: "arn" | "name", where: string): string => {
     if (typeof value !== "string") throw new Error(`${where}: expected a string, got ${JSON.stringify(value)}`);
@@ -136,77 +205,24 @@ export function associationsOfStack(stackName: string, tf: Json): SynthAssociati
     role.inline.push(parsePolicy(r.policy, `${where}.policy`));
   }
 
-  // Outputs for bring-your-own roles.
-  const outputs = Object.entries((tf.output ?? {}) as Record<string, Json>);
-  const byoPolicies = (arn: string, where: string) => {
-    const mine = outputs.filter(([name, o]) => name.includes(arn) || (typeof o.description === "string" && o.description.includes(arn)));
-    const docs = mine.map(([name, o]) => parsePolicy(o.value, `${stackName}: output.${name}`));
-    const trusts = docs.filter(isTrustPolicy);
-    if (trusts.length > 1) throw new Error(`${where}: ${trusts.length} outputs carry a trust policy for ${arn}`);
-    return { trust: trusts[0], identity: docs.filter((d) => !isTrustPolicy(d)) };
-  };
+  return { roles, providerOf, resolveRoleRef };
+}
 
-  const result: SynthAssociation[] = [];
-  for (const [key, a] of Object.entries(resources.aws_eks_pod_identity_association ?? {})) {
-    const where = `${stackName}: aws_eks_pod_identity_association.${key}`;
-    const p = providerOf(a, where);
-    for (const f of ["cluster_name", "namespace", "service_account"]) {
-      if (typeof a[f] !== "string" || (a[f] as string).includes("${")) throw new Error(`${where}: needs a literal ${f}, got ${JSON.stringify(a[f])}`);
-    }
-    if (a.target_role_arn === undefined) throw new Error(`${where}: has no target_role_arn; this project only makes chained associations`);
-    const region = (a.region as string | undefined) ?? p.region;
-    const piArn = resolveRoleRef(a.role_arn, "arn", `${where}.role_arn`);
-    const targetArn = resolveRoleRef(a.target_role_arn, "arn", `${where}.target_role_arn`);
-
-    const piRole = roleByArn.get(piArn);
-    let piTrust: PolicyDocumentJson;
-    let piIdentity: PolicyDocumentJson[];
-    if (piRole) {
-      piTrust = piRole.trust;
-      piIdentity = piRole.inline;
-    } else {
-      const byo = byoPolicies(piArn, where);
-      if (!byo.trust) throw new Error(`${where}: Pod Identity role ${piArn} is neither created in the stack nor described by an output with its trust policy`);
-      piTrust = byo.trust;
-      piIdentity = byo.identity;
-    }
-    const targetRole = roleByArn.get(targetArn);
-    let targetTrust: PolicyDocumentJson;
-    if (targetRole) {
-      targetTrust = targetRole.trust;
-    } else {
-      const byo = byoPolicies(targetArn, where);
-      if (!byo.trust) throw new Error(`${where}: target role ${targetArn} is neither created in the stack nor described by an output with its trust policy`);
-      targetTrust = byo.trust;
-    }
-    const partition = /^arn:([^:]+):/.exec(piArn)?.[1] ?? partitionOfRegion(region);
-    result.push({
-      id: `${stackName}/${key}`,
-      partition,
-      region,
-      clusterAccountId: p.accountId,
-      clusterName: a.cluster_name as string,
-      namespace: a.namespace as string,
-      serviceAccount: a.service_account as string,
-      sessionTags: a.disable_session_tags !== true,
-      roles: {
-        podIdentityRole: { arn: piArn, trustPolicy: piTrust, identityPolicies: piIdentity },
-        targetRole: { arn: targetArn, trustPolicy: targetTrust },
-      },
-      byo: { podIdentityRole: piRole === undefined, targetRole: targetRole === undefined },
-    });
-  }
-  return result;
+/** The roles a stack creates, by ARN. */
+function rolesOfStack(stackName: string, tf: Json): Map<string, RoleInfo> {
+  return new Map([...readStack(stackName, tf).roles.values()].map((r) => [r.arn, r]));
 }
 
 /** Every association of every stack in a cdktf output directory, in stack then resource order. */
 export function associationsOfOutdir(outdir: string): SynthAssociation[] {
   const stacksDir = join(outdir, "stacks");
   if (!existsSync(stacksDir)) throw new Error(`${outdir} has no stacks/ directory: did synth run?`);
-  return readdirSync(stacksDir)
+  const stacks = readdirSync(stacksDir)
     .sort()
     .filter((stack) => existsSync(join(stacksDir, stack, "cdk.tf.json")))
-    .flatMap((stack) => associationsOfStack(stack, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")) as Json));
+    .map((stack): [string, Json] => [stack, JSON.parse(readFileSync(join(stacksDir, stack, "cdk.tf.json"), "utf8")) as Json]);
+  const everyRole = new Map(stacks.flatMap(([stack, tf]) => [...rolesOfStack(stack, tf)]));
+  return stacks.flatMap(([stack, tf]) => associationsOfStack(stack, tf, everyRole));
 }
 
 // ---------------------------------------------------------------------------------------------------------
