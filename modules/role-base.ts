@@ -13,7 +13,7 @@ import { minifiedJson, type PolicyDocument } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
 import { INLINE_POLICIES_LIMIT, MANAGED_POLICIES_LIMIT, policySize, ROLE_NAME_MAX, TRUST_POLICY_DEFAULT_LIMIT } from "./policy/size";
 import type { AwsAccount } from "./providers";
-import { addonArns, arnAccountProblem, existingRoleFieldsProblem, policyResourceArns } from "./validation/cross-field";
+import { addonArns, arnAccountProblem, existingRoleFieldsProblem, policyResourceArns, ROLE_OWNED_FIELDS } from "./validation/cross-field";
 import {
   maxSessionDurationProblem,
   policyArnProblem,
@@ -78,17 +78,6 @@ export interface InlinePolicy {
   readonly document: () => PolicyDocumentJson | undefined;
 }
 
-const OWNED_ONLY_FIELDS = [
-  "name",
-  "namePrefix",
-  "path",
-  "permissionsBoundary",
-  "maxSessionDuration",
-  "tags",
-  "managedPolicyArns",
-  "inlinePolicies",
-  "addonPolicies",
-] as const;
 
 export abstract class RoleBase extends Construct {
   /** The role ARN: a literal string unless `namePrefix` is used. */
@@ -123,7 +112,7 @@ export abstract class RoleBase extends Construct {
     this.isExisting = props.existingRoleArn !== undefined;
     if (this.isExisting) {
       const extra = existingRoleFieldsProblem(
-        OWNED_ONLY_FIELDS.filter((f) => props[f] !== undefined),
+        ROLE_OWNED_FIELDS.filter((f) => props[f] !== undefined),
         "existingRoleArn",
       );
       if (extra) throw new Error(`${what}: existingRoleArn ("${props.existingRoleArn}") ${extra}`);

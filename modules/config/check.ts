@@ -15,6 +15,7 @@ import {
   NAME_AND_PREFIX_PROBLEM,
   partitionRegionProblem,
   podIdentityRoleAccountProblem,
+  POD_IDENTITY_ROLE_OWNED_FIELDS,
   policyResourceArns,
   restrictToServiceAccountsProblem,
   sessionPolicyProblem,
@@ -27,7 +28,6 @@ import { stackCycleProblem } from "./placement";
 import {
   associationName,
   configSchema,
-  OWNED_ROLE_FIELDS,
   type AccountConfig,
   type PodIdentityConfig,
   type PodIdentityRoleConfig,
@@ -101,7 +101,7 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     if (!known("account", r.account, at("account"))) return;
     const acct = c.accounts[r.account]!;
     if (r.existingArn !== undefined) {
-      const set = OWNED_ROLE_FIELDS.filter((f) => (r as Record<string, unknown>)[f] !== undefined);
+      const set = POD_IDENTITY_ROLE_OWNED_FIELDS.filter((f) => (r as Record<string, unknown>)[f] !== undefined);
       report(at("existingArn"), existingRoleFieldsProblem(set, "existingArn") ?? arnInAccount(r.existingArn, "role", acct));
       return;
     }

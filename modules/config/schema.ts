@@ -145,21 +145,6 @@ export const roleFields = {
   existingArn: checked(roleArnRule, "Bring your own role: its ARN (a role of the account). Nothing is created; outputs carry the policy JSON its owners must apply").optional(),
 };
 
-/** Options that configure a role this app creates: none of them can be set on a bring-your-own role. */
-export const OWNED_ROLE_FIELDS = [
-  "name",
-  "namePrefix",
-  "path",
-  "permissionsBoundary",
-  "maxSessionDuration",
-  "tags",
-  "managedPolicyArns",
-  "inlinePolicies",
-  "addonPolicies",
-  "restrictSourceAccount",
-  "restrictToServiceAccounts",
-] as const;
-
 const stackField = idKey("Stack to place the role in; default the stack of its first association").optional();
 
 const podIdentityRoleSchema = z

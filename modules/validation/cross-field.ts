@@ -52,6 +52,22 @@ export const UNUSED_TARGET_ROLE_PROBLEM = "no association uses this role, so it 
 /** A role is either named or name-prefixed. */
 export const NAME_AND_PREFIX_PROBLEM = "set either name or namePrefix, not both";
 
+/** Options that configure a role this project creates: none of them can be given for a bring-your-own role. */
+export const ROLE_OWNED_FIELDS = [
+  "name",
+  "namePrefix",
+  "path",
+  "permissionsBoundary",
+  "maxSessionDuration",
+  "tags",
+  "managedPolicyArns",
+  "inlinePolicies",
+  "addonPolicies",
+] as const;
+
+/** A Pod Identity role's own trust options, owned by whoever owns the role as well. */
+export const POD_IDENTITY_ROLE_OWNED_FIELDS = [...ROLE_OWNED_FIELDS, "restrictSourceAccount", "restrictToServiceAccounts"] as const;
+
 /** A bring-your-own role is owned elsewhere: nothing that configures it can be set here. */
 export function existingRoleFieldsProblem(fields: readonly string[], arnField: string): string | undefined {
   return fields.length === 0 ? undefined : `names a role owned elsewhere, so ${fields.join(", ")} cannot be set; remove them, or drop ${arnField} to create the role`;
