@@ -65,10 +65,14 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     return false;
   };
   // An account whose id or region broke its own rule has no partition or id to compare ARNs with.
-  const accountRef = (a: AccountConfig): AccountRef | undefined =>
-    accountIdProblem(a.accountId) || regionProblem(a.region) || (a.partition !== undefined && partitionRegionProblem(a.partition, a.region))
-      ? undefined
-      : { accountId: a.accountId, partition: a.partition ?? partitionForRegion(a.region) };
+  const refs = new Map<AccountConfig, AccountRef | undefined>();
+  const accountRef = (a: AccountConfig): AccountRef | undefined => {
+    if (!refs.has(a)) {
+      const broken = accountIdProblem(a.accountId) || regionProblem(a.region) || (a.partition !== undefined && partitionRegionProblem(a.partition, a.region));
+      refs.set(a, broken ? undefined : { accountId: a.accountId, partition: a.partition ?? partitionForRegion(a.region) });
+    }
+    return refs.get(a);
+  };
   const arnInAccount = (arn: string, use: ArnUse, a: AccountConfig): string | undefined => {
     const account = accountRef(a);
     return account && arnAccountProblem(arn, use, account);

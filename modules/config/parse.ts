@@ -65,8 +65,11 @@ interface Walk {
 
 interface Frame {
   readonly node: object;
-  readonly path: (string | number)[];
-  readonly entries: [string | number, unknown][];
+  readonly parent: Frame | undefined;
+  /** This collection's key or index in its parent. */
+  readonly key: string | number;
+  readonly keys: readonly string[] | undefined;
+  readonly length: number;
   next: number;
   size: number;
 }
@@ -77,18 +80,22 @@ function walkData(root: unknown): Walk {
   if (typeof root !== "object" || root === null) return { ...result, expanded: 1, written: 1 };
   const sizes = new Map<object, number>();
   const open = new Set<object>();
-  const frame = (node: object, path: (string | number)[]): Frame => {
+  const pathOf = (f: Frame | undefined): (string | number)[] => (f?.parent ? [...pathOf(f.parent), f.key] : []);
+  const frame = (node: object, parent: Frame | undefined, key: string | number): Frame => {
     open.add(node);
-    const entries: [string | number, unknown][] = Array.isArray(node) ? node.map((v, i) => [i, v]) : Object.entries(node);
+    const keys = Array.isArray(node) ? undefined : Object.keys(node);
+    const f: Frame = { node, parent, key, keys, length: keys ? keys.length : (node as unknown[]).length, next: 0, size: 1 };
     // js-yaml and JSON.parse keep a `__proto__` key as an own property, which zod and most code then skip.
-    if (!Array.isArray(node) && Object.hasOwn(node, "__proto__")) result.reservedKeys.push({ path: [...path, "__proto__"], message: objectMemberKeyProblem("__proto__") });
-    return { node, path, entries, next: 0, size: 1 };
+    if (keys && Object.hasOwn(node, "__proto__")) result.reservedKeys.push({ path: [...pathOf(f), "__proto__"], message: objectMemberKeyProblem("__proto__") });
+    return f;
   };
-  const stack: Frame[] = [frame(root, [])];
+  const stack: Frame[] = [frame(root, undefined, "")];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    if (top.next < top.entries.length) {
-      const [key, child] = top.entries[top.next++]!;
+    if (top.next < top.length) {
+      const i = top.next++;
+      const key = top.keys ? top.keys[i]! : i;
+      const child = (top.node as Record<string | number, unknown>)[key];
       if (typeof child !== "object" || child === null) {
         top.size += 1;
         result.written += 1;
@@ -98,7 +105,7 @@ function walkData(root: unknown): Walk {
         result.cycle = true;
         return result;
       } else {
-        stack.push(frame(child, [...top.path, key]));
+        stack.push(frame(child, top, key));
       }
       continue;
     }
