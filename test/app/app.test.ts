@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { dump as stringify } from "js-yaml";
 import { buildApp, validateApp, warningsOf } from "../../modules/app";
 import { loadConfig, parseConfig } from "../../modules/config/load";
+import { runSynth } from "../../modules/synth";
 
 const ROOT = path.join(__dirname, "..", "..");
 const work = mkdtempSync(path.join(tmpdir(), "pod-identity-app-"));
@@ -96,6 +97,41 @@ describe("stacks and backends", () => {
     const { stacks } = build(cfg);
     const json = JSON.parse(Testing.synth(stacks.get("platform")!));
     expect(json.terraform.backend).toEqual({ s3: { bucket: "tf-state", key: "pi/platform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true } });
+  });
+});
+
+describe("warnings", () => {
+  // A target role in the cluster's own account works, with a warning.
+  const sameAccount = (): any => {
+    const cfg = example();
+    cfg.targetRoles["ledger-reader"].account = "platform";
+    cfg.targetRoles["ledger-reader"].inlinePolicies["ledger-table"].Statement[0].Resource = "arn:aws:dynamodb:eu-west-1:111111111111:table/ledger";
+    return cfg;
+  };
+  const synthIn = (env: NodeJS.ProcessEnv) => {
+    const dir = mkdtempSync(path.join(work, "warn-"));
+    writeFileSync(path.join(dir, "pod-identity.yaml"), stringify(sameAccount()));
+    let stderr = "";
+    const status = runSynth({ projectRoot: dir, env, stderr: (t) => void (stderr += t) });
+    const manifest = JSON.parse(readFileSync(path.join(dir, "cdktf.out", "manifest.json"), "utf8"));
+    return { status, stderr, annotations: Object.values<any>(manifest.stacks).flatMap((st) => st.annotations ?? []) };
+  };
+  const message = (a: string) => `association "${a}": target role "ledger-reader" is in the cluster's own account 111111111111; it works, but needs no chaining: the Pod Identity role could carry the permissions itself`;
+
+  it("are printed once each, as warnings, by tsx main.ts", () => {
+    const r = synthIn({});
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(`warning: ${message("payments-api")}\nwarning: ${message("payments-worker")}\n`);
+  });
+
+  it("are left to the cdktf CLI, which prints the manifest's annotations as WARN and labels the app's stderr [ERROR]", () => {
+    const r = synthIn({ CDKTF_CONTEXT_JSON: "{}" });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.annotations.map((a) => [a.level, a.message])).toEqual([
+      ["@cdktf/warn", message("payments-api")],
+      ["@cdktf/warn", message("payments-worker")],
+    ]);
   });
 });
 
