@@ -231,6 +231,15 @@ describe("add-on schema", () => {
     }
   });
 
+  it("with several regions (a role serving clusters in each), allows each of them and no other", async () => {
+    const doc = addonPolicyDocument(addonPolicySchema.parse(EXAMPLES.velero), { ...ctx, regions: [REGION, "us-east-1"] });
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(render("velero").Statement.map((s) => s.Sid));
+    const decide = async (region: string) =>
+      (await simulate({ principal: SESSION, action: "ec2:CreateSnapshot", resource: ec2(VOL, region), resourceAccount: ACCOUNT, identityPolicies: [doc], context: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/addon-role`, "aws:PrincipalAccount": ACCOUNT } })).decision;
+    expect([await decide(REGION), await decide("us-east-1"), await decide("eu-central-1")]).toEqual(["Allowed", "Allowed", "ImplicitlyDenied"]);
+    expect(addonPolicyDocument(addonPolicySchema.parse(EXAMPLES.velero), { ...ctx, regions: [REGION] })).toEqual(render("velero"));
+  });
+
   it("scopes created resources to the context's partition, region and account", () => {
     const gov = addonPolicyDocument({ name: "ebs-csi" }, { partition: "aws-us-gov", accountId: "123456789012", region: "us-gov-west-1" });
     const resources = gov.Statement.flatMap((s) => [s.Resource ?? []].flat());
