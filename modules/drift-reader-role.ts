@@ -22,7 +22,7 @@ import { PolicyDocument } from "./policy/document";
 import { PolicyStatement } from "./policy/statement";
 import { ASSUME_ROLE, podIdentityTrustStatements, TAG_SESSION } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
-import { clusterNameProblem, namespaceProblem, regionProblem, roleArnProblem, serviceAccountProblem } from "./validation/rules";
+import { bucketNameRule, clusterNameProblem, namespaceProblem, regionProblem, roleArnProblem, serviceAccountProblem } from "./validation/rules";
 
 /** The inline policy both roles carry. */
 export const DRIFT_READ_POLICY_NAME = "pod-identity-drift-read";
@@ -280,7 +280,6 @@ function associationPattern(clusterArn: string): string {
 }
 
 const CLUSTER_ARN = /^arn:(aws|aws-cn|aws-us-gov):eks:[a-z]{2}(-[a-z]+)+-\d+:\d{12}:cluster\/[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** What can never be right: thrown at once, with the value. */
 function assertScope(where: string, scope: DriftReadScope): void {
@@ -291,7 +290,8 @@ function assertScope(where: string, scope: DriftReadScope): void {
   }
   const st = scope.state;
   if (st) {
-    if (!BUCKET.test(st.bucket)) throw new Error(`${where}: state.bucket: "${st.bucket}" is not an S3 bucket name`);
+    const bucket = bucketNameRule.check(st.bucket);
+    if (bucket) throw new Error(`${where}: state.bucket: ${bucket}`);
     if (st.keys.length === 0) throw new Error(`${where}: state.keys: give at least one state object key`);
     for (const k of st.keys) {
       if (k.length === 0 || k.startsWith("/") || k.includes("*")) {

@@ -9,6 +9,7 @@ import { MANAGED_POLICIES_LIMIT, TRUST_POLICY_DEFAULT_LIMIT, TRUST_POLICY_MAX_LI
 import { TARGET_TRUST_FORMS } from "../policy/trust";
 import {
   accountIdRule,
+  bucketNameRule,
   clusterNameRule,
   idKeyRule,
   keyRule,
@@ -178,14 +179,13 @@ const associationSchema = z
   })
   .describe("One Pod Identity association");
 
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const backendSchema = z
   .discriminatedUnion("type", [
     z.strictObject({ type: z.literal("local") }).describe("State files at the project root: terraform.<stack>.tfstate"),
     z
       .strictObject({
         type: z.literal("s3"),
-        bucket: matching(S3_BUCKET, "The state bucket", (v) => `"${v}" is not a valid S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit`),
+        bucket: checked(bucketNameRule, "The state bucket"),
         region: checked(regionRule, "The bucket's region"),
         keyPrefix: z.string().min(1).max(900).default("pod-identity").describe("Object key is <keyPrefix>/<stack>.tfstate"),
         encrypt: z.boolean().default(true),

@@ -170,6 +170,13 @@ export const clusterNameRule = rule({ pattern: source(CLUSTER_NAME), minLength: 
 });
 export const clusterNameProblem = clusterNameRule.check;
 
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** S3 bucket name (general purpose buckets). */
+export const bucketNameRule = rule({ pattern: source(S3_BUCKET) }, (v) =>
+  S3_BUCKET.test(v) ? undefined : `"${v}" is not a valid S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit`,
+);
+
 /**
  * Names of JavaScript object members (`constructor`, `toString`, `__proto__`, …). The constructs library
  * keeps children in a plain object, so none of them can be a construct id (a stack, an association), and
@@ -228,6 +235,7 @@ export const STRING_RULES = {
   namespace: namespaceRule,
   serviceAccount: serviceAccountRule,
   clusterName: clusterNameRule,
+  bucketName: bucketNameRule,
   key: keyRule,
   idKey: idKeyRule,
 } as const;

@@ -91,6 +91,7 @@ describe("every string rule says in JSON Schema what its check says", () => {
     namespace: ["payments", "a", "1abc", "-a", "a-", "A", "a.b", "", "x".repeat(63), "x".repeat(64)],
     serviceAccount: ["api", "a.b", "a-b.c-d", "a..b", ".a", "a.", "A", "a_b", "", "x".repeat(253), "x".repeat(254)],
     clusterName: ["prod-eu", "a", "A_b-1", "9x", "", "-x", "_x", "a.b", "x".repeat(100), "x".repeat(101)],
+    bucketName: ["tf-state", "a.b-c", "ab", "a".repeat(63), "a".repeat(64), "TF-State", "-state", "state-", "tf_state"],
     key: ["platform", "_x", "a-b_c", "9a", "a.b", "", "toString", "__proto__"],
     idKey: ["platform", "_x", "a-b_c", "9a", "a.b", "", "toString", "constructor", "__proto__", "__defineGetter__", "toStringx"],
   };
