@@ -2,7 +2,7 @@
 // config: a missing or unreadable path, a directory, a device or pipe, a file over MAX_CONFIG_BYTES, binary
 // data or text that is not UTF-8. Memory stays bounded: at most MAX_CONFIG_BYTES + 1 bytes are read, and a
 // pipe is never opened for a blocking read.
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { BoundedReadError, readBoundedFile } from "../bounded-read";
 import { ConfigError } from "./errors";
 
 /**
@@ -17,41 +17,24 @@ export const CONFIG_ENV = "POD_IDENTITY_CONFIG";
 /** The text of `file` (a leading byte order mark removed); `shown` names it in messages. */
 export function readConfigText(file: string, shown: string): string {
   const fail = (problem: string): ConfigError => ConfigError.ofFile(shown, problem);
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat below refuses anything but a file.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw fail(openProblem(e as NodeJS.ErrnoException));
-  }
   let bytes: Buffer;
   try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw fail(`is a directory, not a file; point ${CONFIG_ENV} at the YAML or JSON config file`);
-    if (!stat.isFile()) throw fail(`is not a regular file (a device, pipe or socket); point ${CONFIG_ENV} at a YAML or JSON config file`);
-    if (stat.size > MAX_CONFIG_BYTES) throw fail(tooLarge(stat.size));
-    bytes = readAtMost(fd, MAX_CONFIG_BYTES + 1);
-    if (bytes.length > MAX_CONFIG_BYTES) throw fail(tooLarge(bytes.length));
+    bytes = readBoundedFile(file, MAX_CONFIG_BYTES);
   } catch (e) {
-    if (e instanceof ConfigError) throw e;
-    throw fail(openProblem(e as NodeJS.ErrnoException));
-  } finally {
-    closeSync(fd);
+    if (!(e instanceof BoundedReadError)) throw e;
+    const p = e.problem;
+    switch (p.kind) {
+      case "directory":
+        throw fail(`is a directory, not a file; point ${CONFIG_ENV} at the YAML or JSON config file`);
+      case "not-a-file":
+        throw fail(`is not a regular file (a device, pipe or socket); point ${CONFIG_ENV} at a YAML or JSON config file`);
+      case "too-large":
+        throw fail(tooLarge(p.size));
+      case "open":
+        throw fail(openProblem(p.error));
+    }
   }
   return decode(bytes, fail);
-}
-
-function readAtMost(fd: number, limit: number): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  while (total < limit) {
-    const chunk = Buffer.alloc(Math.min(1 << 20, limit - total));
-    const n = readSync(fd, chunk, 0, chunk.length, null);
-    if (n === 0) break;
-    chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-    total += n;
-  }
-  return Buffer.concat(chunks, total);
 }
 
 function decode(bytes: Buffer, fail: (problem: string) => ConfigError): string {
