@@ -1,13 +1,25 @@
 // Builds the cdktf app from a validated config: stacks (one per cluster account by default), one aliased
 // provider per account used in each stack, the shared roles, and one PodIdentityChain per association.
+// Addresses follow identity (./refactoring/paths.ts): an association's chain sits at its cluster key,
+// namespace and service account, a shared role at its key; renamed keys (`movedFrom`) and the addresses of
+// before (named after the association) get moved blocks. Given what was there before, resources that moved
+// to another stack are forgotten there and imported here, and changes that would replace what only moved are
+// refused with their fix (./refactoring/compare.ts).
 import * as path from "node:path";
 import { Annotations, App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "cdktf";
+import { Construct } from "constructs";
 import { PodIdentityChain } from "./chain";
-import { roleStacks, stackIdFor } from "./config/placement";
-import { associationName, type PodIdentityConfig } from "./config/schema";
+import { roleStacks, stackIdFor, type SharedRoleKind } from "./config/placement";
+import { associationName, type AssociationConfig, type PodIdentityConfig } from "./config/schema";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
+import { RefactoringBlocks } from "./refactoring/blocks";
+import { compareWithPrevious, type CrossStackMove, type Owner } from "./refactoring/compare";
+import { currentStacks } from "./refactoring/current";
+import { associationId, associationPath, clusterScopeId, labelPath, sharedRolePath } from "./refactoring/paths";
+import type { PreviousDeployment } from "./refactoring/previous";
 import { TargetRole } from "./target-role";
+import { idKeyProblem } from "./validation/rules";
 
 export interface BuildOptions {
   /** The directory cdktf synthesizes into. @default $CDKTF_OUTDIR, else "cdktf.out" under projectRoot */
@@ -19,6 +31,14 @@ export interface BuildOptions {
    * is written), so app.synth() need not run every validation a second time. @default false
    */
   readonly validatedByCaller?: boolean;
+  /**
+   * What was deployed or last synthesized (./refactoring/previous.ts). Given, resources that moved to another
+   * stack get removed and import blocks, and changes that would replace what only moved are validation
+   * errors naming their fix. @default - no comparison
+   */
+  readonly previous?: PreviousDeployment;
+  /** Build even where a resource that only moved would be replaced (POD_IDENTITY_ALLOW_REPLACE). @default false */
+  readonly allowReplace?: boolean;
 }
 
 export interface BuiltApp {
@@ -90,41 +110,61 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   };
   // Shared roles live in their `stack`, else in the stack of the first association that uses them. Both
   // kinds take the same options from the config; a bring-your-own role (existingArn) takes none of them.
-  type SharedRoleConfig = { account: string; existingArn?: string; stack?: string; path?: string; tags?: Record<string, string> };
-  const roleProps = <T extends SharedRoleConfig>(key: string, r: T, stack: TerraformStack) => {
-    const { account, existingArn, stack: _placement, ...rest } = r;
+  type SharedRoleConfig = { account: string; existingArn?: string; stack?: string; path?: string; tags?: Record<string, string>; movedFrom?: string[]; name?: string };
+  const roleProps = <T extends SharedRoleConfig>(kind: SharedRoleKind, key: string, r: T, stack: TerraformStack) => {
+    const { account, existingArn, stack: _placement, movedFrom, ...rest } = r;
     void _placement;
     return {
-      ...(existingArn !== undefined ? { existingRoleArn: existingArn } : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags) }),
+      ...(existingArn !== undefined
+        ? { existingRoleArn: existingArn }
+        : { ...rest, defaultName: key, path: r.path ?? d.rolePath, tags: tags(r.tags), movedFrom: movedFrom?.map((k) => sharedRolePath(kind, k).join("/")) }),
       account: accountIn(stack, account),
       label: key,
       trustPolicyMaxSize: d.trustPolicyMaxSize,
     };
   };
+  const owners = new Map<Construct, Owner>();
+  const sharedRoleOwner = (kind: SharedRoleKind, key: string, r: SharedRoleConfig): Owner => ({
+    kind: "sharedRole",
+    roleKind: kind,
+    key,
+    movedFrom: r.movedFrom ?? [],
+    nameDerived: r.name === undefined,
+    placed: r.stack !== undefined,
+  });
   const placed = roleStacks(config);
   const podRoles = new Map<string, PodIdentityRole>();
   for (const [key, r] of Object.entries(config.podIdentityRoles)) {
     const stack = stackFor(placed.podIdentityRoles.get(key)!);
-    podRoles.set(key, new PodIdentityRole(stack, `pod_identity_role_${key}`, roleProps(key, r, stack)));
+    const role = new PodIdentityRole(stack, sharedRolePath("podIdentityRoles", key)[0]!, roleProps("podIdentityRoles", key, r, stack));
+    podRoles.set(key, role);
+    owners.set(role, sharedRoleOwner("podIdentityRoles", key, r));
   }
   const targetRoles = new Map<string, TargetRole>();
   for (const [key, r] of Object.entries(config.targetRoles)) {
     const stack = stackFor(placed.targetRoles.get(key)!);
-    targetRoles.set(key, new TargetRole(stack, `target_role_${key}`, roleProps(key, r, stack)));
+    const role = new TargetRole(stack, sharedRolePath("targetRoles", key)[0]!, roleProps("targetRoles", key, r, stack));
+    targetRoles.set(key, role);
+    owners.set(role, sharedRoleOwner("targetRoles", key, r));
   }
 
-  for (const a of config.associations) {
+  config.associations.forEach((a, index) => {
     const clusterCfg = config.clusters[a.cluster]!;
     const account = config.accounts[clusterCfg.account]!;
     const stack = stackFor(stackIdFor(config, a.cluster));
     const clusterAccount = accountIn(stack, clusterCfg.account);
     const name = associationName(a);
-    new PodIdentityChain(stack, name, {
+    const scopeId = clusterScopeId(a.cluster);
+    const scope = stack.node.tryFindChild(scopeId) ?? new Construct(stack, scopeId);
+    const chain = new PodIdentityChain(scope, associationId(a.namespace, a.serviceAccount), {
       label: name,
       cluster: { name: clusterCfg.name ?? a.cluster, accountId: account.accountId, region: clusterCfg.region ?? account.region, partition: account.partition },
       namespace: a.namespace,
       serviceAccount: a.serviceAccount,
-      podIdentityRole: a.podIdentityRole !== undefined ? podRoles.get(a.podIdentityRole)! : { defaultName: name, path: d.rolePath, tags: tags() },
+      podIdentityRole:
+        a.podIdentityRole !== undefined
+          ? podRoles.get(a.podIdentityRole)!
+          : { ...(a.podIdentityRoleName !== undefined ? { name: a.podIdentityRoleName } : { defaultName: name }), path: d.rolePath, tags: tags() },
       targetRole: a.targetRole !== undefined ? targetRoles.get(a.targetRole)! : undefined,
       sessionTags: a.sessionTags ?? d.sessionTags,
       trustForm: a.trustForm,
@@ -132,13 +172,98 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       tags: tags(a.tags),
       providers: { cluster: clusterAccount.provider },
       trustPolicyMaxSize: d.trustPolicyMaxSize,
+      movedFrom: chainMovedFrom(config, a),
     });
+    owners.set(chain, {
+      kind: "association",
+      index,
+      clusterKey: a.cluster,
+      clusterMovedFrom: clusterCfg.movedFrom ?? [],
+      namespace: a.namespace,
+      serviceAccount: a.serviceAccount,
+      label: name,
+      roleNameDerived: a.podIdentityRoleName === undefined,
+    });
+  });
+  if (options.previous) {
+    const problems = keepWhatMoved(config, options.previous, { app, stacks, owners, stackFor, accountIn, outdir: path.relative(projectRoot, outdir) || "." });
+    if (!options.allowReplace) app.node.addValidation({ validate: () => problems });
   }
   const sharedRoles = [...podRoles.values(), ...targetRoles.values()];
   const crossStackReferences = sharedRoles.some((r) => Token.isUnresolved(r.arn));
   for (const stack of stacks.values()) stack.crossStackReferences = crossStackReferences;
   warnRolesOnlyStacks(config, sharedRoles);
   return { app, stacks };
+}
+
+/**
+ * Where an association's chain was before, oldest first: at the names it had before addresses followed
+ * identity (its name, also with each earlier cluster key when the name is the default), then under each
+ * earlier key of its cluster.
+ */
+function chainMovedFrom(config: PodIdentityConfig, a: AssociationConfig): string[] {
+  const oldKeys = config.clusters[a.cluster]!.movedFrom ?? [];
+  const labels = config.stacks.labelAddressMoves ? [...new Set([...oldKeys.map((k) => associationName({ ...a, cluster: k })), associationName(a)])] : [];
+  return [...labels.map((l) => labelPath(l)), ...oldKeys.map((k) => associationPath(k, a.namespace, a.serviceAccount))].map((p) => p.join("/"));
+}
+
+interface AppParts {
+  readonly app: App;
+  readonly stacks: ReadonlyMap<string, AppStack>;
+  readonly owners: ReadonlyMap<Construct, Owner>;
+  readonly stackFor: (id: string) => AppStack;
+  readonly accountIn: (stack: TerraformStack, key: string) => AwsAccount;
+  /** The synthesized output directory, relative to the project root. */
+  readonly outdir: string;
+}
+
+/**
+ * Compares the app with what was there before: resources that moved to another stack are forgotten by the
+ * old one (kept in the output, with the providers it needs, even when nothing else is left in it) and
+ * imported by the new one. Returns the changes that would replace what only moved, with their fixes.
+ */
+function keepWhatMoved(config: PodIdentityConfig, previous: PreviousDeployment, parts: AppParts): string[] {
+  // Warnings go on the stack they concern (the cdktf CLI prints a stack's annotations), else on the first.
+  const warn = (stack: string | undefined, message: string): void => {
+    const on = (stack !== undefined ? parts.stacks.get(stack) : undefined) ?? [...parts.stacks.values()][0]!;
+    Annotations.of(RefactoringBlocks.of(on)).addWarning(message);
+  };
+  for (const w of previous.warnings) warn(w.stack, w.message);
+  if (config.backend.type === "s3") {
+    for (const s of previous.stacks.filter((p) => p.source === "state")) {
+      warn(s.stack, `${s.file} was read as the state of stack "${s.stack}" (the backend is S3, so it is a downloaded copy): delete it once the stacks that move resources are deployed`);
+    }
+  }
+  const current = currentStacks(parts.stacks.values(), parts.owners);
+  const backend = config.backend.type === "s3" ? { type: "s3" as const, bucket: config.backend.bucket, keyPrefix: config.backend.keyPrefix } : { type: "local" as const };
+  const { problems, moves } = compareWithPrevious(previous, current, { backend, outdir: parts.outdir, labelMoves: config.stacks.labelAddressMoves });
+  const byOldStack = new Map<string, CrossStackMove[]>();
+  for (const m of moves) byOldStack.set(m.fromStack, [...(byOldStack.get(m.fromStack) ?? []), m]);
+  for (const [oldStack, leaving] of byOldStack) {
+    const stackProblem = parts.stacks.has(oldStack) ? undefined : idKeyProblem(oldStack);
+    const missing = [...new Set(leaving.map((m) => m.fromAlias))].filter((alias) => !Object.hasOwn(config.accounts, alias));
+    if (stackProblem !== undefined || missing.length > 0) {
+      problems.push(
+        stackProblem !== undefined
+          ? `stacks: resources move out of stack "${oldStack}", which cannot be kept to forget them: ${stackProblem}`
+          : `accounts: stack "${oldStack}" must forget resources of account ${missing.map((k) => `"${k}"`).join(", ")} (they move to another stack), and needs its provider for that; keep accounts.${missing[0]} until the move is deployed`,
+      );
+      continue;
+    }
+    const stack = parts.stackFor(oldStack);
+    const blocks = RefactoringBlocks.of(stack);
+    for (const m of leaving) {
+      parts.accountIn(stack, m.fromAlias);
+      blocks.addRemoved(m.from);
+      if (m.importNeeded) RefactoringBlocks.of(parts.stacks.get(m.toStack)!).addImport({ to: m.to, id: m.importId, provider: `aws.${m.alias}` });
+    }
+    const to = [...new Set(leaving.map((m) => m.toStack))].map((s) => `"${s}"`).join(", ");
+    warn(
+      oldStack,
+      `stack "${oldStack}": ${leaving.length} resource${leaving.length === 1 ? "" : "s"} move${leaving.length === 1 ? "s" : ""} to stack ${to}: a removed block (destroy = false) here and an import block there, with the ids of terraform.${oldStack}.tfstate; deploy both stacks, in either order, with Terraform >= 1.7 (docs/config.md, Changing the config safely)`,
+    );
+  }
+  return problems;
 }
 
 /** A role's `stack` that no association lives in: fine for a stack of shared roles, a typo otherwise. */

@@ -10,6 +10,7 @@ import type { PolicyDocumentJson } from "./policy/json";
 import type { TargetTrustForm } from "./policy/trust";
 import { PodIdentityRole, type PodIdentityRoleOptions } from "./pod-identity-role";
 import { pinAwsProvider, SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT, type AwsAccount } from "./providers";
+import { RefactoringBlocks } from "./refactoring/blocks";
 import { TargetRole, type TargetRoleOptions } from "./target-role";
 import {
   associationsPerClusterProblem,
@@ -67,6 +68,12 @@ export interface PodIdentityChainProps {
   readonly label?: string;
   /** Trust policy size limit for roles the chain creates. @default 2048 */
   readonly trustPolicyMaxSize?: number;
+  /**
+   * Construct paths below the stack (ids joined by `/`) at which this chain was before, oldest first: the
+   * association and the roles the chain creates get Terraform moved blocks from there instead of being
+   * replaced. @default - none
+   */
+  readonly movedFrom?: readonly string[];
 }
 
 export class PodIdentityChain extends Construct {
@@ -169,6 +176,7 @@ export class PodIdentityChain extends Construct {
       Annotations.of(this).addWarning(sameAccountTargetWarning(this.label, this.targetRole.label, c.accountId));
     }
 
+    if (props.movedFrom !== undefined) RefactoringBlocks.of(stack).declareMovedFrom(this, props.movedFrom);
     ChainRegistry.of(stack).register(this, c, props.namespace, props.serviceAccount);
     this.node.addValidation({ validate: () => validateChain(this.label, props, this.podIdentityRole, this.targetRole) });
   }

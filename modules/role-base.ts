@@ -3,7 +3,7 @@
 // (`aws_iam_role_policy`, counted against IAM's 10,240-character total), managed policy attachments, and the
 // bring-your-own mode, in which nothing is created and Terraform outputs carry the policy JSON another
 // team must apply.
-import { TerraformOutput, Token, type TerraformResource } from "cdktf";
+import { TerraformOutput, TerraformStack, Token, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./aws";
 import { dependOn, lateString } from "./late";
@@ -13,6 +13,7 @@ import { minifiedJson, type PolicyDocument } from "./policy/document";
 import type { PolicyDocumentJson } from "./policy/json";
 import { INLINE_POLICIES_LIMIT, MANAGED_POLICIES_LIMIT, policySize, ROLE_NAME_MAX, TRUST_POLICY_DEFAULT_LIMIT } from "./policy/size";
 import type { AwsAccount } from "./providers";
+import { RefactoringBlocks } from "./refactoring/blocks";
 import { addonArns, arnAccountProblem, existingRoleFieldsProblem, policyResourceArns, ROLE_OWNED_FIELDS } from "./validation/cross-field";
 import {
   maxSessionDurationProblem,
@@ -54,6 +55,11 @@ export interface RoleOptions {
    * Terraform outputs carry the exact policy JSON its owners must apply. @default - the role is created
    */
   readonly existingRoleArn?: string;
+  /**
+   * Construct paths below the stack (ids joined by `/`) at which this role was before, oldest first: its
+   * resources get Terraform moved blocks from there instead of being replaced. @default - none
+   */
+  readonly movedFrom?: readonly string[];
 }
 
 /** What a role construct needs besides its options. */
@@ -134,6 +140,7 @@ export abstract class RoleBase extends Construct {
       ...(props.tags && Object.keys(props.tags).length > 0 ? { tags: { ...props.tags } } : {}),
     });
     this.arnIsEstimate = this.roleName === undefined;
+    if (props.movedFrom !== undefined) RefactoringBlocks.of(TerraformStack.of(this)).declareMovedFrom(this, props.movedFrom);
     this.arn = this.roleName !== undefined ? roleArn(props.account.partition, props.account.accountId, path, this.roleName) : this.role.arn;
     for (const [name, doc] of Object.entries(props.inlinePolicies ?? {})) {
       this.addInlinePolicy(name, minifiedJson(doc), () => doc);

@@ -93,6 +93,9 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     if (first !== undefined) report(["clusters", k], `declares the same EKS cluster as "${first}" (${id}); keep one key per cluster`);
     else clusterIds.set(id, k);
   }
+  checkMovedFrom("clusters", c.clusters, report);
+  checkMovedFrom("podIdentityRoles", c.podIdentityRoles, report);
+  checkMovedFrom("targetRoles", c.targetRoles, report);
   const roleNames = new Map<string, string>(); // account id / role name → where it is first created
   const claimRoleName = (accountId: string, name: string, where: string, path: ConfigPath): void => {
     const first = roleNames.get(`${accountId}/${name}`);
@@ -111,6 +114,7 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     }
     if (r.namePrefix === undefined) {
       const name = r.name ?? k;
+      if (r.name === undefined && r.movedFrom !== undefined) report(at("movedFrom"), movedFromDerivedNameProblem(r.movedFrom[r.movedFrom.length - 1]!, k));
       if (r.name === undefined && name.length > ROLE_NAME_MAX) {
         report(at(), `the role is named after its key, "${name}" (${name.length} characters), and IAM role names are at most ${ROLE_NAME_MAX} characters: set name`);
       }
@@ -163,17 +167,29 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
       report(at("podIdentityRole"), podIdentityRoleAccountProblem({ label: a.podIdentityRole!, accountId: roleAcct.accountId }, { label: a.cluster, accountId: clusterAcct.accountId }));
       if (podRole.restrictToServiceAccounts) report(at("sessionTags"), restrictToServiceAccountsProblem(a.podIdentityRole!, sessionTags));
     }
+    if (a.podIdentityRole !== undefined && a.podIdentityRoleName !== undefined) {
+      report(at("podIdentityRoleName"), `names a dedicated Pod Identity role, but podIdentityRole "${a.podIdentityRole}" is a shared one with its own name; remove one of them`);
+    }
     if (a.podIdentityRole === undefined) {
-      // The dedicated Pod Identity role takes the association's name (only its length can be wrong: the
-      // characters of a key, a namespace and a service account are all valid in a role name).
-      const where = a.name !== undefined ? at("name") : at();
-      if (name.length > ROLE_NAME_MAX) {
+      // The dedicated Pod Identity role takes podIdentityRoleName, else the association's name (only its length
+      // can be wrong: the characters of a key, a namespace and a service account are all valid in a role name).
+      const roleName = a.podIdentityRoleName ?? name;
+      const where = a.podIdentityRoleName !== undefined ? at("podIdentityRoleName") : a.name !== undefined ? at("name") : at();
+      const oldCluster = cluster.movedFrom?.[cluster.movedFrom.length - 1];
+      if (a.podIdentityRoleName === undefined && a.name === undefined && oldCluster !== undefined) {
+        const was = associationName({ ...a, cluster: oldCluster });
+        report(
+          at(),
+          `its dedicated Pod Identity role is named after the association's default name, which holds the cluster key: with the cluster renamed from "${oldCluster}", the role would be renamed from "${was}" to "${name}", and IAM cannot rename a role (Terraform would replace it); keep it with podIdentityRoleName: ${was}`,
+        );
+      }
+      if (roleName.length > ROLE_NAME_MAX) {
         const fix = a.name !== undefined ? "shorten it" : `set a shorter name (associations[${i}].name)`;
         report(
           where,
-          `${a.name !== undefined ? `"${name}"` : `the association's default name "${name}"`} (${name.length} characters) also names the Pod Identity role created for it, and IAM role names are at most ${ROLE_NAME_MAX} characters: ${fix}, or use a shared Pod Identity role (podIdentityRole) that has its own name`,
+          `${a.name !== undefined ? `"${name}"` : `the association's default name "${name}"`} (${name.length} characters) also names the Pod Identity role created for it, and IAM role names are at most ${ROLE_NAME_MAX} characters: ${fix}, set podIdentityRoleName, or use a shared Pod Identity role (podIdentityRole) that has its own name`,
         );
-      } else claimRoleName(clusterAcct.accountId, name, `the dedicated Pod Identity role of associations[${i}]`, where);
+      } else claimRoleName(clusterAcct.accountId, roleName, `the dedicated Pod Identity role of associations[${i}]`, where);
     }
     const targetPartition = target && Object.hasOwn(c.accounts, target.account) ? accountRef(c.accounts[target.account]!)?.partition : undefined;
     if (targetPartition && clusterPartition) report(at("targetRole"), chainPartitionProblem("target role", a.targetRole!, targetPartition, a.cluster, clusterPartition));
@@ -188,4 +204,27 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
   const cycle = stackCycleProblem(c);
   if (cycle) report(cycle.path, cycle.message);
   return problems;
+}
+
+/** The role of a renamed key keeps its name only if the name is set: IAM cannot rename a role. */
+function movedFromDerivedNameProblem(oldKey: string, key: string): string {
+  return `the role is named after its key, so renaming "${oldKey}" to "${key}" also renames the role, and IAM cannot rename a role: Terraform would replace it even with movedFrom; keep its name with name: ${oldKey}`;
+}
+
+/**
+ * Earlier keys must be free and claimed once: a moved block from an address still declared is an error in
+ * Terraform, and so are two moves from one address.
+ */
+function checkMovedFrom(section: "clusters" | "podIdentityRoles" | "targetRoles", entries: Record<string, { movedFrom?: string[] }>, report: (path: ConfigPath, message: string | undefined) => void): void {
+  const claimed = new Map<string, string>();
+  for (const [k, e] of Object.entries(entries)) {
+    (e.movedFrom ?? []).forEach((old, j) => {
+      const at: ConfigPath = [section, k, "movedFrom", ...(e.movedFrom!.length > 1 ? [j] : [])];
+      if (old === k) return report(at, `"${old}" is this entry's own key; list only keys it had before`);
+      if (Object.hasOwn(entries, old)) return report(at, `"${old}" is still a key of ${section}: an address cannot move while it is in use; remove movedFrom, or rename that entry first`);
+      const first = claimed.get(old);
+      if (first !== undefined) return report(at, `"${old}" is already an earlier key of ${section}.${first}: one key can move to one place only`);
+      claimed.set(old, k);
+    });
+  }
 }

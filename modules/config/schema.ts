@@ -60,6 +60,17 @@ const accountIdTypeError: z.core.$ZodErrorMap = (iss) => {
 const key = (description: string) => checked(keyRule, description);
 const idKey = (description: string) => checked(idKeyRule, description);
 
+/**
+ * Earlier keys of an entry whose key was renamed, oldest first: the app emits Terraform moved blocks from the
+ * addresses they gave to the ones the key gives now (docs/config.md, Changing the config safely).
+ */
+const movedFrom = (rule: typeof keyRule, what: string) =>
+  z
+    .union([checked(rule, `An earlier key of this ${what}`), z.array(checked(rule, `An earlier key of this ${what}`)).min(1)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .optional()
+    .describe(`Earlier key(s) of this ${what}, oldest first: Terraform moves its resources from the addresses they gave instead of replacing them`);
+
 const TAG_KEY = /^(?![aA][wW][sS]:).{1,128}$/u;
 const tagsSchema = plainRecord(
   matching(TAG_KEY, "Tag key", (v) => `tag key "${v}" must be 1 to 128 characters and not start with "aws:" (reserved by AWS)`),
@@ -113,6 +124,7 @@ const clusterSchema = z
     account: key("Key of the account the cluster is in"),
     name: checked(clusterNameRule, "The EKS cluster name; default the key").optional(),
     region: checked(regionRule, "The cluster's region (its associations are created there); default the account's region").optional(),
+    movedFrom: movedFrom(idKeyRule, "cluster"),
   })
   .describe("An EKS cluster");
 
@@ -152,6 +164,7 @@ const podIdentityRoleSchema = z
   .strictObject({
     ...roleFields,
     stack: stackField,
+    movedFrom: movedFrom(keyRule, "role"),
     restrictSourceAccount: z.boolean().optional().describe("Narrow the trust with aws:SourceAccount = the cluster account"),
     restrictToServiceAccounts: z.boolean().optional().describe("Narrow the trust to the namespaces/service accounts of its associations (needs session tags)"),
   })
@@ -161,16 +174,18 @@ const targetRoleSchema = z
   .strictObject({
     ...roleFields,
     stack: stackField,
+    movedFrom: movedFrom(keyRule, "role"),
   })
   .describe("A target role in any account of the clusters' partition, trusted by the Pod Identity roles of its associations");
 
 const associationSchema = z
   .strictObject({
-    name: idKey("Names the association in messages and Terraform, and its dedicated Pod Identity role; default CLUSTER-NAMESPACE-SERVICEACCOUNT").optional(),
+    name: idKey("Names the association in messages, and its dedicated Pod Identity role unless podIdentityRoleName is set; default CLUSTER-NAMESPACE-SERVICEACCOUNT. Terraform addresses do not depend on it").optional(),
     cluster: key("Key of the cluster"),
     namespace: checked(namespaceRule, "Kubernetes namespace"),
     serviceAccount: checked(serviceAccountRule, "Kubernetes service account"),
     podIdentityRole: key("Key of a Pod Identity role; default a dedicated role named after the association").optional(),
+    podIdentityRoleName: checked(roleNameRule, "Name of the dedicated Pod Identity role (without podIdentityRole); default the association's name").optional(),
     targetRole: key("Key of a target role; default none (no chaining)").optional(),
     sessionTags: z.boolean().optional().describe("Session tags on; default defaults.sessionTags"),
     trustForm: z.enum(TARGET_TRUST_FORMS).optional().describe("principal-arn (default) or role-principal (older form; breaks if the Pod Identity role is recreated)"),
@@ -217,6 +232,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       groupBy: z.enum(["clusterAccount", "cluster", "single"]).default("clusterAccount").describe("One stack per cluster account (default), per cluster, or one"),
       name: idKey("Stack name with groupBy: single").default("pod-identity"),
+      labelAddressMoves: z
+        .boolean()
+        .default(true)
+        .describe("Moved blocks from the addresses associations had before addresses followed identity (named after the association); turn off once every deployment has applied a plan made with this version"),
     })
     .prefault({}),
   backend: backendSchema.prefault({ type: "local" }),

@@ -63,6 +63,7 @@ export const ROLE_OWNED_FIELDS = [
   "managedPolicyArns",
   "inlinePolicies",
   "addonPolicies",
+  "movedFrom",
 ] as const;
 
 /** A Pod Identity role's own trust options, owned by whoever owns the role as well. */

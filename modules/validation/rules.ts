@@ -202,6 +202,7 @@ function configKeyRule(asId: boolean): StringRule {
 export const keyRule = configKeyRule(false);
 /** Keys that become a stack name or a construct id as they are (accounts, clusters, stacks, associations). */
 export const idKeyRule = configKeyRule(true);
+export const idKeyProblem = idKeyRule.check;
 
 /** The problem with a key named like a JavaScript object member. */
 export function objectMemberKeyProblem(key: string): string {

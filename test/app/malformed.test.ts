@@ -122,7 +122,7 @@ const CASES: Case[] = [
   schemaCase("names", "an association name with a space", "associations[0].name", (x) => void (x.associations[0].name = "payments api"), /not a valid key/),
   schemaCase("names", "an invalid stack name", "stacks.name", (x) => void (x.stacks = { groupBy: "single", name: "9stacks" }), /not a valid key/),
   c("names", "a derived association name too long for its role", "associations[1]", (x) => void (x.associations[1].serviceAccount = `job-${"x".repeat(60)}`), /default name "prod-etl-job-x+" \(\d+ characters\) also names the Pod Identity role created for it, and IAM role names are at most 64 characters: set a shorter name \(associations\[1\]\.name\)/),
-  c("names", "an association name too long for its role", "associations[1].name", (x) => void (x.associations[1].name = `etl-${"x".repeat(61)}`), /also names the Pod Identity role created for it.*shorten it, or use a shared Pod Identity role/),
+  c("names", "an association name too long for its role", "associations[1].name", (x) => void (x.associations[1].name = `etl-${"x".repeat(61)}`), /also names the Pod Identity role created for it.*shorten it, set podIdentityRoleName, or use a shared Pod Identity role/),
   c("names", "a shared role named after a key too long", "targetRoles.reader-of-everything-in-the-data-account-for-every-team-in-the-company", (x) => {
     x.targetRoles["reader-of-everything-in-the-data-account-for-every-team-in-the-company"] = x.targetRoles.reader;
     delete x.targetRoles.reader;

@@ -107,7 +107,8 @@ export function planErrors(files: ModuleJson, calls: Readonly<Record<string, Mod
   return byCall;
 }
 
-function terraform(cwd: string, args: readonly string[]) {
+/** Runs the `terraform` on PATH in `cwd`, offline and without any CLI configuration. */
+export function terraform(cwd: string, args: readonly string[]) {
   return spawnSync("terraform", [...args], {
     cwd,
     encoding: "utf8",
