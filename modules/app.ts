@@ -235,7 +235,7 @@ function keepWhatMoved(config: PodIdentityConfig, previous: PreviousDeployment, 
     }
   }
   const current = currentStacks(parts.stacks.values(), parts.owners);
-  const backend = config.backend.type === "s3" ? { type: "s3" as const, bucket: config.backend.bucket, keyPrefix: config.backend.keyPrefix } : { type: "local" as const };
+  const backend = config.backend.type === "s3" ? { bucket: config.backend.bucket, keyPrefix: config.backend.keyPrefix } : {};
   const { problems, moves } = compareWithPrevious(previous, current, { backend, outdir: parts.outdir, labelMoves: config.stacks.labelAddressMoves });
   const byOldStack = new Map<string, CrossStackMove[]>();
   for (const m of moves) byOldStack.set(m.fromStack, [...(byOldStack.get(m.fromStack) ?? []), m]);

@@ -1,5 +1,5 @@
 // `npx cdktf synth` / `tsx main.ts` end to end, as a function: load the config, read what was there before
-// (the stacks' state files at the project root, else the last synthesized output), build the stacks,
+// (the stacks' state files at the project root; with S3, else the last synthesized output), build the stacks,
 // validate, synthesize. Every problem is written (all of them, naming the file and the field) and 1 returned
 // before anything is written; main.ts only wires it to the process.
 import { existsSync, rmdirSync } from "node:fs";
@@ -39,7 +39,7 @@ export function runSynth(run: SynthRun): number {
   let previous;
   try {
     const accountIds = Object.fromEntries(Object.entries(config.accounts).map(([k, a]) => [k, a.accountId]));
-    previous = readPreviousDeployment({ projectRoot: run.projectRoot, outdir, accountIds, show: (f) => displayPath(f, run.projectRoot) });
+    previous = readPreviousDeployment({ projectRoot: run.projectRoot, outdir, outputs: config.backend.type !== "local", accountIds, show: (f) => displayPath(f, run.projectRoot) });
   } catch (e) {
     if (e instanceof PreviousStateError) return fail(`${e.message}; synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state`);
     throw e;

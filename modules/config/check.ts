@@ -183,13 +183,13 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
           `its dedicated Pod Identity role is named after the association's default name, which holds the cluster key: with the cluster renamed from "${oldCluster}", the role would be renamed from "${was}" to "${name}", and IAM cannot rename a role (Terraform would replace it); keep it with podIdentityRoleName: ${was}`,
         );
       }
-      if (roleName.length > ROLE_NAME_MAX) {
+      if (a.podIdentityRoleName === undefined && name.length > ROLE_NAME_MAX) {
         const fix = a.name !== undefined ? "shorten it" : `set a shorter name (associations[${i}].name)`;
         report(
           where,
           `${a.name !== undefined ? `"${name}"` : `the association's default name "${name}"`} (${name.length} characters) also names the Pod Identity role created for it, and IAM role names are at most ${ROLE_NAME_MAX} characters: ${fix}, set podIdentityRoleName, or use a shared Pod Identity role (podIdentityRole) that has its own name`,
         );
-      } else claimRoleName(clusterAcct.accountId, roleName, `the dedicated Pod Identity role of associations[${i}]`, where);
+      } else if (roleName.length <= ROLE_NAME_MAX) claimRoleName(clusterAcct.accountId, roleName, `the dedicated Pod Identity role of associations[${i}]`, where);
     }
     const targetPartition = target && Object.hasOwn(c.accounts, target.account) ? accountRef(c.accounts[target.account]!)?.partition : undefined;
     if (targetPartition && clusterPartition) report(at("targetRole"), chainPartitionProblem("target role", a.targetRole!, targetPartition, a.cluster, clusterPartition));

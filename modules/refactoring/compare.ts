@@ -74,8 +74,8 @@ export interface CrossStackMove {
   readonly importNeeded: boolean;
 }
 
+/** Where the state is, for the command that downloads it (an S3 backend; the local one is read directly). */
 export interface Backend {
-  readonly type: "local" | "s3";
   readonly bucket?: string;
   readonly keyPrefix?: string;
 }
@@ -233,13 +233,8 @@ function renamedRole(fixes: Fixes, p: PreviousStack, r: PreviousResource, now: C
   }
 }
 
-/** Resources that moved to another stack, known only from the last output: the old stack's state is needed. */
+/** Resources that moved to another stack, known only from the last output (a remote state): its state is needed. */
 function unreadableState(p: PreviousStack, o: CompareOptions): (addresses: readonly string[]) => string {
-  return (addresses) => {
-    const head = `${resources(addresses, p.stack)} are now declared in another stack. Terraform cannot move resources between states: synth writes an import block in the new stack and a removed block (destroy = false) in "${p.stack}", with the ids from the state of "${p.stack}", but it only has that stack's last synthesized output (${p.file})`;
-    const file = `terraform.${p.stack}.tfstate`;
-    return o.backend.type === "s3"
-      ? `${head}: the state is in S3, which synth does not read. Download it to the project root and synthesize again:\n    aws s3 cp s3://${o.backend.bucket}/${o.backend.keyPrefix}/${p.stack}.tfstate ${file}\n  (delete the copy once both stacks are deployed) ${REPLACE_ON_PURPOSE}`
-      : `${head}: ${file} is not at the project root. Put the state of "${p.stack}" there and synthesize again; if "${p.stack}" was never deployed, delete ${o.outdir} instead ${REPLACE_ON_PURPOSE}`;
-  };
+  return (addresses) =>
+    `${resources(addresses, p.stack)} are now declared in another stack. Terraform cannot move resources between states: synth writes an import block in the new stack and a removed block (destroy = false) in "${p.stack}", with the ids from the state of "${p.stack}", but it only has that stack's last synthesized output (${p.file}): the state is in S3, which synth does not read. Download it to the project root and synthesize again:\n    aws s3 cp s3://${o.backend.bucket}/${o.backend.keyPrefix}/${p.stack}.tfstate terraform.${p.stack}.tfstate\n  (delete the copy once both stacks are deployed) ${REPLACE_ON_PURPOSE}`;
 }

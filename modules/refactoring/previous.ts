@@ -2,8 +2,10 @@
 // - a stack's state, `terraform.<stack>.tfstate` at the project root (the local backend's file, or a copy of
 //   an S3 state downloaded there), is what Terraform manages: it is authoritative, and it holds the ids that
 //   an import needs (an association's id exists nowhere else);
-// - a stack without a state file is read from the last synthesized output (`<outdir>/manifest.json` and each
-//   stack's cdk.tf.json): what was declared, not necessarily applied, and without association ids.
+// - with a remote (S3) backend, a stack without a state file there is read from the last synthesized output
+//   (`<outdir>/manifest.json` and each stack's cdk.tf.json): what was declared, not necessarily applied, and
+//   without association ids. With the local backend the state file is the only record: a stack without one
+//   was never deployed from this project, and there is nothing to keep.
 // Only the resource types in ./identity.ts are kept. A state file that cannot be read stops synth (it is the
 // deployment); an output that cannot be read is skipped with a warning (it is a cache of the last synth).
 import { existsSync, readdirSync } from "node:fs";
@@ -51,6 +53,8 @@ export interface PreviousOptions {
   readonly projectRoot: string;
   /** The directory the last synth wrote (cdktf.out). */
   readonly outdir: string;
+  /** Read the last output for stacks without a state file (the state is remote). */
+  readonly outputs: boolean;
   /** Account id by provider alias (the config's accounts), for state resources whose attributes carry none. */
   readonly accountIds: Readonly<Record<string, string>>;
   /** How messages name a file. */
@@ -71,7 +75,7 @@ export function readPreviousDeployment(o: PreviousOptions): PreviousDeployment {
     stacks.push({ stack, source: "state", file: shown, resources: stateResources(readJson(file, shown, (m) => new PreviousStateError(m)), shown, o.accountIds) });
   }
   const fromState = new Set(stacks.map((s) => s.stack));
-  for (const { stack, file } of outputStacks(o, warnings)) {
+  for (const { stack, file } of o.outputs ? outputStacks(o, warnings) : []) {
     if (fromState.has(stack)) continue;
     try {
       stacks.push({ stack, source: "output", file: o.show(file), resources: outputResources(readJson(file, o.show(file), (m) => new Error(m))) });

@@ -22,7 +22,7 @@ type Addresses = Record<string, Record<string, string>>; // stack â†’ address â†
 /** The tracked addresses of a synthesized output directory, with what each one is. */
 function addressesOf(outdir: string): Addresses {
   const empty = mkdtempSync(path.join(work, "root-"));
-  const read = readPreviousDeployment({ projectRoot: empty, outdir, accountIds: {}, show: (f) => f });
+  const read = readPreviousDeployment({ projectRoot: empty, outdir, outputs: true, accountIds: {}, show: (f) => f });
   expect(read.warnings).toEqual([]);
   return Object.fromEntries(read.stacks.map((s) => [s.stack, Object.fromEntries(s.resources.map((r) => [r.address, r.identity ?? "(unknown)"]))]));
 }

@@ -152,3 +152,77 @@ describe("config file", () => {
     expect(() => loadConfig(path.join(ROOT, "does-not-exist.yaml"))).toThrow(/^does-not-exist\.yaml: does not exist; create it \(see docs\/config\.md\) or point POD_IDENTITY_CONFIG at your config$/);
   });
 });
+
+describe("renamed keys (movedFrom) and dedicated role names", () => {
+  const renameCluster = (cfg: any, from: string, to: string, movedFrom?: unknown) => {
+    cfg.clusters = Object.fromEntries(Object.entries(cfg.clusters).map(([k, v]) => [k === from ? to : k, k === from && movedFrom !== undefined ? { ...(v as object), movedFrom } : v]));
+    for (const a of cfg.associations) if (a.cluster === from) a.cluster = to;
+  };
+
+  it("takes one earlier key or a list, oldest first", () => {
+    const one = example();
+    renameCluster(one, "prod", "prod-eu", "prod");
+    expect(problems(one)).toEqual([]);
+    expect(parseConfig(stringify(one), "x.yaml").clusters["prod-eu"]!.movedFrom).toEqual(["prod"]);
+    const list = example();
+    renameCluster(list, "prod", "eu-prod", ["prod", "prod-eu"]);
+    expect(parseConfig(stringify(list), "x.yaml").clusters["eu-prod"]!.movedFrom).toEqual(["prod", "prod-eu"]);
+  });
+
+  it("refuses an earlier key still in use, its own key, or one claimed twice", () => {
+    const cfg = example();
+    cfg.clusters.staging.movedFrom = "prod";
+    cfg.clusters.prod.movedFrom = ["prod"];
+    cfg.targetRoles["ledger-staging"].movedFrom = "old";
+    cfg.targetRoles["warehouse-loader"].movedFrom = ["old", "new"];
+    expect(problems(cfg)).toEqual([
+      'clusters.prod.movedFrom: "prod" is this entry\'s own key; list only keys it had before',
+      'clusters.staging.movedFrom: "prod" is still a key of clusters: an address cannot move while it is in use; remove movedFrom, or rename that entry first',
+      'targetRoles.warehouse-loader.movedFrom[0]: "old" is already an earlier key of targetRoles.ledger-staging: one key can move to one place only',
+    ]);
+  });
+
+  it("a role named after its key cannot keep its name through a rename: name is required with movedFrom", () => {
+    const cfg = example();
+    const { ["ledger-staging"]: role, ...others } = cfg.targetRoles;
+    delete role.name;
+    cfg.targetRoles = { ...others, staging: { ...role, movedFrom: "ledger-staging" } };
+    cfg.associations[2].targetRole = "staging";
+    expect(problems(cfg)).toEqual([
+      'targetRoles.staging.movedFrom: the role is named after its key, so renaming "ledger-staging" to "staging" also renames the role, and IAM cannot rename a role: Terraform would replace it even with movedFrom; keep its name with name: ledger-staging',
+    ]);
+    cfg.targetRoles.staging.name = "ledger-staging";
+    expect(problems(cfg)).toEqual([]);
+  });
+
+  it("a dedicated role named after a default association name that holds a renamed cluster key", () => {
+    const cfg = example();
+    delete cfg.associations[4].name; // staging / analytics / exporter, a dedicated Pod Identity role
+    renameCluster(cfg, "staging", "staging-eu", "staging");
+    expect(problems(cfg)).toEqual([
+      'associations[4]: its dedicated Pod Identity role is named after the association\'s default name, which holds the cluster key: with the cluster renamed from "staging", the role would be renamed from "staging-analytics-exporter" to "staging-eu-analytics-exporter", and IAM cannot rename a role (Terraform would replace it); keep it with podIdentityRoleName: staging-analytics-exporter',
+    ]);
+    cfg.associations[4].podIdentityRoleName = "staging-analytics-exporter";
+    expect(problems(cfg)).toEqual([]);
+  });
+
+  it("podIdentityRoleName names the dedicated role: checked like a role name, unique per account, not with a shared role", () => {
+    const cfg = example();
+    cfg.associations[3].podIdentityRoleName = "payments-pod-identity";
+    cfg.associations[4].podIdentityRoleName = "x".repeat(65);
+    cfg.associations[0].podIdentityRoleName = "api";
+    expect(problems(cfg)).toEqual([
+      `associations[4].podIdentityRoleName: "${"x".repeat(65)}" is not a valid IAM role name: it must be 1 to 64 characters (got 65); choose a shorter name`,
+      'associations[0].podIdentityRoleName: names a dedicated Pod Identity role, but podIdentityRole "payments" is a shared one with its own name; remove one of them',
+      'associations[3].podIdentityRoleName: role name "payments-pod-identity" is already used by podIdentityRoles.payments in account 111111111111; IAM role names are unique per account: give one of them another name',
+    ]);
+  });
+
+  it("a bring-your-own role has nothing to move", () => {
+    const cfg = example();
+    cfg.targetRoles["bi-export"].movedFrom = "bi";
+    expect(problems(cfg)).toEqual([
+      'targetRoles.bi-export.existingArn: names a role owned elsewhere, so movedFrom cannot be set; remove them, or drop existingArn to create the role',
+    ]);
+  });
+});

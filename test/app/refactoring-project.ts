@@ -92,14 +92,14 @@ export class Project {
 
   /** The stacks' states at the project root, as synth reads them. */
   public deployed(): PreviousDeployment {
-    return readPreviousDeployment({ projectRoot: this.dir, outdir: path.join(this.dir, "none"), accountIds: {}, show: (f) => path.basename(f) });
+    return readPreviousDeployment({ projectRoot: this.dir, outdir: path.join(this.dir, "none"), outputs: false, accountIds: {}, show: (f) => path.basename(f) });
   }
 
   /** The current output, read the same way (address → identity per stack). */
   public declared(): PreviousDeployment {
     const empty = mkdtempSync(path.join(tmpdir(), "pod-identity-empty-"));
     try {
-      return readPreviousDeployment({ projectRoot: empty, outdir: this.outdir, accountIds: {}, show: (f) => path.basename(f) });
+      return readPreviousDeployment({ projectRoot: empty, outdir: this.outdir, outputs: true, accountIds: {}, show: (f) => path.basename(f) });
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

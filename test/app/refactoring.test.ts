@@ -5,10 +5,10 @@
 // state, the new output must keep it: declared at its address or at the end of its stack's moved blocks, or
 // forgotten by its old stack (removed, destroy = false) and imported by the new one with the id from the state;
 // otherwise synth must refuse, naming the config lines that fix it, and write nothing.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { countOf, deployedExample, expectNothingReplaced, type Json } from "./refactoring-project";
+import { countOf, deployedExample, example, expectNothingReplaced, Project, type Json } from "./refactoring-project";
 
 describe("refactoring a deployed config", () => {
   it("renaming associations changes no address; a dedicated role named after the old name is refused with podIdentityRoleName, then kept", async () => {
@@ -149,4 +149,86 @@ describe("refactoring a deployed config", () => {
     expect(moved.stderr).toContain('warning: terraform.platform.tfstate was read as the state of stack "platform" (the backend is S3, so it is a downloaded copy)');
     expect(p.output("platform").removed).toHaveLength(18);
   });
+
+  it("with an S3 backend, a cluster key renamed without movedFrom is refused from the last output alone", async () => {
+    const { p, config } = await deployedExample((c) => void (c.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1" }));
+    rmSync(path.join(p.dir, "terraform.platform.tfstate"));
+    config.clusters = { "prod-eu": config.clusters.prod, staging: config.clusters.staging };
+    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "prod-eu";
+    p.write(config);
+    const refused = p.synth();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('  clusters.prod-eu: 5 resources of stack "platform"');
+    expect(refused.stderr).toContain("        movedFrom: prod\n");
+  });
+
+  it("with the local backend and no state file, nothing was deployed: nothing to keep", async () => {
+    const config = example();
+    const p = await Project.create(config);
+    expect(p.synth().code).toBe(0);
+    config.clusters = { "prod-eu": config.clusters.prod, staging: config.clusters.staging };
+    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "prod-eu";
+    p.write(config);
+    expect(p.synth()).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("a deployment still at the addresses of association names, renamed in the same change: refused with the name to keep for one deploy", async () => {
+    const config = example();
+    const p = await Project.create(config);
+    // The output of the version before addresses followed identity, applied.
+    mkdirSync(path.join(p.outdir, "stacks", "platform"), { recursive: true });
+    copyFileSync(path.join(__dirname, "refactoring", "label-addresses.platform.cdk.tf.json"), path.join(p.outdir, "stacks", "platform", "cdk.tf.json"));
+    await p.apply();
+    const before = p.deployed();
+    expect(p.synth()).toEqual({ code: 0, stderr: "" });
+    expect(expectNothingReplaced(p, before)).toMatchObject({ moved: 9 });
+
+    config.associations[0].name = "payments-api-v2";
+    p.write(config);
+    const refused = p.synth();
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '  associations[0].name: resource of stack "platform" (aws_eks_pod_identity_association.payments-api_association_C6D6206B) would be destroyed and created again, because they are at the addresses that association names gave before addresses followed identity, of the name "payments-api": set name: payments-api again until a plan made with this version has been applied, then rename it (the name no longer changes addresses)\n',
+    );
+
+    config.associations[0].name = "payments-api";
+    config.stacks.labelAddressMoves = false;
+    p.write(config);
+    const off = p.synth();
+    expect(off.code).toBe(1);
+    expect(off.stderr).toContain("set stacks.labelAddressMoves: true (it was turned off, but this deployment still has the addresses of before)");
+    expect(off.stderr.match(/^  associations\[\d\]\.name: /gm)).toHaveLength(5);
+
+    // On purpose: POD_IDENTITY_ALLOW_REPLACE=1 synthesizes the replacement.
+    expect(p.synth({ POD_IDENTITY_ALLOW_REPLACE: "1" })).toEqual({ code: 0, stderr: "" });
+    expect(p.output("platform").moved).toBeUndefined();
+  });
+
+  it("a state file that is not a state stops synth with one line; an unreadable last output is a warning", async () => {
+    const p = await Project.create(example());
+    writeFileSync(path.join(p.dir, "terraform.platform.tfstate"), "{ not json");
+    const bad = p.synth();
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^terraform\.platform\.tfstate is not valid JSON \(.*\); synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized\.\n$/);
+    writeFileSync(path.join(p.dir, "terraform.platform.tfstate"), JSON.stringify({ version: 3, modules: [] }));
+    expect(p.synth().stderr).toBe(
+      "terraform.platform.tfstate is not a Terraform state (version 4, with a resources list); synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized.\n",
+    );
+    rmSync(path.join(p.dir, "terraform.platform.tfstate"));
+    mkdirSync(path.join(p.dir, "terraform.staging.tfstate"));
+    expect(p.synth().stderr).toBe(
+      "terraform.staging.tfstate is not a regular file; synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized.\n",
+    );
+    rmSync(path.join(p.dir, "terraform.staging.tfstate"), { recursive: true });
+
+    const s3 = example();
+    s3.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1" };
+    p.write(s3);
+    expect(p.synth().code).toBe(0);
+    writeFileSync(path.join(p.outdir, "stacks", "platform", "cdk.tf.json"), "{");
+    const r = p.synth();
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: cdktf\.out\/stacks\/platform\/cdk\.tf\.json is not valid JSON \(.*\); stack "platform" is not compared with its last synthesized output\n$/);
+  });
 });
+
