@@ -185,7 +185,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       roleNameDerived: a.podIdentityRoleName === undefined,
     });
   });
-  if (options.previous) {
+  if (options.previous && (options.previous.stacks.length > 0 || options.previous.warnings.length > 0)) {
     const problems = keepWhatMoved(config, options.previous, { app, stacks, owners, stackFor, accountIn, outdir: path.relative(projectRoot, outdir) || "." });
     if (!options.allowReplace) app.node.addValidation({ validate: () => problems });
   }

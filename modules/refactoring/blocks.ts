@@ -39,6 +39,8 @@ export class RefactoringBlocks extends TerraformElement {
   }
 
   private readonly earlierPaths = new Map<Construct, string[][]>();
+  /** Every construct that is, or holds, one with earlier paths: nesting them would move a resource twice. */
+  private readonly holdingDeclared = new Set<Construct>();
   private readonly removedFrom: string[] = [];
   private readonly imports: ImportBlock[] = [];
 
@@ -52,17 +54,18 @@ export class RefactoringBlocks extends TerraformElement {
    */
   public declareMovedFrom(scope: Construct, paths: readonly string[]): void {
     if (paths.length === 0) return;
-    for (const declared of this.earlierPaths.keys()) {
-      if (declared.node.scopes.includes(scope) || scope.node.scopes.includes(declared)) {
-        throw new Error(`${scope.node.path}: movedFrom is already declared for ${declared.node.path}; declare it on one of them`);
-      }
-    }
+    const scopes = scope.node.scopes;
+    const declared = this.holdingDeclared.has(scope)
+      ? [...this.earlierPaths.keys()].find((d) => d.node.scopes.includes(scope))
+      : scopes.find((s) => this.earlierPaths.has(s));
+    if (declared !== undefined) throw new Error(`${scope.node.path}: movedFrom is already declared for ${declared.node.path}; declare it on one of them`);
     const current = pathBelowStack(scope).join("/");
     for (const p of paths) {
       if (p === "" || p.split("/").some((c) => c === "")) throw new Error(`${scope.node.path}: movedFrom "${p}" is not a construct path below the stack (ids joined by "/")`);
       if (p === current) throw new Error(`${scope.node.path}: movedFrom "${p}" is where it is now`);
     }
     this.earlierPaths.set(scope, paths.map((p) => p.split("/")));
+    for (const s of scopes) this.holdingDeclared.add(s);
   }
 
   /** The moved blocks, in declaration order (chains oldest first). */
