@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding, Report } from "../../../drift/report/report";
+import { loadConfig } from "../../../modules/config/load";
 import { startEksEmulator, type EksEmulator, type EmulatorClusterRef } from "../../support/eks-emulator";
 import { applySynthesizedApp } from "../../support/state-applier";
 import { REPO, runCli } from "../support/cli";
@@ -53,7 +54,10 @@ beforeAll(async () => {
   eks = await startEksEmulator({ now: () => new Date(clock) });
   const stacks = await applySynthesizedApp(join(dir, "cdktf.out"), { emulator: eks, stateDir: dir });
   expect(stacks.map((s) => [s.stack, s.statePath])).toEqual([["platform", join(dir, "terraform.platform.tfstate")]]);
-  ids = Object.fromEntries(stacks[0]!.associations.map((a) => [a.address.split(".")[1]!.split("_association")[0]!, a.associationId]));
+  // By the association's name in the example (addresses follow cluster key, namespace and service account).
+  const example = loadConfig(join(REPO, "pod-identity.yaml"));
+  const names = new Map(example.associations.map((a) => [`${example.clusters[a.cluster]!.name}/${a.namespace}/${a.serviceAccount}`, a.name!]));
+  ids = Object.fromEntries(stacks[0]!.associations.map((a) => [names.get(`${a.cluster.name}/${a.namespace}/${a.serviceAccount}`)!, a.associationId]));
   // An association an EKS add-on owns, there from the start: listed, never drift.
   eks.createAssociation(PROD, { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", roleArn: `arn:aws:iam::${ACCOUNT}:role/ebs-csi`, ownerArn: `arn:aws:eks:${REGION}:${ACCOUNT}:addon/prod-eu/aws-ebs-csi-driver/1234` });
   const keys = eks.credentialsFor(ACCOUNT);
@@ -132,7 +136,7 @@ describe("pod-identity-drift check, end to end", () => {
     expect(r.report.summary).toMatchObject({ managed: 5, inSync: 0, changed: 2, missing: 1, replaced: 1, unmanaged: 2, cachePending: 3, revocationPending: 2, externalIdMismatch: 2, errors: 0 });
 
     const changed = one(r.report, "changed", "prod-eu:payments/api");
-    expect(changed).toMatchObject({ cluster: "prod-eu", region: REGION, accountId: ACCOUNT, associationId: ids["payments-api"], address: expect.stringMatching(/^aws_eks_pod_identity_association\.payments-api_association_/) });
+    expect(changed).toMatchObject({ cluster: "prod-eu", region: REGION, accountId: ACCOUNT, associationId: ids["payments-api"], address: expect.stringMatching(/^aws_eks_pod_identity_association\.cluster_prod_payments_api_association_/) });
     expect(changed.fields).toEqual([{ name: "target_role_arn", expected: target("ledger-reader"), actual: target("ledger-reader-v2") }]);
     const pending = one(r.report, "cache-pending", "prod-eu:payments/api");
     expect(pending.effectiveAfter).toBe(iso(T1 + 59 * MIN)); // the previous configuration had a target role: 59m, from history
