@@ -183,6 +183,8 @@ function resources(addresses: readonly string[], stack: string): string {
   return `${addresses.length === 1 ? "resource" : `${addresses.length} resources`} of stack "${stack}" (${shown}${more})`;
 }
 
+const they = (addresses: readonly string[]): string => (addresses.length === 1 ? "it was" : "they were");
+const them = (addresses: readonly string[]): string => (addresses.length === 1 ? "it" : "them");
 const yamlList = (keys: readonly string[]): string => (keys.length === 1 ? keys[0]! : `[${keys.join(", ")}]`);
 
 /** A resource of the same stack at an address no moved block reaches: find which key it had, and say the line. */
@@ -195,7 +197,7 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
     const oldKey = recovered(SHAPES.association(owner.namespace, owner.serviceAccount));
     if (oldKey !== undefined) {
       const keys = [...owner.clusterMovedFrom, oldKey];
-      fixes.add(`clusters.${owner.clusterKey}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}they were at the addresses of cluster key "${oldKey}". Terraform moves them with:\n    clusters:\n      ${owner.clusterKey}:\n        movedFrom: ${yamlList(keys)}`, r.address);
+      fixes.add(`clusters.${owner.clusterKey}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}${they(a)} at the addresses of cluster key "${oldKey}". Terraform moves ${them(a)} with:\n    clusters:\n      ${owner.clusterKey}:\n        movedFrom: ${yamlList(keys)}`, r.address);
       return;
     }
     const oldLabel = recovered(SHAPES.label());
@@ -204,7 +206,7 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
         oldLabel === owner.label && !o.labelMoves
           ? `set stacks.labelAddressMoves: true (it was turned off, but this deployment still has the addresses of before)`
           : `set name: ${oldLabel} again until a plan made with this version has been applied, then rename it (the name no longer changes addresses)`;
-      fixes.add(`associations[${owner.index}].name`, `label ${oldLabel}`, (a) => `${lose(a)}they are at the addresses that association names gave before addresses followed identity, of the name "${oldLabel}": ${fix}`, r.address);
+      fixes.add(`associations[${owner.index}].name`, `label ${oldLabel}`, (a) => `${lose(a)}${they(a)} at the addresses that association names gave before addresses followed identity, of the name "${oldLabel}": ${fix}`, r.address);
       return;
     }
   }
@@ -213,7 +215,7 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
     if (oldKey !== undefined) {
       const keys = [...owner.movedFrom, oldKey];
       const name = owner.nameDerived ? `\n        name: ${r.facts.name ?? oldKey}` : "";
-      fixes.add(`${owner.roleKind}.${owner.key}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}they were at the addresses of key "${oldKey}". Terraform moves them with:\n    ${owner.roleKind}:\n      ${owner.key}:\n        movedFrom: ${yamlList(keys)}${name}`, r.address);
+      fixes.add(`${owner.roleKind}.${owner.key}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}${they(a)} at the addresses of key "${oldKey}". Terraform moves ${them(a)} with:\n    ${owner.roleKind}:\n      ${owner.key}:\n        movedFrom: ${yamlList(keys)}${name}`, r.address);
       return;
     }
   }
@@ -236,5 +238,5 @@ function renamedRole(fixes: Fixes, p: PreviousStack, r: PreviousResource, now: C
 /** Resources that moved to another stack, known only from the last output (a remote state): its state is needed. */
 function unreadableState(p: PreviousStack, o: CompareOptions): (addresses: readonly string[]) => string {
   return (addresses) =>
-    `${resources(addresses, p.stack)} are now declared in another stack. Terraform cannot move resources between states: synth writes an import block in the new stack and a removed block (destroy = false) in "${p.stack}", with the ids from the state of "${p.stack}", but it only has that stack's last synthesized output (${p.file}): the state is in S3, which synth does not read. Download it to the project root and synthesize again:\n    aws s3 cp s3://${o.backend.bucket}/${o.backend.keyPrefix}/${p.stack}.tfstate terraform.${p.stack}.tfstate\n  (delete the copy once both stacks are deployed) ${REPLACE_ON_PURPOSE}`;
+    `${resources(addresses, p.stack)} ${addresses.length === 1 ? "is" : "are"} now declared in another stack. Terraform cannot move resources between states: synth writes an import block in the new stack and a removed block (destroy = false) in "${p.stack}", with the ids from the state of "${p.stack}", but it only has that stack's last synthesized output (${p.file}): the state is in S3, which synth does not read. Download it to the project root and synthesize again:\n    aws s3 cp s3://${o.backend.bucket}/${o.backend.keyPrefix}/${p.stack}.tfstate terraform.${p.stack}.tfstate\n  (delete the copy once both stacks are deployed) ${REPLACE_ON_PURPOSE}`;
 }

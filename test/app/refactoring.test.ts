@@ -188,7 +188,7 @@ describe("refactoring a deployed config", () => {
     const refused = p.synth();
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
-      '  associations[0].name: resource of stack "platform" (aws_eks_pod_identity_association.payments-api_association_C6D6206B) would be destroyed and created again, because they are at the addresses that association names gave before addresses followed identity, of the name "payments-api": set name: payments-api again until a plan made with this version has been applied, then rename it (the name no longer changes addresses)\n',
+      '  associations[0].name: resource of stack "platform" (aws_eks_pod_identity_association.payments-api_association_C6D6206B) would be destroyed and created again, because it was at the addresses that association names gave before addresses followed identity, of the name "payments-api": set name: payments-api again until a plan made with this version has been applied, then rename it (the name no longer changes addresses)\n',
     );
 
     config.associations[0].name = "payments-api";
