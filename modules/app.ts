@@ -148,6 +148,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
     owners.set(role, sharedRoleOwner("targetRoles", key, r));
   }
 
+  const movedFrom = chainMovedFrom(config);
   config.associations.forEach((a, index) => {
     const clusterCfg = config.clusters[a.cluster]!;
     const account = config.accounts[clusterCfg.account]!;
@@ -172,7 +173,7 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       tags: tags(a.tags),
       providers: { cluster: clusterAccount.provider },
       trustPolicyMaxSize: d.trustPolicyMaxSize,
-      movedFrom: chainMovedFrom(config, a),
+      movedFrom: movedFrom(a),
     });
     owners.set(chain, {
       kind: "association",
@@ -197,14 +198,21 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
 }
 
 /**
- * Where an association's chain was before, oldest first: at the names it had before addresses followed
- * identity (its name, also with each earlier cluster key when the name is the default), then under each
- * earlier key of its cluster.
+ * Where each association's chain was before, oldest first: at the names it had before addresses followed
+ * identity (its name, and with a default name also the one each earlier cluster key gave), then under each
+ * earlier key of its cluster. A name another association has, or that two of them could have had, is left out:
+ * Terraform refuses two moves from one address.
  */
-function chainMovedFrom(config: PodIdentityConfig, a: AssociationConfig): string[] {
-  const oldKeys = config.clusters[a.cluster]!.movedFrom ?? [];
-  const labels = config.stacks.labelAddressMoves ? [...new Set([...oldKeys.map((k) => associationName({ ...a, cluster: k })), associationName(a)])] : [];
-  return [...labels.map((l) => labelPath(l)), ...oldKeys.map((k) => associationPath(k, a.namespace, a.serviceAccount))].map((p) => p.join("/"));
+function chainMovedFrom(config: PodIdentityConfig): (a: AssociationConfig) => string[] {
+  const earlierNames = (a: AssociationConfig): string[] =>
+    a.name !== undefined ? [] : (config.clusters[a.cluster]!.movedFrom ?? []).map((k) => associationName({ ...a, cluster: k }));
+  const claims = new Map<string, number>();
+  for (const a of config.associations) for (const n of [...earlierNames(a), associationName(a)]) claims.set(n, (claims.get(n) ?? 0) + 1);
+  return (a) => {
+    const oldKeys = config.clusters[a.cluster]!.movedFrom ?? [];
+    const names = config.stacks.labelAddressMoves ? [...earlierNames(a).filter((n) => claims.get(n) === 1), associationName(a)] : [];
+    return [...names.map((l) => labelPath(l)), ...oldKeys.map((k) => associationPath(k, a.namespace, a.serviceAccount))].map((p) => p.join("/"));
+  };
 }
 
 interface AppParts {

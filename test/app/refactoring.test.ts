@@ -7,7 +7,13 @@
 // otherwise synth must refuse, naming the config lines that fix it, and write nothing.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { tmpdir } from "node:os";
+import { Testing } from "cdktf";
+import { dump as yaml } from "js-yaml";
 import { describe, expect, it } from "vitest";
+import { buildApp, validateApp } from "../../modules/app";
+import { parseConfig } from "../../modules/config/load";
+import { logicalId } from "../../modules/refactoring/paths";
 import { countOf, deployedExample, example, expectNothingReplaced, Project, type Json } from "./refactoring-project";
 
 describe("refactoring a deployed config", () => {
@@ -229,6 +235,22 @@ describe("refactoring a deployed config", () => {
     const r = p.synth();
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^warning: cdktf\.out\/stacks\/platform\/cdk\.tf\.json is not valid JSON \(.*\); stack "platform" is not compared with its last synthesized output\n$/);
+  });
+
+  it("an earlier default name that another association has now is not moved from twice (Terraform refuses two moves from one address)", () => {
+    const config = example();
+    config.clusters = { eu: { ...config.clusters.prod, movedFrom: "prod" }, staging: config.clusters.staging };
+    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "eu";
+    delete config.associations[0].name; // eu/payments/api: "eu-payments-api", before the rename "prod-payments-api"
+    config.associations[2].name = "prod-payments-api"; // staging/payments/api
+    const { app, stacks } = buildApp(parseConfig(yaml(config), "x.yaml"), { projectRoot: tmpdir(), outdir: path.join(tmpdir(), "unused") });
+    expect(validateApp(app)).toEqual([]);
+    const moved = JSON.parse(Testing.synth(stacks.get("platform")!)).moved as Json[];
+    const froms = moved.map((m) => m.from);
+    expect(new Set(froms).size).toBe(froms.length);
+    const label = (name: string) => `aws_eks_pod_identity_association.${logicalId([name, "association"])}`;
+    expect(moved.find((m) => m.from === label("prod-payments-api"))!.to).toContain("cluster_staging_payments_api_association_");
+    expect(moved.find((m) => m.from === label("eu-payments-api"))!.to).toContain("cluster_prod_payments_api_association_");
   });
 });
 
