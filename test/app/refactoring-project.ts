@@ -17,6 +17,19 @@ const ROOT = path.join(__dirname, "..", "..");
 export const example = (): any => JSON.parse(JSON.stringify(loadConfig(path.join(ROOT, "pod-identity.yaml"))));
 export type Json = Record<string, any>;
 
+/** Renames the example's cluster key `prod`, in place, with `movedFrom` when given. */
+export function renameProdCluster(config: Json, to: string, movedFrom?: string): void {
+  config.clusters = { [to]: { ...config.clusters.prod, ...(movedFrom !== undefined ? { movedFrom } : {}) }, staging: config.clusters.staging };
+  for (const a of config.associations) if (a.cluster === "prod") a.cluster = to;
+}
+
+/** Renames the example's target role key `ledger-reader` to `ledger`, in place, with `movedFrom` when given. */
+export function renameLedgerRole(config: Json, movedFrom?: string): void {
+  const { ["ledger-reader"]: role, ...others } = config.targetRoles;
+  config.targetRoles = { ...others, ledger: { ...role, ...(movedFrom !== undefined ? { movedFrom } : {}) } };
+  for (const a of config.associations) if (a.targetRole === "ledger-reader") a.targetRole = "ledger";
+}
+
 const open: { dir: string; eks: EksEmulator }[] = [];
 afterEach(async () => {
   for (const p of open.splice(0)) {

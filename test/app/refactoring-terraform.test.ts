@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { terraformVersion } from "../support/terraform-eval";
 import { StandInWorkspace, standInAddress, type PlannedChange } from "../support/terraform-standins";
-import { countOf, deployedExample, Project, type Json } from "./refactoring-project";
+import { countOf, deployedExample, Project, renameLedgerRole, renameProdCluster, type Json } from "./refactoring-project";
 
 const TERRAFORM = terraformVersion();
 const work = mkdtempSync(path.join(tmpdir(), "pod-identity-standins-"));
@@ -41,12 +41,9 @@ describe.skipIf(!TERRAFORM)(`refactoring blocks planned by terraform ${TERRAFORM
   it("renamed keys with movedFrom and renamed associations: every object stays, 8 of them at a new address", async () => {
     const { p, config } = await deployedExample();
     const ws = applyStandIns(p);
-    config.clusters = { "prod-eu": { ...config.clusters.prod, movedFrom: "prod" }, staging: config.clusters.staging };
-    const { ["ledger-reader"]: role, ...others } = config.targetRoles;
-    config.targetRoles = { ...others, ledger: { ...role, movedFrom: "ledger-reader" } };
+    renameProdCluster(config, "prod-eu", "prod");
+    renameLedgerRole(config, "ledger-reader");
     for (const a of config.associations) {
-      if (a.cluster === "prod") a.cluster = "prod-eu";
-      if (a.targetRole === "ledger-reader") a.targetRole = "ledger";
       if (a.podIdentityRole === undefined) a.podIdentityRoleName = a.name;
       a.name = `${a.name}-v2`;
     }

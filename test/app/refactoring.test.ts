@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { buildApp, validateApp } from "../../modules/app";
 import { parseConfig } from "../../modules/config/load";
 import { logicalId } from "../../modules/refactoring/paths";
-import { countOf, deployedExample, example, expectNothingReplaced, Project, type Json } from "./refactoring-project";
+import { countOf, deployedExample, example, expectNothingReplaced, Project, renameLedgerRole, renameProdCluster, type Json } from "./refactoring-project";
 
 describe("refactoring a deployed config", () => {
   it("renaming associations changes no address; a dedicated role named after the old name is refused with podIdentityRoleName, then kept", async () => {
@@ -44,13 +44,8 @@ describe("refactoring a deployed config", () => {
 
   it("a target role key renamed with movedFrom moves the role, its inline policy and its attachment", async () => {
     const { p, config, before } = await deployedExample();
-    const rename = (c: Json, movedFrom?: string) => {
-      const { ["ledger-reader"]: role, ...others } = c.targetRoles;
-      c.targetRoles = { ...others, ledger: { ...role, ...(movedFrom ? { movedFrom } : {}) } };
-      for (const a of c.associations) if (a.targetRole === "ledger-reader") a.targetRole = "ledger";
-    };
     const without = JSON.parse(JSON.stringify(config));
-    rename(without);
+    renameLedgerRole(without);
     p.write(without);
     const refused = p.synth();
     expect(refused.code).toBe(1);
@@ -58,7 +53,7 @@ describe("refactoring a deployed config", () => {
       '  targetRoles.ledger: 3 resources of stack "platform" (aws_iam_role.target_role_ledger-reader_role_8BA9A1D5, aws_iam_role_policy.target_role_ledger-reader_policy_ledger-table_259F2B1A and 1 more) would be destroyed and created again, because they were at the addresses of key "ledger-reader". Terraform moves them with:\n    targetRoles:\n      ledger:\n        movedFrom: ledger-reader\n',
     );
 
-    rename(config, "ledger-reader");
+    renameLedgerRole(config, "ledger-reader");
     p.write(config);
     expect(p.synth()).toEqual({ code: 0, stderr: "" });
     const moved = p.output("platform").moved.filter((m: Json) => m.from.includes("ledger-reader_"));
@@ -69,8 +64,7 @@ describe("refactoring a deployed config", () => {
   it("a cluster key renamed with movedFrom moves its associations and dedicated roles", async () => {
     const { p, config, before } = await deployedExample();
     const renamed = JSON.parse(JSON.stringify(config));
-    renamed.clusters = { "prod-eu": renamed.clusters.prod, staging: renamed.clusters.staging };
-    for (const a of renamed.associations) if (a.cluster === "prod") a.cluster = "prod-eu";
+    renameProdCluster(renamed, "prod-eu");
     p.write(renamed);
     const refused = p.synth();
     expect(refused.code).toBe(1);
@@ -159,8 +153,7 @@ describe("refactoring a deployed config", () => {
   it("with an S3 backend, a cluster key renamed without movedFrom is refused from the last output alone", async () => {
     const { p, config } = await deployedExample((c) => void (c.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1" }));
     rmSync(path.join(p.dir, "terraform.platform.tfstate"));
-    config.clusters = { "prod-eu": config.clusters.prod, staging: config.clusters.staging };
-    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "prod-eu";
+    renameProdCluster(config, "prod-eu");
     p.write(config);
     const refused = p.synth();
     expect(refused.code).toBe(1);
@@ -172,8 +165,7 @@ describe("refactoring a deployed config", () => {
     const config = example();
     const p = await Project.create(config);
     expect(p.synth().code).toBe(0);
-    config.clusters = { "prod-eu": config.clusters.prod, staging: config.clusters.staging };
-    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "prod-eu";
+    renameProdCluster(config, "prod-eu");
     p.write(config);
     expect(p.synth()).toEqual({ code: 0, stderr: "" });
   });
@@ -239,8 +231,7 @@ describe("refactoring a deployed config", () => {
 
   it("an earlier default name that another association has now is not moved from twice (Terraform refuses two moves from one address)", () => {
     const config = example();
-    config.clusters = { eu: { ...config.clusters.prod, movedFrom: "prod" }, staging: config.clusters.staging };
-    for (const a of config.associations) if (a.cluster === "prod") a.cluster = "eu";
+    renameProdCluster(config, "eu", "prod");
     delete config.associations[0].name; // eu/payments/api: "eu-payments-api", before the rename "prod-payments-api"
     config.associations[2].name = "prod-payments-api"; // staging/payments/api
     const { app, stacks } = buildApp(parseConfig(yaml(config), "x.yaml"), { projectRoot: tmpdir(), outdir: path.join(tmpdir(), "unused") });
