@@ -4,6 +4,7 @@
 // that bounds a change is the one of the PREVIOUS configuration; when history does not know it, the longer.
 import type { LiveAssociation } from "../model";
 import { formatDuration } from "../config/duration";
+import type { HistoryIndex } from "./history-index";
 import { configHash, slotKey } from "./identity";
 import type { AnalyseSettings, SeenAssociation } from "./types";
 
@@ -31,20 +32,20 @@ export function ttlText(ms: number): string {
  *   was live within one (longest) TTL before this one was created (it was deleted and recreated).
  * With history of the association but none older than its modification, the previous configuration is unknown.
  */
-export function findPrevious(live: LiveAssociation, versions: readonly SeenAssociation[], s: AnalyseSettings, region: string): PreviousConfig {
-  const own = versions.filter((v) => v.associationId === live.associationId);
-  const older = own.filter((v) => v.modifiedAt.getTime() < live.modifiedAt.getTime()).sort((a, b) => b.modifiedAt.getTime() - a.modifiedAt.getTime());
-  if (older.length > 0) return { previous: older[0], isNew: false };
+export function findPrevious(live: LiveAssociation, history: HistoryIndex, s: AnalyseSettings, region: string): PreviousConfig {
+  const modified = live.modifiedAt.getTime();
+  const older = history.versionsOf(live.associationId).find((v) => v.modifiedAt.getTime() < modified);
+  if (older !== undefined) return { previous: older, isNew: false };
   const created = live.createdAt.getTime();
-  const recreated = live.modifiedAt.getTime() - created < 1000;
+  const recreated = modified - created < 1000;
   if (!recreated) return { isNew: false }; // modified, but history never saw it before: unknown
-  const slot = slotKey({ ...live, region });
   const maxTtl = Math.max(s.podIdentityRoleTtlMs, s.targetRoleTtlMs);
-  const predecessors = versions
-    .filter((v) => v.associationId !== live.associationId && slotKey(v) === slot && v.lastSeenAt.getTime() >= created - maxTtl && v.firstSeenAt.getTime() <= created)
-    .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
-  if (predecessors.length > 0) return { previous: predecessors[0], isNew: false };
-  return { isNew: true };
+  let latest: SeenAssociation | undefined;
+  for (const v of history.onSlot(slotKey({ ...live, region }))) {
+    if (v.associationId === live.associationId || v.lastSeenAt.getTime() < created - maxTtl || v.firstSeenAt.getTime() > created) continue;
+    if (latest === undefined || v.lastSeenAt.getTime() > latest.lastSeenAt.getTime()) latest = v;
+  }
+  return latest !== undefined ? { previous: latest, isNew: false } : { isNew: true };
 }
 
 export { configHash };
