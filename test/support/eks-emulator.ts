@@ -17,8 +17,11 @@
 // its credential scope the region (signatures themselves are not verified). A cluster is identified by
 // (account, region, name), so several accounts and regions live in one emulator.
 //
-// Fault injection: per-request faults matched by operation/account/region/cluster (errors, delays, with a
-// count), and a token-bucket rate limit per account answering ThrottlingException above it.
+// Fault injection: per-request faults matched by operation/account/region/cluster, with a count: errors,
+// delays, misbehaviour at the HTTP level (a hang, a body that stalls, a reset, a cut-short JSON body: see
+// http-faults.ts), a body of our choice, and list pages whose nextToken never ends (the same token again,
+// two tokens in turn, or a fresh one every page). Plus a token-bucket rate limit per account answering
+// ThrottlingException above it.
 //
 // Assumptions (not confirmed against the live service, see shared/domain/pod-identity.md §1-2):
 // - externalId is returned only when a target role is set and session tags are disabled, and its value is
@@ -28,6 +31,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
+import { misbehave, type HttpFault } from "./http-faults";
 
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
@@ -50,7 +54,9 @@ export type ErrorCode =
   | "ServerException"
   | "InvalidParameterException"
   | "InvalidRequestException"
-  | "ResourceInUseException";
+  | "ResourceInUseException"
+  | "ExpiredTokenException"
+  | "UnrecognizedClientException";
 
 const ERROR_STATUS: Record<ErrorCode, number> = {
   ResourceNotFoundException: 404,
@@ -60,6 +66,8 @@ const ERROR_STATUS: Record<ErrorCode, number> = {
   InvalidParameterException: 400,
   InvalidRequestException: 400,
   ResourceInUseException: 409,
+  ExpiredTokenException: 403,
+  UnrecognizedClientException: 403,
 };
 
 export interface EmulatorClusterRef {
@@ -125,8 +133,25 @@ export interface FaultSpec extends RequestMatch {
   readonly message?: string;
   /** Hold the response this long first. */
   readonly delayMs?: number;
+  /** Misbehave at the HTTP level instead of answering (see http-faults.ts). */
+  readonly http?: HttpFault;
+  /** Answer 200 with this body instead (e.g. "{}": valid JSON without what the operation returns). */
+  readonly body?: string;
+  /**
+   * ListPodIdentityAssociations pages that never end: `repeat` returns the same nextToken on every page,
+   * `cycle` two tokens in turn (A, B, A, …), `endless` a new token on every page (the pages after the first
+   * empty).
+   */
+  readonly nextToken?: "repeat" | "cycle" | "endless";
   /** How many matching requests it applies to. @default Infinity */
   readonly times?: number;
+}
+
+/** What the faults matching one request ask for, besides errors and delays (which applyFaults performs). */
+interface Misbehaviour {
+  readonly http?: HttpFault;
+  readonly body?: string;
+  readonly nextToken?: FaultSpec["nextToken"];
 }
 
 export interface RequestRecordFilter extends RequestMatch {
@@ -417,8 +442,9 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
     return false;
   }
 
-  async function applyFaults(op: string, caller: Caller, cluster: string | undefined): Promise<void> {
+  async function applyFaults(op: string, caller: Caller, cluster: string | undefined): Promise<Misbehaviour> {
     if (!takeToken(caller.accountId)) throw new ApiError("ThrottlingException", "Rate exceeded");
+    let out: Misbehaviour = {};
     for (let i = 0; i < faults.length; i++) {
       const f = faults[i]!;
       if (f.remaining <= 0 || !matches(f.spec, op, caller, cluster)) continue;
@@ -434,10 +460,21 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
               ? "Rate exceeded"
               : code === "ServerException"
                 ? "An internal error occurred. Try again later."
-                : `${code} injected by the emulator`);
+                : code === "ExpiredTokenException"
+                  ? "The security token included in the request is expired"
+                  : code === "UnrecognizedClientException"
+                    ? "The security token included in the request is invalid."
+                    : `${code} injected by the emulator`);
         throw new ApiError(code, message);
       }
+      out = {
+        ...out,
+        ...(f.spec.http ? { http: f.spec.http } : {}),
+        ...(f.spec.body !== undefined ? { body: f.spec.body } : {}),
+        ...(f.spec.nextToken ? { nextToken: f.spec.nextToken } : {}),
+      };
     }
+    return out;
   }
 
   // ---- request handling ----
@@ -528,6 +565,15 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
     throw new ApiError("InvalidRequestException", "Request body is not a JSON object.");
   }
 
+  /** A list page whose nextToken never ends (FaultSpec.nextToken): the first page's associations, then none. */
+  function faultyPage(c: Cluster, token: string | null, mode: NonNullable<Misbehaviour["nextToken"]>, max: number): unknown {
+    const first = token === null;
+    const associations = first ? [...c.associations.values()].slice(0, max).map((e) => toSummary(e.a)) : [];
+    const n = token?.startsWith("endless-") ? Number(token.slice("endless-".length)) : 0;
+    const next = mode === "repeat" ? "loop-token" : mode === "cycle" ? (token === "cycle-a" ? "cycle-b" : "cycle-a") : `endless-${n + 1}`;
+    return { associations, nextToken: next };
+  }
+
   function encodeToken(seq: number): string {
     return Buffer.from(JSON.stringify({ after: seq })).toString("base64url");
   }
@@ -553,7 +599,7 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
 
   const clusterTags = new Map<string, Record<string, string>>();
 
-  function handleEks(r: Route, caller: Caller, url: URL, body: Record<string, unknown>): unknown {
+  function handleEks(r: Route, caller: Caller, url: URL, body: Record<string, unknown>, tokens?: Misbehaviour["nextToken"]): unknown {
     switch (r.op) {
       case "CreatePodIdentityAssociation": {
         const c = requireCluster(caller, r.cluster!);
@@ -599,6 +645,7 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
         const ns = q.get("namespace") ?? undefined;
         const sa = q.get("serviceAccount") ?? undefined;
         const token = q.get("nextToken");
+        if (tokens !== undefined) return faultyPage(c, token, tokens, max);
         const after = token ? decodeToken(token) : 0;
         const page: Array<Record<string, unknown>> = [];
         let lastSeq = 0;
@@ -731,8 +778,13 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
         const form = new URLSearchParams(raw);
         if (form.get("Action") !== "AssumeRole") throw new StsError("InvalidAction", `Could not find operation ${form.get("Action")}`, 400);
         trackFlight(res, caller.accountId);
-        await applyFaults(op, caller, undefined);
+        const odd = await applyFaults(op, caller, undefined);
         const xml = handleStsAssumeRole(caller, form);
+        if (odd.http !== undefined) {
+          record(op, caller, undefined, "error");
+          await misbehave(odd.http, req, res, xml, "text/xml");
+          return;
+        }
         record(op, caller, undefined, "ok");
         send(res, 200, { "content-type": "text/xml" }, xml);
         return;
@@ -741,10 +793,15 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
       op = r.op;
       cluster = r.cluster;
       trackFlight(res, caller.accountId);
-      await applyFaults(op, caller, cluster);
-      const out = handleEks(r, caller, url, method === "GET" || method === "DELETE" ? {} : parseJson(raw));
+      const odd = await applyFaults(op, caller, cluster);
+      const out = JSON.stringify(handleEks(r, caller, url, method === "GET" || method === "DELETE" ? {} : parseJson(raw), odd.nextToken));
+      if (odd.http !== undefined) {
+        record(op, caller, cluster, "error");
+        await misbehave(odd.http, req, res, odd.body ?? out, "application/json");
+        return;
+      }
       record(op, caller, cluster, "ok");
-      send(res, 200, { "content-type": "application/json" }, JSON.stringify(out));
+      send(res, 200, { "content-type": "application/json" }, odd.body ?? out);
     } catch (err) {
       if (err instanceof StsError || (err instanceof ApiError && caller?.service === "sts")) {
         const code = err.code;

@@ -4,15 +4,17 @@
 // The SDK picks path-style addressing by itself for an IP-address endpoint (http://127.0.0.1:PORT/bucket/key),
 // so no `forcePathStyle` is needed here; with `localhost` it would try virtual-hosted `bucket.localhost`.
 //
-// Added on top of s3rver: a request counter and an AccessDenied fault per bucket (s3rver does not evaluate
-// bucket policies). s3rver knows one account, access key `S3RVER` / secret `S3RVER`; other keys get
+// Added on top of s3rver: a request counter, an AccessDenied fault per bucket (s3rver does not evaluate
+// bucket policies), and HTTP-level misbehaviour per bucket (a hang, a stalled body, …: http-faults.ts). s3rver knows one account, access key `S3RVER` / secret `S3RVER`; other keys get
 // InvalidAccessKeyId, as on S3.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import S3rver from "s3rver";
 import S3Error from "s3rver/lib/models/error";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { misbehave, type HttpFault } from "./http-faults";
 
 export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
@@ -26,6 +28,8 @@ export interface S3Server {
   putObject(bucket: string, key: string, body: string | Uint8Array): Promise<void>;
   /** Every request on the bucket answers AccessDenied (403) until the returned function is called. */
   denyBucket(bucket: string): () => void;
+  /** Every request on the bucket misbehaves this way until the returned function is called. */
+  fault(bucket: string, fault: HttpFault): () => void;
   /** Requests received, optionally only those on one bucket / with one method. */
   count(filter?: { bucket?: string; method?: string }): number;
   resetCounts(): void;
@@ -42,6 +46,8 @@ export async function startS3Server(opts: { buckets?: readonly string[] } = {}):
     configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
   });
   const denied = new Set<string>();
+  const faults = new Map<string, HttpFault>();
+  const held = new Set<Socket>(); // connections a fault holds open: closed with the server
   const seen: Array<{ bucket: string; method: string }> = [];
   const bucketOf = (path: string) => decodeURIComponent(path.split("/")[1] ?? "");
   // Runs before s3rver's own middleware (Koa composes the array when the server starts).
@@ -49,6 +55,15 @@ export async function startS3Server(opts: { buckets?: readonly string[] } = {}):
     const bucket = bucketOf(ctx.path);
     seen.push({ bucket, method: ctx.method });
     if (denied.has(bucket)) throw new S3Error("AccessDenied", "Access Denied");
+    const fault = faults.get(bucket);
+    if (fault !== undefined) {
+      ctx.respond = false;
+      const socket = ctx.req.socket;
+      held.add(socket);
+      await misbehave(fault, ctx.req, ctx.res, JSON.stringify({ version: 4, terraform_version: "1.9.8", serial: 1, resources: [] }), "application/json");
+      held.delete(socket);
+      return;
+    }
     await next();
   });
   const address = await server.run();
@@ -62,6 +77,7 @@ export async function startS3Server(opts: { buckets?: readonly string[] } = {}):
     credentials: S3RVER_CREDENTIALS,
     async close() {
       seed.destroy();
+      for (const socket of held) socket.destroy();
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
@@ -74,6 +90,10 @@ export async function startS3Server(opts: { buckets?: readonly string[] } = {}):
     denyBucket(bucket) {
       denied.add(bucket);
       return () => denied.delete(bucket);
+    },
+    fault(bucket, fault) {
+      faults.set(bucket, fault);
+      return () => faults.delete(bucket);
     },
     count(filter = {}) {
       return seen.filter((r) => (filter.bucket === undefined || r.bucket === filter.bucket) && (filter.method === undefined || r.method === filter.method)).length;

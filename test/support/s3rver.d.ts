@@ -1,5 +1,6 @@
 // Minimal typings for the parts of s3rver 3.x (no bundled types) that test/support/s3-server.ts uses.
 declare module "s3rver" {
+  import type { IncomingMessage, ServerResponse } from "node:http";
   import type { AddressInfo } from "node:net";
   interface S3rverOptions {
     address?: string;
@@ -11,7 +12,17 @@ declare module "s3rver" {
     vhostBuckets?: boolean;
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }
-  type Middleware = (ctx: { method: string; path: string; status: number; get(header: string): string }, next: () => Promise<void>) => Promise<void>;
+  interface Context {
+    method: string;
+    path: string;
+    status: number;
+    get(header: string): string;
+    /** Koa: false leaves the response to the middleware (it writes `res` itself). */
+    respond: boolean;
+    req: IncomingMessage;
+    res: ServerResponse;
+  }
+  type Middleware = (ctx: Context, next: () => Promise<void>) => Promise<void>;
   class S3rver {
     constructor(options?: S3rverOptions);
     /** Koa's middleware array: composed when the server starts. */
