@@ -9,7 +9,7 @@ import { parseDuration } from "./config/duration";
 import type { DriftConfig } from "./config/schema";
 import { openCheckHistory } from "./history/open";
 import { HistoryError, type HistoryStore } from "./history/types";
-import { scanClusters } from "./live";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, scanClusters } from "./live";
 import type { ApiCallEvent, ClusterRef, ClusterScan, StateReadResult } from "./model";
 import { buildReport, buildScope } from "./report/build";
 import type { Report } from "./report/report";
@@ -49,14 +49,20 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   };
   const defaultRegion = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
 
+  const timeouts = timeoutsOf(config);
+
   // 1. state
   const fromFlags = opts.stateUris !== undefined && opts.stateUris.length > 0;
-  const states = await readStateSources(fromFlags ? opts.stateUris! : config.state, { cwd: fromFlags ? process.cwd() : config.baseDir, onApiCall });
+  const states = await readStateSources(fromFlags ? opts.stateUris! : config.state, {
+    cwd: fromFlags ? process.cwd() : config.baseDir,
+    onApiCall,
+    requestTimeoutMs: timeouts.requestTimeoutMs,
+    callTimeoutMs: timeouts.callTimeoutMs,
+  });
   opts.signal?.throwIfAborted();
 
   // 2. live
   const clusters = clustersToScan(states, config, defaultRegion);
-  const requestTimeoutMs = config.scan.requestTimeoutSeconds !== undefined ? config.scan.requestTimeoutSeconds * 1000 : undefined;
   const scans: ClusterScan[] =
     clusters.length === 0
       ? []
@@ -66,7 +72,7 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
           ...(config.scan.perAccountRegionConcurrency !== undefined ? { perAccountRegionConcurrency: config.scan.perAccountRegionConcurrency } : {}),
           ...(config.scan.describeConcurrency !== undefined ? { describeConcurrency: config.scan.describeConcurrency } : {}),
           ...(config.scan.requestsPerSecond !== undefined ? { requestsPerSecond: config.scan.requestsPerSecond } : {}),
-          ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+          ...timeouts,
           ...(opts.signal ? { signal: opts.signal } : {}),
           onApiCall,
         });
@@ -128,6 +134,16 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     durationMs: performance.now() - started,
     apiCalls: events > 0 ? events : scans.reduce((n, s) => n + s.apiCalls, 0),
     associationsByCluster: associationsByCluster(scans),
+  };
+}
+
+/** The deadlines of the drift config's `scan` section, in ms (drift/live/deadline.ts has what each bounds). */
+export function timeoutsOf(config: DriftConfig): { requestTimeoutMs: number; callTimeoutMs: number; clusterTimeoutMs: number } {
+  const { requestTimeoutSeconds, callTimeoutSeconds, clusterTimeoutSeconds } = config.scan;
+  return {
+    requestTimeoutMs: requestTimeoutSeconds !== undefined ? requestTimeoutSeconds * 1000 : DEFAULT_REQUEST_TIMEOUT_MS,
+    callTimeoutMs: callTimeoutSeconds !== undefined ? callTimeoutSeconds * 1000 : DEFAULT_CALL_TIMEOUT_MS,
+    clusterTimeoutMs: clusterTimeoutSeconds !== undefined ? clusterTimeoutSeconds * 1000 : DEFAULT_CLUSTER_TIMEOUT_MS,
   };
 }
 

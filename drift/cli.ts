@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import { writeFileSync } from "node:fs";
 import { runCheck } from "./check";
 import { ConfigError, loadDriftConfig } from "./config/load";
+import { driftConfigSchema } from "./config/schema";
 import { EXIT_ERROR, exitCode, FAIL_ON, type FailOn } from "./report/exit-code";
 import { render, REPORT_FORMATS, type ReportFormat } from "./report/render";
 
@@ -40,7 +41,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("-o, --output <file>", "write the report to this file instead of standard output")
     .addOption(new Option("--fail-on <what>", "what exits 2: drift; cache-pending (drift, and changes not yet in effect); never").choices(FAIL_ON).default("drift"))
     .option("--now <iso8601>", "the check's clock, for reproducible runs (e.g. 2026-01-01T00:00:00Z)")
-    .action(async (o: { config?: string; state?: string[]; format: ReportFormat; output?: string; failOn: FailOn; now?: string }) => {
+    .option("--request-timeout <seconds>", "deadline of one attempt of an AWS request (connection, headers, body); overrides scan.requestTimeoutSeconds (default 10)")
+    .option("--call-timeout <seconds>", "deadline of one AWS call with its retries; overrides scan.callTimeoutSeconds (default 60)")
+    .option("--cluster-timeout <seconds>", "deadline of the scan of one cluster; overrides scan.clusterTimeoutSeconds (default 600)")
+    .action(async (o: CheckFlags) => {
       let now: Date | undefined;
       if (o.now !== undefined) {
         now = parseNow(o.now);
@@ -49,7 +53,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
           return;
         }
       }
-      const config = loadDriftConfig(o.config);
+      const timeouts = timeoutFlags(o);
+      if (typeof timeouts === "string") {
+        code = fail(timeouts);
+        return;
+      }
+      const loaded = loadDriftConfig(o.config);
+      const config = { ...loaded, scan: { ...loaded.scan, ...timeouts } };
       const { report } = await runCheck({ config, ...(o.state ? { stateUris: o.state } : {}), ...(now ? { now } : {}) });
       const color = o.format === "table" && o.output === undefined && wantsColor(io);
       const text = render(report, o.format, { color });
@@ -103,6 +113,41 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     if (io.env.POD_IDENTITY_DRIFT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
     return fail(`${(e as Error).message ?? String(e)} (set POD_IDENTITY_DRIFT_DEBUG=1 for details)`);
   }
+}
+
+interface CheckFlags {
+  readonly config?: string;
+  readonly state?: string[];
+  readonly format: ReportFormat;
+  readonly output?: string;
+  readonly failOn: FailOn;
+  readonly now?: string;
+  readonly requestTimeout?: string;
+  readonly callTimeout?: string;
+  readonly clusterTimeout?: string;
+}
+
+const TIMEOUT_FLAGS = [
+  ["--request-timeout", "requestTimeout", "requestTimeoutSeconds"],
+  ["--call-timeout", "callTimeout", "callTimeoutSeconds"],
+  ["--cluster-timeout", "clusterTimeout", "clusterTimeoutSeconds"],
+] as const;
+
+/** The deadline flags as drift config `scan` fields, checked by the config's own rules; or what is wrong. */
+function timeoutFlags(o: CheckFlags): Partial<Record<(typeof TIMEOUT_FLAGS)[number][2], number>> | string {
+  const out: Partial<Record<(typeof TIMEOUT_FLAGS)[number][2], number>> = {};
+  for (const [flag, key, field] of TIMEOUT_FLAGS) {
+    const text = o[key];
+    if (text === undefined) continue;
+    const value = /^\s*[0-9.]+\s*$/.test(text) ? Number(text) : Number.NaN;
+    const issue = Number.isNaN(value) ? undefined : driftConfigSchema.shape.scan.safeParse({ [field]: value }).error?.issues[0];
+    if (Number.isNaN(value) || issue !== undefined) {
+      const why = issue?.code === "too_big" ? `at most ${String(issue.maximum)} seconds` : "a number of seconds above 0";
+      return `${flag} ${JSON.stringify(text)}: must be ${why}; write it like ${flag} 30`;
+    }
+    out[field] = value;
+  }
+  return out;
 }
 
 /** An ISO 8601 date-time with a time zone (Z or ±hh:mm). */

@@ -115,7 +115,24 @@ export const driftConfigSchema = z
             "EKS requests per second per account and region, retries included (the EKS API throttles per account and region). Default: unpaced until the first throttle, then paced at the rate that succeeded and probed upward slowly.",
           ),
         describeConcurrency: z.number().int().min(1).max(64).optional().describe("DescribePodIdentityAssociation calls in flight per cluster."),
-        requestTimeoutSeconds: z.number().positive().max(300).optional().describe("Per-request timeout."),
+        requestTimeoutSeconds: z
+          .number()
+          .positive()
+          .max(300)
+          .optional()
+          .describe("Deadline of one attempt of any AWS request (EKS, STS, S3): connecting, the response headers and the whole body. A timed-out attempt is retried. Default: 10."),
+        callTimeoutSeconds: z
+          .number()
+          .positive()
+          .max(3600)
+          .optional()
+          .describe("Deadline of one AWS call, all its attempts and the backoff between them included: what turns an endpoint that never answers into an error. Default: 60."),
+        clusterTimeoutSeconds: z
+          .number()
+          .positive()
+          .max(86_400)
+          .optional()
+          .describe("Deadline of the scan of one cluster, every call included; past it the cluster is an error finding. Default: 600."),
       })
       .strict()
       .default({}),

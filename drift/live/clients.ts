@@ -4,9 +4,7 @@
 // STS AssumeRole (`fromTemporaryCredentials`, the default chain as the source credentials).
 // Endpoints and regions come from the SDK's standard configuration (AWS_ENDPOINT_URL_EKS / _STS, AWS_REGION,
 // shared config); no endpoint is ever set here.
-// Retries: AWS_RETRY_MODE and AWS_MAX_ATTEMPTS win when set; otherwise standard mode with
-// DEFAULT_MAX_ATTEMPTS attempts. Not the SDK's adaptive mode: its rate limiter cuts to 0.7 × a measured rate
-// that is still ~0 when the first throttle comes early in a run, and sending collapses to 0.5 requests/s.
+// Retries and the deadline of every attempt: ./client-config.ts.
 // Pacing: each client has its own Pacer (./pacer.ts), i.e. one per (account, region), in front of every
 // attempt: at `requestsPerSecond` when set, else adaptive from the first throttle on (unless the user chose
 // AWS_RETRY_MODE=adaptive: then the SDK's limiter alone).
@@ -14,23 +12,14 @@ import { EKSClient } from "@aws-sdk/client-eks";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AccountReader } from "../model";
 import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
+import { awsClientConfig } from "./client-config";
 import { Pacer, pacerPlugin } from "./pacer";
 
-export const DEFAULT_MAX_ATTEMPTS = 10;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_SESSION_NAME = "pod-identity-drift";
-
-/** Retry settings to pass to a client: only those the user's environment does not set. */
-export function retrySettings(env: NodeJS.ProcessEnv = process.env): { retryMode?: string; maxAttempts?: number } {
-  return {
-    ...(env.AWS_RETRY_MODE ? {} : { retryMode: "standard" }),
-    ...(env.AWS_MAX_ATTEMPTS ? {} : { maxAttempts: DEFAULT_MAX_ATTEMPTS }),
-  };
-}
 
 export interface EksClientPoolOptions {
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
-  /** Per attempt; an attempt past it fails with TimeoutError (and is retried like any transient error). @default DEFAULT_REQUEST_TIMEOUT_MS */
+  /** Per attempt (connection, headers and body); an attempt past it fails with TimeoutError and is retried like any transient error. @default DEFAULT_REQUEST_TIMEOUT_MS */
   readonly requestTimeoutMs?: number;
   /** EKS requests per second per (account, region), retries included. @default adaptive (see ./pacer.ts) */
   readonly requestsPerSecond?: number;
@@ -61,21 +50,23 @@ export class EksClientPool {
     const scope = { ...(region ? { region } : {}), ...(accountId ? { accountId } : {}) };
     const reader = accountId ? this.opts.accountReaders?.[accountId] : undefined;
     const credentials = reader
-      ? fromTemporaryCredentials({
-          params: {
-            RoleArn: reader.roleArn,
-            RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME,
-            ...(reader.externalId ? { ExternalId: reader.externalId } : {}),
-          },
-          clientConfig: { ...(region ? { region } : {}), ...retrySettings() },
-          clientPlugins: [apiCallCounterPlugin(scope, this.emit)],
-        })
+      ? namingRole(
+          reader.roleArn,
+          fromTemporaryCredentials({
+            params: {
+              RoleArn: reader.roleArn,
+              RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME,
+              ...(reader.externalId ? { ExternalId: reader.externalId } : {}),
+            },
+            clientConfig: { ...(region ? { region } : {}), ...awsClientConfig(this.opts.requestTimeoutMs) },
+            clientPlugins: [apiCallCounterPlugin(scope, this.emit)],
+          }),
+        )
       : undefined;
     client = new EKSClient({
       ...(region ? { region } : {}),
       ...(credentials ? { credentials } : {}),
-      ...retrySettings(),
-      requestHandler: { requestTimeout: this.opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+      ...awsClientConfig(this.opts.requestTimeoutMs),
     });
     client.middlewareStack.use(apiCallCounterPlugin(scope, this.emit));
     // Added after the counter, so it runs first: an attempt is counted when the pacer lets it go.
@@ -99,4 +90,16 @@ export class EksClientPool {
     this.clients.clear();
     this.pacers.clear();
   }
+}
+
+/** A credential provider whose errors say they came from assuming the reader role (a timeout of STS, say). */
+function namingRole<T>(roleArn: string, provider: () => Promise<T>): () => Promise<T> {
+  return async () => {
+    try {
+      return await provider();
+    } catch (e) {
+      if (e instanceof Error && !e.message.startsWith("reader role ")) e.message = `reader role ${roleArn}: ${e.message}`;
+      throw e;
+    }
+  };
 }

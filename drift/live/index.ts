@@ -1,4 +1,14 @@
 // Live enumeration of Pod Identity associations (see ./scan.ts).
 export { scanClusters, LIST_PAGE_SIZE, type ScanOptions } from "./scan";
-export { EksClientPool, retrySettings, DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SESSION_NAME, type EksClientPoolOptions } from "./clients";
+export { EksClientPool, DEFAULT_SESSION_NAME, type EksClientPoolOptions } from "./clients";
+export { awsClientConfig, retrySettings, DEFAULT_MAX_ATTEMPTS } from "./client-config";
+export {
+  AttemptDeadlineHandler,
+  DeadlineError,
+  startDeadline,
+  withDeadline,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_CLUSTER_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./deadline";
 export { apiCallCounterPlugin, outcomeOf, type ApiCallListener, type ApiCallScope } from "./api-call-counter";

@@ -4,7 +4,10 @@
 // summary a DescribePodIdentityAssociation (the list carries no roles, flags or timestamps), with bounded
 // concurrency; describes start as soon as their page arrives. Calls made = list pages + one describe per
 // association, plus retries. An association deleted between list and describe is simply gone. Any other
-// failure fails the whole cluster: a ClusterScan is complete or an error, never partial.
+// failure fails the whole cluster: a ClusterScan is complete or an error, never partial. So does a listing
+// that would never end (a nextToken seen before, or more pages than a cluster's associations can fill), a
+// response that is not what the API returns, and a deadline: every attempt, every call and the cluster's
+// scan as a whole have one (./deadline.ts).
 //
 // Accounts run in parallel: clusters and requests are bounded per (account, region), the unit AWS throttles
 // on, and each (account, region) has its own client and pacer (./clients.ts, ./pacer.ts). A global cluster
@@ -19,9 +22,14 @@ import type { CommandIO, Handler, MetadataBearer } from "@smithy/types";
 import { setMaxListeners } from "node:events";
 import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation, ScanError } from "../model";
 import { EksClientPool } from "./clients";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, startDeadline, type DeadlineError } from "./deadline";
 import { Limiter } from "./limit";
 
 export const LIST_PAGE_SIZE = 100;
+/** EKS allows this many associations per cluster (not adjustable). */
+export const MAX_ASSOCIATIONS_PER_CLUSTER = 5000;
+/** The most list pages a cluster can fill, plus one: a full last page may still carry a nextToken. */
+export const MAX_LIST_PAGES = MAX_ASSOCIATIONS_PER_CLUSTER / LIST_PAGE_SIZE + 1;
 
 export interface ScanOptions {
   /** Reader role per account id; accounts not listed use the default credential chain. */
@@ -38,18 +46,36 @@ export interface ScanOptions {
   readonly signal?: AbortSignal;
   /** Every attempt (retries included) of every EKS and STS call. */
   readonly onApiCall?: (e: ApiCallEvent) => void;
-  /** Per attempt. @default 30 000 */
+  /** Per attempt: connection, headers and body. @default DEFAULT_REQUEST_TIMEOUT_MS (10 s) */
   readonly requestTimeoutMs?: number;
+  /** Per call, all its attempts and the backoff between them. @default DEFAULT_CALL_TIMEOUT_MS (60 s) */
+  readonly callTimeoutMs?: number;
+  /** The scan of one cluster, from its first call to its last. @default DEFAULT_CLUSTER_TIMEOUT_MS (10 min) */
+  readonly clusterTimeoutMs?: number;
   /** Clients to reuse across scans (a daemon); its own options (reader roles, timeout, rate) then apply. @default a pool for this scan only */
   readonly clients?: EksClientPool;
 }
 
 const clusterKey = (accountId: string | undefined, region: string, name: string) => `${accountId ?? ""}|${region}|${name}`;
 
+/** A response that is not what the EKS API returns (a proxy's page, a truncated body, a service fault). */
+class MalformedResponse extends Error {
+  override readonly name = "MalformedResponse";
+}
+
+/** A listing that would never end. */
+class PaginationLoop extends Error {
+  override readonly name = "PaginationLoop";
+}
+
 function scanError(err: unknown): ScanError {
-  const e = err as { name?: string; code?: string; message?: string } | undefined;
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { attempts?: number } } | undefined;
+  // The SDK appends a hint about `$response` to deserialization errors: the first line is the error.
+  const first = (e?.message || String(err)).split("\n")[0]!.trim();
+  const attempts = e?.$metadata?.attempts !== undefined && e.$metadata.attempts > 1 ? `; ${e.$metadata.attempts} attempts` : "";
+  if (e?.name === "SyntaxError") return { code: "MalformedResponse", message: `the response body is not valid JSON (${first})${attempts}` };
   const code = e?.name && e.name !== "Error" ? e.name : (e?.code ?? "Error");
-  return { code, message: e?.message || String(err) };
+  return { code, message: `${first}${attempts}` };
 }
 
 function accountFromArn(arn: string | undefined): string | undefined {
@@ -58,23 +84,25 @@ function accountFromArn(arn: string | undefined): string | undefined {
 }
 
 function toLive(ref: ClusterRef, a: PodIdentityAssociation): LiveAssociation {
+  const missing = (["associationId", "namespace", "serviceAccount", "roleArn", "createdAt"] as const).filter((k) => a[k] === undefined || a[k] === "");
+  if (missing.length > 0) throw new MalformedResponse(`DescribePodIdentityAssociation returned an association without ${missing.join(", ")}`);
   const accountId = accountFromArn(a.associationArn) ?? ref.accountId;
   return {
     clusterName: a.clusterName ?? ref.name,
     region: ref.region,
     ...(accountId ? { accountId } : {}),
-    namespace: a.namespace ?? "",
-    serviceAccount: a.serviceAccount ?? "",
-    associationId: a.associationId ?? "",
+    namespace: a.namespace!,
+    serviceAccount: a.serviceAccount!,
+    associationId: a.associationId!,
     associationArn: a.associationArn ?? "",
-    roleArn: a.roleArn ?? "",
+    roleArn: a.roleArn!,
     ...(a.targetRoleArn ? { targetRoleArn: a.targetRoleArn } : {}),
     disableSessionTags: a.disableSessionTags ?? false,
     ...(a.externalId ? { externalId: a.externalId } : {}),
     ...(a.ownerArn ? { ownerArn: a.ownerArn } : {}),
     tags: { ...(a.tags ?? {}) },
-    createdAt: a.createdAt ?? new Date(0),
-    modifiedAt: a.modifiedAt ?? a.createdAt ?? new Date(0),
+    createdAt: a.createdAt!,
+    modifiedAt: a.modifiedAt ?? a.createdAt!,
   };
 }
 
@@ -85,9 +113,10 @@ type Sender = <I extends object, O extends MetadataBearer>(command: CommandIO<I,
  * once per call: what the SDK's own `cacheMiddleware` does for sends without options. Resolving the stack
  * builds and sorts a copy of every middleware entry (~8 kB a call), and at thousands of describes a second
  * much of it is promoted to the old generation before it dies, where it stays until the next full GC.
- * The client's middleware (counter, pacer) is in place before the first send.
+ * The client's middleware (counter, pacer) is in place before the first send. Each call has a deadline for
+ * all its attempts; past it `onDeadline` is told (and aborts the cluster's signal, which stops the call).
  */
-function cachedSender(client: EKSClient, abortSignal: AbortSignal): Sender {
+function cachedSender(client: EKSClient, abortSignal: AbortSignal, callTimeoutMs: number, onDeadline: (e: DeadlineError) => void): Sender {
   const handlers = new Map<unknown, Handler<object, MetadataBearer>>();
   return async <I extends object, O extends MetadataBearer>(command: CommandIO<I, O>): Promise<O> => {
     let handler = handlers.get(command.constructor) as Handler<I, O> | undefined;
@@ -95,7 +124,13 @@ function cachedSender(client: EKSClient, abortSignal: AbortSignal): Sender {
       handler = command.resolveMiddleware(client.middlewareStack, client.config, { abortSignal });
       handlers.set(command.constructor, handler as unknown as Handler<object, MetadataBearer>);
     }
-    return (await handler(command)).output;
+    const operation = command.constructor.name.replace(/Command$/, "");
+    const stop = startDeadline("call", `${operation} did not complete, retries included,`, callTimeoutMs, onDeadline);
+    try {
+      return (await handler(command)).output;
+    } finally {
+      stop();
+    }
   };
 }
 
@@ -109,6 +144,8 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
       ...(opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : {}),
     });
   const describeConcurrency = opts.describeConcurrency ?? 10;
+  const callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const clusterTimeoutMs = opts.clusterTimeoutMs ?? DEFAULT_CLUSTER_TIMEOUT_MS;
   const perAccountRegion = opts.perAccountRegionConcurrency ?? 8;
   const clusterLimiter = opts.clusterConcurrency !== undefined ? new Limiter(opts.clusterConcurrency) : undefined;
   new Limiter(describeConcurrency); // validates the options up front
@@ -144,7 +181,6 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
     const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
     // One abort listener per request in flight (removed when it completes): more than Node's default 10.
     setMaxListeners(0, local.signal, signal);
-    const send = cachedSender(client, signal);
     let failure: unknown;
     const fail = (err: unknown) => {
       if (failure === undefined) {
@@ -152,6 +188,8 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
         local.abort(err);
       }
     };
+    const send = cachedSender(client, signal, callTimeoutMs, fail);
+    const stopClusterDeadline = startDeadline("cluster", "the scan of the cluster did not complete", clusterTimeoutMs, fail);
     // Describes run in at most describeConcurrency workers per cluster, taking ids in list order: the ids
     // waiting are plain strings, not one pending task each. (A pending task per association lives long
     // enough to reach the old generation, and once it has run it still holds its last request's objects
@@ -167,7 +205,8 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
         if (failure !== undefined) return;
         try {
           const out = await send(new DescribePodIdentityAssociationCommand({ clusterName: ref.name, associationId }));
-          if (out.association) results[slot] = toLive(ref, out.association);
+          if (out.association === undefined) throw new MalformedResponse("DescribePodIdentityAssociation returned no association");
+          results[slot] = toLive(ref, out.association);
         } catch (err) {
           // Deleted between list and describe: gone, not an error.
           if ((err as Error).name !== "ResourceNotFoundException") fail(err);
@@ -193,21 +232,32 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
     };
     try {
       let nextToken: string | undefined;
+      const tokens = new Set<string>();
+      let pages = 0;
       do {
+        if (++pages > MAX_LIST_PAGES) {
+          throw new PaginationLoop(`ListPodIdentityAssociations returned more than ${MAX_LIST_PAGES} pages, more than ${MAX_ASSOCIATIONS_PER_CLUSTER} associations (the most a cluster can have) could fill: the listing would never end`);
+        }
         const page = await limiter.run(() =>
           send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) })),
         );
         for (const s of page.associations ?? []) {
-          if (!s.associationId || seen.has(s.associationId)) continue;
+          if (!s.associationId) throw new MalformedResponse("ListPodIdentityAssociations returned an association without associationId");
+          if (seen.has(s.associationId)) continue;
           seen.add(s.associationId);
           describe(s.associationId);
         }
         nextToken = page.nextToken;
+        if (nextToken) {
+          if (tokens.has(nextToken)) throw new PaginationLoop(`ListPodIdentityAssociations returned a nextToken it had returned before (page ${pages}): the listing would never end`);
+          tokens.add(nextToken);
+        }
       } while (nextToken && failure === undefined);
     } catch (err) {
       fail(err);
     }
     await Promise.all(workers);
+    stopClusterDeadline();
     if (opts.signal?.aborted) throw opts.signal.reason;
     if (failure !== undefined) return { cluster: ref, ok: false, error: scanError(failure), apiCalls: callsOf(ref) };
     return { cluster: ref, ok: true, associations: results.filter((a): a is LiveAssociation => a !== undefined), apiCalls: callsOf(ref) };

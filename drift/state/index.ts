@@ -31,6 +31,10 @@ export interface ReadStateOptions {
   readonly s3ForcePathStyle?: boolean;
   /** Sources read at once. @default 8 */
   readonly concurrency?: number;
+  /** S3: each attempt (connection, headers, body). @default DEFAULT_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+  /** S3: each source, retries and body included. @default DEFAULT_CALL_TIMEOUT_MS */
+  readonly callTimeoutMs?: number;
 }
 
 type Job = { source: string; read: () => Promise<string> } | { source: string; error: StateReadError };
@@ -80,6 +84,8 @@ export async function readStateSources(uris: readonly string[], opts: ReadStateO
     (reader ??= new S3StateReader({
       ...(opts.s3ForcePathStyle !== undefined ? { forcePathStyle: opts.s3ForcePathStyle } : {}),
       ...(opts.onApiCall ? { onApiCall: opts.onApiCall } : {}),
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+      ...(opts.callTimeoutMs !== undefined ? { callTimeoutMs: opts.callTimeoutMs } : {}),
     }));
   try {
     const jobs = (await Promise.all((uris.length > 0 ? uris : DEFAULT_STATE_SOURCES).map((u) => expand(u, cwd, s3)))).flat();

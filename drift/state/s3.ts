@@ -7,11 +7,15 @@
 //
 // Read with @aws-sdk/client-s3 and the SDK's standard configuration: credentials from the default chain,
 // AWS_REGION, AWS_ENDPOINT_URL_S3 (no endpoint is ever set in code), and `followRegionRedirects` so a bucket in
-// another region is still found. Path-style addressing: the SDK picks it by itself for an IP-address
+// another region is still found. Retries and deadlines as for every AWS client of the check
+// (drift/live/client-config.ts): each attempt, and each source's read as a whole (GetObject with its retries
+// and the body), end in time. Path-style addressing: the SDK picks it by itself for an IP-address
 // endpoint; for a host-name endpoint that cannot serve `bucket.host` (e.g. `localhost`), turn it on with the
 // `forcePathStyle` option or POD_IDENTITY_DRIFT_S3_FORCE_PATH_STYLE=true.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { apiCallCounterPlugin, type ApiCallListener } from "../live/api-call-counter";
+import { awsClientConfig } from "../live/client-config";
+import { DEFAULT_CALL_TIMEOUT_MS, withDeadline } from "../live/deadline";
 import { StateReadError } from "./errors";
 
 export interface S3Location {
@@ -46,6 +50,10 @@ export function parseS3Uri(uri: string): S3Location {
 export interface S3ReaderOptions {
   readonly forcePathStyle?: boolean;
   readonly onApiCall?: ApiCallListener;
+  /** Each attempt: connection, headers and body. @default DEFAULT_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+  /** Each source: GetObject with its retries, and reading the body. @default DEFAULT_CALL_TIMEOUT_MS */
+  readonly callTimeoutMs?: number;
 }
 
 /** S3 clients per region, for one read of the state sources. */
@@ -64,6 +72,7 @@ export class S3StateReader {
         ...(region ? { region } : {}),
         followRegionRedirects: true,
         ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
+        ...awsClientConfig(this.opts.requestTimeoutMs),
       });
       if (this.opts.onApiCall) c.middlewareStack.use(apiCallCounterPlugin({ ...(region ? { region } : {}) }, this.opts.onApiCall));
       this.clients.set(k, c);
@@ -72,13 +81,15 @@ export class S3StateReader {
   }
 
   async read(source: string, loc: S3Location): Promise<string> {
+    const where = `s3://${loc.bucket}/${loc.key}`;
     try {
-      const out = await this.client(loc.region).send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
-      if (!out.Body) return "";
-      return await out.Body.transformToString("utf8");
+      return await withDeadline("call", "GetObject and reading its body did not complete, retries included,", this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, async (abortSignal) => {
+        const out = await this.client(loc.region).send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal });
+        if (!out.Body) return "";
+        return await out.Body.transformToString("utf8");
+      });
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-      const where = `s3://${loc.bucket}/${loc.key}`;
       switch (e.name) {
         case "NoSuchKey":
           throw new StateReadError("NoSuchKey", `${source}: no state object at ${where} (NoSuchKey); check the key and the workspace`);
@@ -89,8 +100,10 @@ export class S3StateReader {
             "AccessDenied",
             `${source}: access denied reading ${where} (AccessDenied); the credentials need s3:GetObject on it (and s3:ListBucket to tell a missing key from a denied one)`,
           );
-        default:
-          throw new StateReadError(e.name || "StateUnreadable", `${source}: cannot read ${where}: ${e.name}${e.message ? `: ${e.message}` : ""}`);
+        default: {
+          const message = (e.message ?? "").split("\n")[0]!.trim(); // the SDK may append a hint on a second line
+          throw new StateReadError(e.name || "StateUnreadable", `${source}: cannot read ${where}: ${e.name}${message ? `: ${message}` : ""}`);
+        }
       }
     }
   }

@@ -242,6 +242,93 @@ describe("scanClusters", () => {
   });
 });
 
+describe("deadlines, endless listings and malformed responses: each fails its cluster, the others are read", () => {
+  const ref = (name: string) => ({ name, region: REGION, accountId: HUB });
+  const failed = (s: ClusterScan | undefined) => {
+    if (!s || s.ok) throw new Error(`expected a failed scan, got ${JSON.stringify(s)}`);
+    return s;
+  };
+  beforeEach(() => {
+    process.env.AWS_MAX_ATTEMPTS = "2";
+  });
+
+  it.each([
+    ["a body that stalls after the headers", "stall-body", /^the response body was not complete within 0\.2 s \(scan\.requestTimeoutSeconds\); 2 attempts$/],
+    ["no response at all (a hang before the headers)", "hang", /^no response within 0\.2 s \(scan\.requestTimeoutSeconds\); 2 attempts$/],
+  ] as const)("%s: every attempt ends at the request deadline and is retried, then TimeoutError", async (_name, http, message) => {
+    seed(HUB, `stall-${http}`, 3);
+    seed(HUB, `fine-${http}`, 3);
+    emu.inject({ cluster: `stall-${http}`, operation: "DescribePodIdentityAssociation", http });
+    const [bad, good] = await scanClusters([ref(`stall-${http}`), ref(`fine-${http}`)], { requestTimeoutMs: 200, describeConcurrency: 1 });
+    expect(failed(bad).error).toEqual({ code: "TimeoutError", message: expect.stringMatching(message) });
+    expect(emu.count({ cluster: `stall-${http}`, operation: "DescribePodIdentityAssociation" })).toBe(2); // one describe, both attempts; the others never sent
+    expect(ok(good)).toHaveLength(3);
+  });
+
+  it("a reset connection is retried, then fails the cluster", async () => {
+    seed(HUB, "reset", 2);
+    emu.inject({ cluster: "reset", operation: "ListPodIdentityAssociations", http: "reset" });
+    const scan = failed((await scanClusters([ref("reset")]))[0]);
+    expect(scan.error.code).toBe("TimeoutError"); // the SDK's name for ECONNRESET, a transient error
+    expect(scan.apiCalls).toBe(2);
+  });
+
+  it.each([
+    ["a body cut short", { http: "malformed-json" as const }, /^the response body is not valid JSON/],
+    ["valid JSON without the association", { body: "{}" }, /^DescribePodIdentityAssociation returned no association$/],
+    ["an association without its role", { body: JSON.stringify({ association: { associationId: "a-x", namespace: "n", serviceAccount: "s", createdAt: 1 } }) }, /without roleArn$/],
+  ])("a malformed response (%s) fails the cluster, not retried", async (_name, fault, message) => {
+    seed(HUB, "odd", 2);
+    emu.inject({ cluster: "odd", operation: "DescribePodIdentityAssociation", times: 1, ...fault });
+    const scan = failed((await scanClusters([ref("odd")], { describeConcurrency: 1 }))[0]);
+    expect(scan.error).toEqual({ code: "MalformedResponse", message: expect.stringMatching(message) });
+    expect(scan.apiCalls).toBe(2); // the list and the one describe
+    emu.clearFaults();
+    emu.removeCluster(ref("odd"));
+  });
+
+  it("the call deadline ends a call whose attempts and backoff would take longer", async () => {
+    seed(HUB, "slow-call", 1);
+    process.env.AWS_MAX_ATTEMPTS = "10";
+    emu.inject({ cluster: "slow-call", operation: "ListPodIdentityAssociations", http: "hang" });
+    const scan = failed((await scanClusters([ref("slow-call")], { requestTimeoutMs: 200, callTimeoutMs: 500 }))[0]);
+    expect(scan.error).toEqual({ code: "CallTimeout", message: "ListPodIdentityAssociations did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)" });
+    expect(scan.apiCalls).toBeGreaterThanOrEqual(2);
+    expect(scan.apiCalls).toBeLessThan(10);
+  });
+
+  it("the cluster deadline ends a scan whose calls each finish in time", async () => {
+    seed(HUB, "crawl", 6);
+    seed(HUB, "quick", 2);
+    emu.delay(150, { cluster: "crawl", operation: "DescribePodIdentityAssociation" });
+    const [slow, quick] = await scanClusters([ref("crawl"), ref("quick")], { describeConcurrency: 1, clusterTimeoutMs: 400 });
+    expect(failed(slow).error).toEqual({ code: "ClusterTimeout", message: "the scan of the cluster did not complete within 0.4 s (scan.clusterTimeoutSeconds)" });
+    expect(emu.count({ cluster: "crawl", operation: "DescribePodIdentityAssociation" })).toBeLessThan(6);
+    expect(ok(quick)).toHaveLength(2);
+  });
+
+  it.each([
+    ["the same nextToken again", "repeat" as const, 2, /returned a nextToken it had returned before \(page 2\)/],
+    ["two nextTokens in turn (A, B, A)", "cycle" as const, 3, /returned a nextToken it had returned before \(page 3\)/],
+    ["a new nextToken on every page", "endless" as const, 51, /returned more than 51 pages/],
+  ])("a listing that would never end (%s) stops after a bounded number of list calls: PaginationLoop", async (_name, nextToken, lists, message) => {
+    const name = `loop-${nextToken}`;
+    seed(HUB, name, 3);
+    emu.inject({ cluster: name, operation: "ListPodIdentityAssociations", nextToken });
+    const scan = failed((await scanClusters([ref(name)]))[0]);
+    expect(scan.error).toEqual({ code: "PaginationLoop", message: expect.stringMatching(message) });
+    expect(emu.count({ cluster: name, operation: "ListPodIdentityAssociations" })).toBe(lists);
+  });
+
+  it("a reader role whose STS endpoint hangs: STS's own attempts end at the request deadline, and the error names the role", async () => {
+    seed(A, "sts-hang", 1);
+    emu.inject({ operation: "AssumeRole", http: "hang" });
+    const scan = failed((await scanClusters([{ name: "sts-hang", region: REGION, accountId: A }], { accountReaders: { [A]: { roleArn: role(A, "reader") } }, requestTimeoutMs: 200, callTimeoutMs: 1_000 }))[0]);
+    expect(scan.error).toEqual({ code: "TimeoutError", message: expect.stringMatching(/^reader role arn:aws:iam::111111111111:role\/reader: no response within 0\.2 s \(scan\.requestTimeoutSeconds\)/) });
+    expect(emu.count({ operation: "AssumeRole" })).toBeLessThanOrEqual(5);
+  });
+});
+
 describe("pacing per account and region", () => {
   const minimum = (clusters: number, perCluster: number) => clusters * (Math.max(1, Math.ceil(perCluster / 100)) + perCluster);
 

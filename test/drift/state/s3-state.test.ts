@@ -1,5 +1,8 @@
 // State in S3 over a real S3-protocol server (s3rver) on loopback, read by the real @aws-sdk/client-s3
 // configured only through the SDK's standard environment (AWS_ENDPOINT_URL_S3, AWS_REGION, credentials).
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseS3Uri, readStateSources } from "../../../drift/state";
 import type { ApiCallEvent } from "../../../drift/model";
@@ -72,6 +75,37 @@ describe("S3 state sources", () => {
     expect(messages[0]).toMatch(/^s3:\/\/tf-state\/eks\/terraform\.tfstate: access denied reading/);
     expect(messages[1]).toMatch(/no state object at s3:\/\/tf-state\/eks\/missing\.tfstate \(NoSuchKey\)/);
     expect(messages[2]).toMatch(/bucket "no-such-bucket" does not exist/);
+  });
+
+  it.each([
+    ["never answers", "hang" as const, "TimeoutError", /no response within 0\.2 s \(scan\.requestTimeoutSeconds\)/],
+    ["stalls in the body (read outside the SDK's retries)", "stall-body" as const, "TimeoutError", /the response body was not complete within 0\.2 s/],
+  ])("an S3 endpoint that %s: the source is an error in time, the local one beside it is read", async (_name, fault, code, message) => {
+    const undo = s3.fault("tf-state", fault);
+    process.env.AWS_MAX_ATTEMPTS = "2";
+    const local = join(mkdtempSync(join(tmpdir(), "s3-deadline-")), "local.tfstate");
+    writeFileSync(local, doc("local"));
+    try {
+      const [remote, file] = await readStateSources(["s3://tf-state/eks/terraform.tfstate", local], { requestTimeoutMs: 200, callTimeoutMs: 5_000 });
+      expect(remote).toMatchObject({ ok: false, error: { code, message: expect.stringMatching(message) } });
+      expect(file!.ok).toBe(true);
+    } finally {
+      delete process.env.AWS_MAX_ATTEMPTS;
+      undo();
+    }
+  });
+
+  it("the call deadline bounds a source's attempts and backoff together", async () => {
+    const undo = s3.fault("tf-state", "hang");
+    process.env.AWS_MAX_ATTEMPTS = "10";
+    try {
+      const [remote] = await readStateSources(["s3://tf-state/eks/terraform.tfstate"], { requestTimeoutMs: 200, callTimeoutMs: 500 });
+      expect(remote).toMatchObject({ ok: false, error: { code: "CallTimeout", message: "s3://tf-state/eks/terraform.tfstate: cannot read s3://tf-state/eks/terraform.tfstate: CallTimeout: GetObject and reading its body did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)" } });
+      expect(s3.count({ bucket: "tf-state" })).toBeLessThan(10);
+    } finally {
+      delete process.env.AWS_MAX_ATTEMPTS;
+      undo();
+    }
   });
 
   it("honours an explicit path-style choice for host-name endpoints (localhost)", async () => {
