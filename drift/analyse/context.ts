@@ -32,14 +32,16 @@ export class AnalysisContext {
   // phases/state.ts
   /** State sources that could not be read. */
   readonly unreadSources: string[] = [];
-  /** The state associations to compare with live, one per association id. */
+  /** The state associations to compare with live, one per association id, none of them in conflict. */
   readonly stateAssociations: StateAssociation[] = [];
-  /** Target roles from state by ARN, for the external-id check. */
-  readonly roles = new Map<string, StateRole>();
+  /** Association ids that state sources record inconsistently: reported, never compared. */
+  readonly conflicted = new Set<string>();
+  /** Target roles from state by ARN, one record per distinct trust policy, for the external-id check. */
+  readonly roles = new Map<string, readonly StateRole[]>();
   /** The Terraform address managing an association id (phases/managed.ts adds the successors of replaced ones). */
   readonly addressOf = new Map<string, string>();
 
-  // phases/managed.ts
+  // phases/managed.ts (and phases/state.ts for the conflicting ones)
   /** State associations in scope (not left out by an ignore rule). */
   managed = 0;
   /** State association ids compared with a fully read cluster. */

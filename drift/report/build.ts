@@ -32,15 +32,22 @@ export function summarize(findings: readonly Finding[], managed: number, inSync:
   };
 }
 
+/** What was read, sorted: the same whatever order the sources were given in. */
 export function buildScope(states: readonly StateReadResult[], scans: readonly ClusterScan[]): Scope {
+  const stateSources = states.map((s) => (s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 }));
+  const clusters = scans.map((c) => ({
+    name: c.cluster.name,
+    region: c.cluster.region,
+    accountId: c.cluster.accountId ?? null,
+    ok: c.ok,
+    associations: c.ok ? c.associations.length : 0,
+  }));
   return {
-    stateSources: states.map((s) => (s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 })),
-    clusters: scans.map((c) => ({
-      name: c.cluster.name,
-      region: c.cluster.region,
-      accountId: c.cluster.accountId ?? null,
-      ok: c.ok,
-      associations: c.ok ? c.associations.length : 0,
-    })),
+    stateSources: stateSources.sort((a, b) => compare(a.source, b.source)),
+    clusters: clusters.sort((a, b) => compare(a.accountId ?? "", b.accountId ?? "") || compare(a.region, b.region) || compare(a.name, b.name)),
   };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

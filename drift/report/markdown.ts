@@ -8,7 +8,7 @@ export function renderMarkdown(report: Report): string {
   const drift = report.findings.filter((f) => f.informational !== true);
   const out: string[] = [];
   const verdict = {
-    incomplete: "⛔ **Incomplete**: some state sources or clusters could not be read; nothing there is reported in sync.",
+    incomplete: "⛔ **Incomplete**: some inputs could not be read or used (see the errors); nothing there is reported in sync.",
     findings: `⚠️ **${drift.length} finding${drift.length === 1 ? "" : "s"}**`,
     "nothing-checked": `❔ **Nothing checked**: ${NOTHING_CHECKED.replace(/^nothing checked: /, "")}.`,
     "in-sync": "✅ **In sync**: live Pod Identity associations match Terraform state and no change is pending.",

@@ -59,7 +59,7 @@ export interface Summary {
   readonly informational?: number;
 }
 
-/** What the run read: every state source and cluster, and whether it was read completely. */
+/** What the run read: every state source (by name) and cluster (by account, region, name), and whether it was read completely. */
 export interface Scope {
   readonly stateSources: readonly { readonly source: string; readonly ok: boolean; readonly associations: number }[];
   readonly clusters: readonly { readonly name: string; readonly region: string; readonly accountId: string | null; readonly ok: boolean; readonly associations: number }[];

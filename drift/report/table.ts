@@ -29,7 +29,7 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   const s = report.summary;
   const lines: string[] = [];
   const status = {
-    incomplete: paint("red", "INCOMPLETE: some state or clusters could not be read; nothing there is reported in sync"),
+    incomplete: paint("red", "INCOMPLETE: some inputs could not be read or used (see the errors); nothing there is reported in sync"),
     findings: paint("yellow", "findings"),
     "nothing-checked": paint("yellow", NOTHING_CHECKED),
     "in-sync": paint("green", "in sync"),

@@ -59,5 +59,12 @@ function compareFindings(a: KeyedFinding, b: KeyedFinding): number {
     const c = (x[k] ?? "").localeCompare(y[k] ?? "");
     if (c !== 0) return c;
   }
-  return KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind);
+  const k = KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind);
+  if (k !== 0) return k;
+  // The same kind at the same place (state errors, say): by what they are about, not by input order.
+  for (const key of ["associationId", "detail"] as const) {
+    const c = (x[key] ?? "").localeCompare(y[key] ?? "");
+    if (c !== 0) return c;
+  }
+  return 0;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyse } from "../../../drift/analyse/analyse";
 import { configHash } from "../../../drift/analyse/identity";
 import type { HistoryView, SeenAssociation } from "../../../drift/analyse/types";
+import type { StateRole } from "../../../drift/model";
 import {
   ACCOUNT,
   CLUSTER,
@@ -151,6 +152,59 @@ describe("analyse: errors are never in sync", () => {
     const r = analyse(input([stateOk([a])], [scanOk([liveOf({ ...a, region: REGION })])], { defaultRegion: REGION }));
     expect(r.findings).toEqual([]);
     expect(r.inSync).toBe(1);
+  });
+});
+
+describe("analyse: state sources that disagree", () => {
+  const both = (a: Parameters<typeof stateOk>[0], b: Parameters<typeof stateOk>[0], scans: ReturnType<typeof scanOk>[], roles: [StateRole[], StateRole[]] = [[], []]) => {
+    const x = stateOk(a.map((r) => ({ ...r, source: "a.tfstate" })), roles[0], "a.tfstate");
+    const y = stateOk(b.map((r) => ({ ...r, source: "b.tfstate" })), roles[1], "b.tfstate");
+    const ab = analyse(input([x, y], scans));
+    const ba = analyse(input([y, x], scans));
+    expect(ba).toEqual(ab); // the same report whatever the order of --state
+    return ab;
+  };
+
+  it("the same association with other values in two sources: an error naming both, never in sync, not compared with live", () => {
+    const a = stateAssoc("a-1");
+    const stale = { ...a, roleArn: role("old-pod-identity"), address: "aws_eks_pod_identity_association.old" };
+    const r = both([a], [stale], [scanOk([liveOf(a)])]);
+    expect(kinds(r)).toEqual(["error"]);
+    expect(r).toMatchObject({ managed: 1, inSync: 0, complete: false });
+    expect(r.findings[0]!.finding).toMatchObject({
+      associationId: "a-1",
+      namespace: "payments",
+      serviceAccount: "sa-a-1",
+      detail: `state sources disagree about association a-1: role_arn: ${role("pod-identity")} in a.tfstate (aws_eks_pod_identity_association.a_1), ${role("old-pod-identity")} in b.tfstate (aws_eks_pod_identity_association.old)`,
+      advice: expect.stringMatching(/^The state sources a\.tfstate and b\.tfstate disagree about this association/),
+    });
+  });
+
+  it("two associations for one service account in two sources: an error naming both ids, the live one not unmanaged", () => {
+    const a = stateAssoc("a-1");
+    const other = stateAssoc("a-2", { serviceAccount: a.serviceAccount });
+    const r = both([a], [other], [scanOk([liveOf(a)])]);
+    expect(kinds(r)).toEqual(["error"]);
+    expect(r).toMatchObject({ managed: 2, inSync: 0, complete: false });
+    expect(r.findings[0]!.finding.detail).toBe(
+      "state sources record different associations for service account payments/sa-a-1 in prod: a-1 in a.tfstate (aws_eks_pod_identity_association.a_1), a-2 in b.tfstate (aws_eks_pod_identity_association.a_2)",
+    );
+  });
+
+  it("the same association recorded alike twice (a glob and a path, a copy) is one association, in sync", () => {
+    const a = stateAssoc("a-1");
+    const r = both([a], [{ ...a, address: "module.copy.aws_eks_pod_identity_association.x" }], [scanOk([liveOf(a)])]);
+    expect(r.findings).toEqual([]);
+    expect(r).toMatchObject({ managed: 1, inSync: 1, complete: true });
+  });
+
+  it("a target role whose trust policies in two sources disagree about the external id: the check says so", () => {
+    const id = `${REGION}/${ACCOUNT}/prod/payments/sa-a-1`;
+    const a = stateAssoc("a-1", { disableSessionTags: true, externalId: id });
+    const target = (policy: string, source: string) => ({ source, address: "aws_iam_role.target", provider: "p", arn: role("target", TARGET_ACCOUNT), assumeRolePolicy: policy });
+    const r = both([a], [], [scanOk([liveOf(a)])], [[target(trustWithExternalId(id), "a.tfstate")], [target(trustWithExternalId("other"), "b.tfstate")]]);
+    expect(r.findings.map((f) => [f.finding.kind, f.counts])).toEqual([["external-id-mismatch", false]]);
+    expect(r.findings[0]!.finding.detail).toMatch(/trust policies that disagree about this external id: a\.tfstate \(aws_iam_role\.target\), b\.tfstate \(aws_iam_role\.target\)$/);
   });
 });
 
