@@ -1,5 +1,5 @@
-// The one-shot drift check, top to bottom: read state → enumerate live → analyse (with history, in one
-// transaction) → report. The CLI's `check` and the daemon's every scan run exactly this.
+// The one-shot drift check, top to bottom: open history → read state → enumerate live → analyse (with
+// history, in one transaction) → report. The CLI's `check` and the daemon's every scan run exactly this.
 import { performance } from "node:perf_hooks";
 import { analyse } from "./analyse/analyse";
 import { globMatch, parseArn } from "./analyse/identity";
@@ -8,7 +8,7 @@ import { EMPTY_HISTORY } from "./analyse/types";
 import { parseDuration } from "./config/duration";
 import type { DriftConfig } from "./config/schema";
 import { openCheckHistory } from "./history/open";
-import { HistoryError, type HistoryStore } from "./history/types";
+import { HistoryError, type HistoryLoss, type HistoryStore } from "./history/types";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, scanClusters } from "./live";
 import type { ApiCallEvent, ClusterRef, ClusterScan, StateReadResult } from "./model";
 import { buildReport, buildScope } from "./report/build";
@@ -38,17 +38,52 @@ export interface CheckResult {
   readonly associationsByCluster: Readonly<Record<string, number>>;
 }
 
+/** The check will not run as asked (a --now before the last recorded run): the message says why and what to do. */
+export class CheckRefusedError extends Error {
+  override readonly name = "CheckRefusedError";
+}
+
 export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   const started = performance.now();
   const { config } = opts;
   const now = opts.now ?? new Date();
+  const problems: RunProblem[] = [];
+
+  // 0. history, first: a clock before its last run is refused before anything is read.
+  let store = opts.history;
+  const ownStore = store === undefined;
+  if (store === undefined) {
+    try {
+      store = await openCheckHistory(config.history);
+    } catch (e) {
+      if (!(e instanceof HistoryError)) throw e;
+      problems.push(historyProblem(e));
+    }
+  }
+  try {
+    const loss = store?.takeLoss?.();
+    if (loss !== undefined) problems.push(lostHistoryProblem(store!.path, loss));
+    const last = store !== undefined ? (await store.runs(1))[0]?.at : undefined;
+    if (last !== undefined && now.getTime() < Date.parse(last)) {
+      throw new CheckRefusedError(
+        `the check's time ${now.toISOString()} is before the last run recorded in the history store ${store!.path} (${last}); history would record it out of order, and "since" and the pending deadlines would be wrong. Use a later --now (or fix the system clock), or give what-if runs a history of their own (history.path in the drift config).`,
+      );
+    }
+    return await checkWith(opts, now, store, problems, started);
+  } finally {
+    if (ownStore) await store?.close();
+  }
+}
+
+/** Steps 1 to 4, with the history store open (or, with `problems` saying why, without one). */
+async function checkWith(opts: CheckOptions, now: Date, store: HistoryStore | undefined, problems: readonly RunProblem[], started: number): Promise<CheckResult> {
+  const { config } = opts;
   let events = 0;
   const onApiCall = (e: ApiCallEvent) => {
     events++;
     opts.onApiCall?.(e);
   };
   const defaultRegion = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-
   const timeouts = timeoutsOf(config);
 
   // 1. state
@@ -81,54 +116,40 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
   // 3. analyse, recorded in history in the same transaction
   const settings = analyseSettings(config);
   const scope = buildScope(states, scans);
-  const problems: RunProblem[] = [];
-  let store = opts.history;
-  const ownStore = store === undefined;
-  if (store === undefined) {
-    try {
-      store = await openCheckHistory(config.history);
-    } catch (e) {
-      if (!(e instanceof HistoryError)) throw e;
-      problems.push(historyProblem(e));
-    }
-  }
   const analyseWith = (history: HistoryView, extra: readonly RunProblem[] = []): Analysis =>
     analyse({ states, scans, history, settings, now, ...(defaultRegion ? { defaultRegion } : {}), problems: [...problems, ...extra] });
 
   let report: Report;
-  try {
-    if (store !== undefined) {
-      try {
-        report = await store.record((view) => {
-          const analysis = analyseWith(view);
-          const r = buildReport(analysis, now, scope);
-          return {
-            result: r,
-            run: {
-              at: now,
-              complete: r.complete,
-              summary: r.summary,
-              seen: analysis.seen,
-              newlyGone: analysis.newlyGone,
-              clustersRead: analysis.clustersRead,
-              clustersUnread: analysis.clustersUnread,
-              findings: analysis.findings,
-              retainDays: config.history.retainDays,
-            },
-          };
-        });
-      } catch (e) {
-        if (!(e instanceof HistoryError)) throw e;
-        // The store could not be written (locked, full, read-only): report without it, as incomplete.
-        report = buildReport(analyseWith(EMPTY_HISTORY, [historyProblem(e)]), now, scope);
-      }
-    } else {
-      report = buildReport(analyseWith(EMPTY_HISTORY), now, scope);
+  if (store !== undefined) {
+    try {
+      report = await store.record((view) => {
+        const analysis = analyseWith(view);
+        const r = buildReport(analysis, now, scope);
+        return {
+          result: r,
+          run: {
+            at: now,
+            complete: r.complete,
+            summary: r.summary,
+            seen: analysis.seen,
+            newlyGone: analysis.newlyGone,
+            clustersRead: analysis.clustersRead,
+            clustersUnread: analysis.clustersUnread,
+            findings: analysis.findings,
+            retainDays: config.history.retainDays,
+          },
+        };
+      });
+    } catch (e) {
+      if (!(e instanceof HistoryError)) throw e;
+      // The store could not be written (locked, full, read-only): report without it, as incomplete.
+      report = buildReport(analyseWith(EMPTY_HISTORY, [historyProblem(e)]), now, scope);
     }
-  } finally {
-    if (ownStore) await store?.close();
+  } else {
+    report = buildReport(analyseWith(EMPTY_HISTORY), now, scope);
   }
 
+  // 4. report
   return {
     report,
     durationMs: performance.now() - started,
@@ -193,6 +214,15 @@ function associationsByCluster(scans: readonly ClusterScan[]): Record<string, nu
     out[key] = (out[key] ?? 0) + s.associations.length;
   }
   return out;
+}
+
+function lostHistoryProblem(path: string, loss: HistoryLoss): RunProblem {
+  const what = loss.reason === "empty" ? "was empty (truncated?)" : `was not a usable database (${loss.reason})`;
+  return {
+    what: "history store",
+    message: `${path} ${what}: set aside as ${loss.movedTo}, and a fresh store started. History was lost: this run assumed cache TTLs, and deletions since the last run cannot be reported as revocation-pending.`,
+    advice: "Nothing to do for the next run, which has history again. To look into the old store, open the file it was set aside as; delete it when done.",
+  };
 }
 
 function historyProblem(e: HistoryError): RunProblem {

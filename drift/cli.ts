@@ -2,8 +2,8 @@
 //   check  one-shot: exit 0 nothing to report, 2 findings, 1 error or incomplete scan
 //   watch  the daemon (drift/daemon): scheduled checks, metrics, notifications
 import { Command, CommanderError, Option } from "commander";
-import { writeFileSync } from "node:fs";
-import { runCheck } from "./check";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { CheckRefusedError, runCheck } from "./check";
 import { ConfigError, loadDriftConfig } from "./config/load";
 import { driftConfigSchema } from "./config/schema";
 import { EXIT_ERROR, exitCode, FAIL_ON, type FailOn } from "./report/exit-code";
@@ -65,10 +65,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       const text = render(report, o.format, { color });
       code = exitCode(report, o.failOn);
       if (o.output !== undefined) {
-        try {
-          writeFileSync(o.output, text);
-        } catch (e) {
-          code = fail(`--output ${o.output}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        const problem = writeWhole(o.output, text);
+        if (problem !== undefined) {
+          // History has recorded this run: the report must not be lost with the file.
+          code = fail(`--output ${o.output}: cannot write the report (${problem}); it follows on standard output instead`);
+          await write(io.stdout, text);
           return;
         }
         const s = report.summary;
@@ -109,7 +110,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_ERROR; // commander printed it
-    if (e instanceof ConfigError) return fail(e.message);
+    if (e instanceof ConfigError || e instanceof CheckRefusedError) return fail(e.message);
     if (io.env.POD_IDENTITY_DRIFT_DEBUG) io.stderr.write(`${(e as Error).stack}\n`);
     return fail(`${(e as Error).message ?? String(e)} (set POD_IDENTITY_DRIFT_DEBUG=1 for details)`);
   }
@@ -162,6 +163,19 @@ function wantsColor(io: CliIo): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== "") return false;
   if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== "0") return true;
   return io.stdout.isTTY === true && io.env.TERM !== "dumb";
+}
+
+/** Write `path` whole or not at all (a temporary file beside it, then renamed); the error code if it failed. */
+function writeWhole(path: string, text: string): string | undefined {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+    return undefined;
+  } catch (e) {
+    rmSync(temporary, { force: true });
+    return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  }
 }
 
 function write(stream: NodeJS.WritableStream, text: string): Promise<void> {

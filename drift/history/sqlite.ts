@@ -4,16 +4,18 @@
 //
 // One run = one IMMEDIATE transaction: read what is remembered, analyse, write. A crash mid-run loses
 // nothing already committed; a second process on the same file waits up to busyTimeoutMs for the write
-// lock, then fails with HistoryError.
+// lock, then fails with HistoryError. A file that is not a usable store (corrupt, not a database, or empty:
+// someone truncated it) is set aside, renamed next to it and never deleted, and a fresh store is started;
+// the store says so once (`takeLoss`), for the report.
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryView } from "../analyse/types";
 import type { Finding, Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
-import { HistoryError, seenAssociation, type HistoryStore, type RunInfo, type RunRecord, type VersionRow } from "./types";
+import { HistoryError, seenAssociation, type HistoryLoss, type HistoryStore, type RunInfo, type RunRecord, type VersionRow } from "./types";
 
-export { HistoryError, type RunInfo, type RunRecord } from "./types";
+export { HistoryError, type HistoryLoss, type RunInfo, type RunRecord } from "./types";
 
 export interface HistoryOpenOptions {
   /** How long to wait for another process's write lock, ms. @default 5000 */
@@ -21,7 +23,11 @@ export interface HistoryOpenOptions {
 }
 
 export class SqliteHistoryStore implements HistoryStore {
-  /** Open (creating if needed, with its directory) and migrate the store at `path`. Throws HistoryError. */
+  /**
+   * Open (creating if needed, with its directory) and migrate the store at `path`. An unusable file is set
+   * aside and a fresh store opened in its place (see `takeLoss`). Throws HistoryError when the store cannot
+   * be used at all (unwritable, locked, written by a newer version).
+   */
   static open(path: string, opts: HistoryOpenOptions = {}): SqliteHistoryStore {
     const timeout = opts.busyTimeoutMs ?? 5000;
     try {
@@ -29,28 +35,58 @@ export class SqliteHistoryStore implements HistoryStore {
     } catch (e) {
       throw new HistoryError(path, `cannot create its directory ${dirname(path)}: ${errText(e)}. Set history.path in the drift config to a writable place.`, (e as NodeJS.ErrnoException).code);
     }
+    const unusable = (() => {
+      try {
+        return SqliteHistoryStore.openFile(path, timeout);
+      } catch (e) {
+        if (e instanceof Unusable) return e;
+        throw e;
+      }
+    })();
+    if (unusable instanceof SqliteHistoryStore) return unusable;
+    const movedTo = setAside(path, unusable.reason);
+    const store = SqliteHistoryStore.openFile(path, timeout);
+    store.loss = { reason: unusable.reason, movedTo };
+    return store;
+  }
+
+  private static openFile(path: string, timeout: number): SqliteHistoryStore {
+    // A zero-length file is what is left of a store someone truncated (SQLite would take it for a new one,
+    // and delete a -wal file beside it).
+    if (sizeOf(path) === 0) throw new Unusable("empty");
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout });
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
+      if (db.pragma("quick_check(1)", { simple: true }) !== "ok") throw new Unusable("SQLITE_CORRUPT");
       migrate(db, path);
       return new SqliteHistoryStore(db, path, timeout);
     } catch (e) {
       db?.close();
-      if (e instanceof HistoryError) throw e;
+      if (e instanceof HistoryError || e instanceof Unusable) throw e;
+      const code = (e as { code?: string }).code ?? "";
+      if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")) throw new Unusable(code);
       throw translate(e, path, timeout);
     }
   }
 
   private closed = false;
+  private loss: HistoryLoss | undefined;
 
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
     private readonly busyTimeoutMs: number,
   ) {}
+
+  /** The store that open() set aside, the first time it is asked (so one report says so); then undefined. */
+  takeLoss(): HistoryLoss | undefined {
+    const loss = this.loss;
+    this.loss = undefined;
+    return loss;
+  }
 
   /** The schema version of the open store. */
   get schemaVersion(): number {
@@ -168,6 +204,34 @@ export class SqliteHistoryStore implements HistoryStore {
   private assertOpen(): void {
     if (this.closed) throw new HistoryError(this.path, "used after close()");
   }
+}
+
+/** Why a file cannot serve as the store: it is set aside. */
+class Unusable extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+function sizeOf(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined; // not there yet: a new store
+  }
+}
+
+/** Rename the store (and its -wal/-shm files) to `<path>.<empty|corrupt>-<UTC time>`; never deletes. */
+function setAside(path: string, reason: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const movedTo = `${path}.${reason === "empty" ? "empty" : "corrupt"}-${stamp}`;
+  try {
+    renameSync(path, movedTo);
+    for (const suffix of ["-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+  } catch (e) {
+    throw new HistoryError(path, `is not a usable history database (${reason}) and could not be moved aside (${errText(e)}). Move it away or set history.path to another file.`, reason);
+  }
+  return movedTo;
 }
 
 function migrate(db: Database.Database, path: string): void {

@@ -51,6 +51,14 @@ export interface RunInfo {
   readonly summary: Summary;
 }
 
+/** A store that could not be used as it was, set aside at open: what was wrong and where it went. */
+export interface HistoryLoss {
+  /** "empty", or the error that showed it unusable (SQLITE_CORRUPT, SQLITE_NOTADB, …). */
+  readonly reason: string;
+  /** Where the old store went (for SQLite, the path the file was renamed to). */
+  readonly movedTo: string;
+}
+
 /** Remembers, across runs, what was seen live and what was found. */
 export interface HistoryStore {
   /** Where it is, for logs: a file path, or a database URL without its password. */
@@ -64,6 +72,12 @@ export interface HistoryStore {
   /** The latest runs, newest first. */
   runs(limit?: number): RunInfo[] | Promise<RunInfo[]>;
   close(): void | Promise<void>;
+  /**
+   * A store that found itself unusable when opened, set itself aside and started afresh, says so here the
+   * first time it is asked (so that one report says history was lost), and then returns undefined.
+   * @default a store that never sets itself aside
+   */
+  takeLoss?(): HistoryLoss | undefined;
 }
 
 /**

@@ -176,6 +176,23 @@ describe("pod-identity-drift check, end to end", () => {
     expect((await check(T1 + 10 * MIN, "--fail-on", "never")).code).toBe(0);
   });
 
+  it("table and markdown formats; --output writes the file and says so", async () => {
+    const table = await runCli(["check", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env });
+    expect(table.code).toBe(2);
+    expect(table.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
+    expect(table.stdout).toMatch(/^Pod Identity drift {2}.* {2}findings\n/);
+    expect(table.stdout).toMatch(/revocation-pending +prod-eu \(eu-west-1, 111111111111\) +payments\/worker/);
+    const coloured = await runCli(["check", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env: { ...env, FORCE_COLOR: "1" } });
+    expect(coloured.stdout).toMatch(/\u001b\[31mrevocation-pending/);
+    const md = await runCli(["check", "--format", "markdown", "--output", "report.md", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env });
+    expect(md.code).toBe(2);
+    expect(md.stdout).toBe("");
+    expect(md.stderr).toMatch(/report written to report\.md: complete, 13 finding\(s\), 0\/5 managed in sync; exit 2/);
+    const text = readFileSync(join(dir, "report.md"), "utf8");
+    expect(text).toMatch(/^## Pod Identity drift\n\n⚠️ \*\*11 findings\*\*/);
+    expect(text).toContain("| 5 | 0 | 2 | 1 | 1 | 2 | 3 | 2 | 2 | 0 |");
+  });
+
   it("moving --now across the TTLs: cache-pending and revocation-pending clear, drift stays", async () => {
     const at61 = await check(T1 + 61 * MIN);
     expect(at61.code).toBe(2);
@@ -192,23 +209,6 @@ describe("pod-identity-drift check, end to end", () => {
     const later = await check(T1 + 6 * HOUR + MIN);
     expect(later.code).toBe(2);
     expect(later.report.summary).toMatchObject({ cachePending: 0, revocationPending: 0, changed: 2, missing: 1, replaced: 1, unmanaged: 2, externalIdMismatch: 2 });
-  });
-
-  it("table and markdown formats; --output writes the file and says so", async () => {
-    const table = await runCli(["check", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env });
-    expect(table.code).toBe(2);
-    expect(table.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
-    expect(table.stdout).toMatch(/^Pod Identity drift {2}.* {2}findings\n/);
-    expect(table.stdout).toMatch(/revocation-pending +prod-eu \(eu-west-1, 111111111111\) +payments\/worker/);
-    const coloured = await runCli(["check", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env: { ...env, FORCE_COLOR: "1" } });
-    expect(coloured.stdout).toMatch(/\u001b\[31mrevocation-pending/);
-    const md = await runCli(["check", "--format", "markdown", "--output", "report.md", "--now", iso(T1 + 10 * MIN)], { cwd: dir, env });
-    expect(md.code).toBe(2);
-    expect(md.stdout).toBe("");
-    expect(md.stderr).toMatch(/report written to report\.md: complete, 13 finding\(s\), 0\/5 managed in sync; exit 2/);
-    const text = readFileSync(join(dir, "report.md"), "utf8");
-    expect(text).toMatch(/^## Pod Identity drift\n\n⚠️ \*\*11 findings\*\*/);
-    expect(text).toContain("| 5 | 0 | 2 | 1 | 1 | 2 | 3 | 2 | 2 | 0 |");
   });
 
   it("npm run drift -- check works from the repo root", async () => {

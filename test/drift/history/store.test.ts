@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -131,9 +131,38 @@ describe("HistoryStore", () => {
     expect(() => HistoryStore.open(join(dir, "file", "h.db"))).toThrow(/history store .*file\/h\.db: cannot create its directory/);
   });
 
-  it("a file that is not a database is a clear HistoryError", () => {
-    writeFileSync(join(dir, "junk.db"), "this is not sqlite".repeat(100));
-    expect(() => HistoryStore.open(join(dir, "junk.db"))).toThrow(/not a usable history database/);
+  it.each([
+    ["a file that is not a database", "corrupt", (path: string) => writeFileSync(path, "this is not sqlite".repeat(100)), /^SQLITE_NOTADB/],
+    ["an empty file (truncated)", "empty", (path: string) => writeFileSync(path, ""), /^empty$/],
+    [
+      "a database whose pages are damaged",
+      "corrupt",
+      (path: string) => {
+        const store = HistoryStore.open(path);
+        const a = stateAssoc("a-1");
+        run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0);
+        store.close();
+        const fd = openSync(path, "r+");
+        for (let page = 1; page < 4; page++) writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, 4096 * page);
+        closeSync(fd);
+      },
+      /^SQLITE_CORRUPT/,
+    ],
+  ])("%s is set aside (renamed, not deleted) and a fresh store started; the loss is told once", (_name, kind, make, reason) => {
+    const path = join(dir, "h.db");
+    make(path);
+    const before = readFileSync(path);
+    const store = HistoryStore.open(path);
+    const loss = store.takeLoss()!;
+    expect(loss.reason).toMatch(reason);
+    expect(loss.movedTo).toMatch(new RegExp(`^${path.replace(/[.]/g, "\\.")}\\.${kind}-\\d{8}T\\d{6}Z$`));
+    expect(readFileSync(loss.movedTo)).toEqual(before);
+    expect(store.takeLoss()).toBeUndefined();
+    expect(store.schemaVersion).toBe(SCHEMA_VERSION);
+    const a = stateAssoc("a-1");
+    expect(run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0).complete).toBe(true);
+    store.close();
+    expect(HistoryStore.open(path).takeLoss()).toBeUndefined(); // the fresh store is fine next time
   });
 
   it("a store from a newer schema is refused", () => {
