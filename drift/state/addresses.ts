@@ -16,17 +16,30 @@ export interface ProviderAddress {
   readonly alias?: string;
 }
 
-const PROVIDER = /^((?:module\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?\.)*)provider\["([^"]+)"\](?:\.([A-Za-z_][A-Za-z0-9_-]*))?$/;
+const MODULES = "((?:module\\.[A-Za-z0-9_-]+(?:\\[[^\\]]*\\])?\\.)*)";
+const ALIAS = "(?:\\.([A-Za-z_][A-Za-z0-9_-]*))?";
+/** Terraform 0.13 and later: `provider["registry.terraform.io/hashicorp/aws"].alias`. */
+const PROVIDER = new RegExp(`^${MODULES}provider\\["([^"]+)"\\]${ALIAS}$`);
+/** Terraform 0.12 (state v4 before provider sources): `provider.aws.alias`. */
+const LEGACY_PROVIDER = new RegExp(`^${MODULES}provider\\.([A-Za-z0-9_-]+)${ALIAS}$`);
 
 /**
- * Parses `provider["registry.terraform.io/hashicorp/aws"].cluster` and its `module.x.` prefixed form.
+ * Parses `provider["registry.terraform.io/hashicorp/aws"].cluster` and Terraform 0.12's `provider.aws.cluster`,
+ * each also with the `module.x.` prefix of a provider configured inside a module. A 0.12 provider has no
+ * source address: it is given as Terraform's own upgrade names it, `registry.terraform.io/-/aws`.
  * Returns undefined for anything else.
  */
 export function parseProviderAddress(s: string): ProviderAddress | undefined {
-  const m = PROVIDER.exec(s);
-  if (!m) return undefined;
-  const module = m[1] ? m[1].slice(0, -1) : undefined;
-  return { ...(module ? { module } : {}), source: m[2]!, ...(m[3] ? { alias: m[3] } : {}) };
+  const modern = PROVIDER.exec(s);
+  if (modern) return providerAddress(modern[1], modern[2]!, modern[3]);
+  const legacy = LEGACY_PROVIDER.exec(s);
+  if (legacy) return providerAddress(legacy[1], `registry.terraform.io/-/${legacy[2]!}`, legacy[3]);
+  return undefined;
+}
+
+function providerAddress(modules: string | undefined, source: string, alias: string | undefined): ProviderAddress {
+  const module = modules ? modules.slice(0, -1) : undefined;
+  return { ...(module ? { module } : {}), source, ...(alias ? { alias } : {}) };
 }
 
 export interface ArnParts {

@@ -172,7 +172,7 @@ export function parseState(source: string, text: string): StateSnapshot {
     if (r.mode !== "managed" || (r.type !== ASSOCIATION_TYPE && r.type !== ROLE_TYPE)) return;
     const provider = parseProviderAddress(r.provider);
     if (!provider) {
-      throw new StateReadError("StateInvalid", `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias`);
+      throw new StateReadError("StateInvalid", `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias (or Terraform 0.12's provider.aws.alias)`);
     }
     r.instances.forEach((inst, j) => {
       if (inst.deposed !== undefined) return; // a replaced object awaiting destroy: not what the config manages

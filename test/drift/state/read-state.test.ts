@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readStateSources } from "../../../drift/state";
+import { parseProviderAddress, readStateSources } from "../../../drift/state";
 import type { StateReadResult, StateSnapshot } from "../../../drift/model";
 import { AWS, associationAttributes, roleAttributes, stateDocument } from "./fixtures";
 
@@ -117,6 +117,27 @@ describe("readStateSources: parsing", () => {
     const assoc = ok(b).associations[0]!;
     expect(assoc.provider).toBe(AWS);
     expect(assoc.providerAlias).toBeUndefined();
+  });
+});
+
+describe("Terraform 0.12 provider addresses (state v4 before provider sources)", () => {
+  it.each([
+    ["provider.aws", undefined],
+    ["provider.aws.cluster", "cluster"],
+    ["module.apps.provider.aws.target", "target"],
+  ])("%s is read, with its alias", async (provider, alias) => {
+    await write(`legacy-${provider}.tfstate`, stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", provider, instances: [{ attributes: associationAttributes() }] }], { terraform_version: "0.12.31" }));
+    const [r] = await readStateSources([`legacy-${provider}.tfstate`], { cwd: dir });
+    const a = ok(r).associations[0]!;
+    expect(a.provider).toBe(provider);
+    expect(a.providerAlias).toBe(alias);
+  });
+
+  it("parses both forms to the same alias; anything else is not a provider address", () => {
+    expect(parseProviderAddress("provider.aws.cluster")).toEqual({ source: "registry.terraform.io/-/aws", alias: "cluster" });
+    expect(parseProviderAddress('module.a.provider["registry.terraform.io/hashicorp/aws"].cluster')).toEqual({ module: "module.a", source: "registry.terraform.io/hashicorp/aws", alias: "cluster" });
+    expect(parseProviderAddress("module.a.provider.aws")).toEqual({ module: "module.a", source: "registry.terraform.io/-/aws" });
+    for (const bad of ["aws", "provider", "provider.", "provider.aws.", 'provider["x"].', "provider.aws.a.b"]) expect(parseProviderAddress(bad)).toBeUndefined();
   });
 });
 
