@@ -2,7 +2,8 @@
 //   check  one-shot: exit 0 nothing to report, 2 findings, 1 error or incomplete scan
 //   watch  the daemon (drift/daemon): scheduled checks, metrics, notifications
 import { Command, CommanderError, Option } from "commander";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { CheckRefusedError, runCheck } from "./check";
 import { ConfigError, loadDriftConfig } from "./config/load";
 import { driftConfigSchema } from "./config/schema";
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 
   const program = new Command(PROGRAM)
     .description("Compare live EKS Pod Identity associations with Terraform state, and report changes the Pod Identity Agent's credential cache has not applied yet.")
+    .version(version(), "-V, --version", "print the version and exit")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run with --help for usage)");
@@ -149,6 +151,11 @@ function timeoutFlags(o: CheckFlags): Partial<Record<(typeof TIMEOUT_FLAGS)[numb
     out[field] = value;
   }
   return out;
+}
+
+/** This package's version (package.json sits next to drift/, in the repository and in the daemon's image). */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** An ISO 8601 date-time with a time zone (Z or ±hh:mm). */

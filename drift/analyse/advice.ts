@@ -1,8 +1,34 @@
-// What to do about an input that could not be read, by its error code. One place for the advice of every
-// `error` finding about a state source or a cluster.
+// What to do about an input that could not be read, by its error (the SDK's or our own code, and its
+// message). One place for the advice of every `error` finding about a state source or a cluster. Problems
+// with the credentials themselves come first, told apart: none found, expired, not valid, or valid but not
+// allowed.
+import type { ScanError } from "../model";
 
-export function adviceForStateError(code: string): string {
+export type CredentialProblem = "missing" | "expired" | "invalid" | "denied";
+
+/** Whether an error is about the credentials, and how. */
+export function credentialProblem(e: ScanError): CredentialProblem | undefined {
+  // The SDK's credential chain found nothing usable (or an SSO session that has expired).
+  if (e.code === "CredentialsProviderError") return /expired/i.test(e.message) ? "expired" : "missing";
+  if (/^(ExpiredToken|ExpiredTokenException|RequestExpired|TokenRefreshRequired)$/.test(e.code)) return "expired";
+  if (/^(UnrecognizedClientException|InvalidClientTokenId|InvalidAccessKeyId|SignatureDoesNotMatch|InvalidSignatureException|IncompleteSignature|MissingAuthenticationToken(Exception)?)$/.test(e.code)) return "invalid";
+  if (/AccessDenied|Forbidden/i.test(e.code)) return "denied";
+  return undefined;
+}
+
+const CREDENTIALS: Record<Exclude<CredentialProblem, "denied">, string> = {
+  missing:
+    "No AWS credentials were found. Provide them the way the AWS CLI takes them, then run again: AWS_PROFILE=NAME (after aws sso login --profile NAME, or aws configure), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones), a web identity token in CI (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE), or a container or instance role.",
+  expired: "The AWS credentials have expired. Refresh them (aws sso login --profile NAME, or new session credentials from your identity provider or CI) and run again.",
+  invalid:
+    "The AWS credentials were not accepted: an unknown access key, a wrong secret, a session token missing or from another session, or credentials of another partition. Check AWS_PROFILE, or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and run again.",
+};
+
+export function adviceForStateError(e: ScanError): string {
+  const { code } = e;
   const tail = " Until it is read, nothing it manages is reported in sync, and live associations it manages can show as unmanaged.";
+  const credentials = credentialProblem(e);
+  if (credentials !== undefined && credentials !== "denied") return `${CREDENTIALS[credentials]}${tail}`;
   if (/NoStateFiles|StateNotFound|NoSuchKey|NotFound/i.test(code))
     return `Name the state to check: --state PATH|GLOB|s3://BUCKET/KEY, or \`state:\` in the drift config (default: terraform.*.tfstate here, CDKTF's local state).${tail}`;
   if (/AccessDenied|Forbidden|Unreadable|permission/i.test(code)) return `Grant read access to the state (s3:GetObject on the key, or file permissions) and run again.${tail}`;
@@ -11,9 +37,14 @@ export function adviceForStateError(code: string): string {
   return `Check that the source is Terraform state (format version 4) and run again.${tail}`;
 }
 
-export function adviceForScanError(code: string): string {
-  if (/AccessDenied|UnrecognizedClient|ExpiredToken|InvalidClientTokenId|Forbidden/i.test(code))
-    return "Grant the reader eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on this cluster (or fix the account's reader role in the drift config) and run again.";
+export function adviceForScanError(e: ScanError): string {
+  const { code } = e;
+  const credentials = credentialProblem(e);
+  if (credentials !== undefined && credentials !== "denied") return CREDENTIALS[credentials];
+  if (credentials === "denied")
+    return e.message.startsWith("reader role ")
+      ? "The credentials may not assume the account's reader role: allow them sts:AssumeRole on it in its trust policy (with the externalId the drift config passes, if any), or fix accounts in the drift config, and run again."
+      : "Grant the reader eks:ListPodIdentityAssociations and eks:DescribePodIdentityAssociation on this cluster (or fix the account's reader role in the drift config) and run again.";
   if (/ResourceNotFound|NotFound/i.test(code)) return "Check the cluster name, region and account (drift config `clusters`, or the state); a deleted cluster should leave state too.";
   if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code)) return "EKS throttled the scan past its retries: set scan.requestsPerSecond (per account and region) below the account's EKS quota, or raise AWS_MAX_ATTEMPTS, and run again.";
   if (code === "ClusterTimeout")

@@ -15,8 +15,9 @@ export function buildReport(analysis: Analysis, now: Date, scope?: Scope): Repor
   };
 }
 
+/** Counts per kind of the findings that count; the informational ones (not drift) only in `informational`. */
 export function summarize(findings: readonly Finding[], managed: number, inSync: number): Summary {
-  const n = (k: Finding["kind"]) => findings.filter((f) => f.kind === k).length;
+  const n = (k: Finding["kind"]) => findings.filter((f) => f.kind === k && f.informational !== true).length;
   return {
     managed,
     inSync,

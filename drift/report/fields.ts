@@ -18,15 +18,15 @@ export function describeFields(fields: readonly FieldDiff[]): string[] {
   return out;
 }
 
-/** What a human needs on one line for a finding: the fields, else the detail. */
-export function findingSummary(f: Finding): string {
+/** What a human needs to see of a finding: one line per changed field, else the detail. */
+export function findingSummary(f: Finding): string[] {
   const fields = describeFields(f.fields);
-  if (f.kind === "external-id-mismatch" && fields.length === 0) return f.detail ?? "";
-  if (f.kind === "unmanaged") return f.ownerArn ? `owned by add-on ${f.ownerArn.split("/").slice(-2, -1)[0] ?? f.ownerArn}` : "not in any state read";
-  if (f.kind === "missing") return "in state, not live";
-  if (f.kind === "error") return f.detail ?? "";
-  if (fields.length === 0 && f.kind === "cache-pending") return f.advice.startsWith("New association") ? "new association" : "previous configuration unknown";
-  return fields.join("; ");
+  if (f.kind === "external-id-mismatch" && fields.length === 0) return [f.detail ?? ""];
+  if (f.kind === "unmanaged") return [f.ownerArn ? `owned by add-on ${f.ownerArn.split("/").slice(-2, -1)[0] ?? f.ownerArn}` : "not in any state read"];
+  if (f.kind === "missing") return ["in state, not live"];
+  if (f.kind === "error") return [f.detail ?? ""];
+  if (fields.length === 0 && f.kind === "cache-pending") return [f.advice.startsWith("New association") ? "new association" : "previous configuration unknown"];
+  return fields;
 }
 
 export function where(f: Finding): string {

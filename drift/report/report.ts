@@ -44,6 +44,7 @@ export interface Finding {
   readonly informational?: boolean;
 }
 
+/** Managed associations, those in sync, and per kind the findings that count (informational ones apart). */
 export interface Summary {
   readonly managed: number;
   readonly inSync: number;
@@ -55,7 +56,7 @@ export interface Summary {
   readonly revocationPending: number;
   readonly externalIdMismatch: number;
   readonly errors: number;
-  /** How many of the findings above are informational (see Finding.informational). */
+  /** Informational findings (see Finding.informational), counted here and in none of the kinds above. */
   readonly informational?: number;
 }
 

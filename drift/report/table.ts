@@ -1,4 +1,6 @@
-// --format table: for a terminal. Colour only when asked (the CLI asks on a TTY without NO_COLOR).
+// --format table: for a terminal. Colour only when asked (the CLI asks on a TTY without NO_COLOR). Nothing
+// is cut away: a cell wider than its column wraps onto more lines (at spaces where it can), and each changed
+// field has a line of its own, so the differing end of a long ARN is always there.
 import { clusterLabel, findingSummary, where } from "./fields";
 import type { Finding, FindingKind, Report } from "./report";
 import { NOTHING_CHECKED, verdictOf } from "./verdict";
@@ -52,20 +54,17 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   if (report.findings.length === 0) return `${lines.join("\n")}\n`;
 
   const header = ["#", "KIND", "CLUSTER", "NAMESPACE/SA", "WHAT", "EFFECTIVE AFTER", "SINCE"];
-  const rows = report.findings.map((f, i) => [String(i + 1), kindLabel(f), clusterLabel(f), where(f), findingSummary(f), f.effectiveAfter ?? "", f.since ?? ""]);
-  const widths = header.map((h, c) => Math.min(c === 4 ? 80 : 60, Math.max(h.length, ...rows.map((r) => r[c]!.length))));
-  const fmt = (cells: string[], style?: (c: number, text: string) => string) =>
-    cells
-      .map((cell, c) => {
-        const text = cell.length > widths[c]! ? `${cell.slice(0, widths[c]! - 1)}…` : cell.padEnd(widths[c]!);
-        return style ? style(c, text) : text;
-      })
-      .join("  ")
-      .trimEnd();
+  const rows = report.findings.map((f, i) => [[String(i + 1)], [kindLabel(f)], [clusterLabel(f)], [where(f)], findingSummary(f), [f.effectiveAfter ?? ""], [f.since ?? ""]]);
+  // As wide as the longest line up to the column's maximum, and never narrower than its longest word.
+  const widths = header.map((h, c) => {
+    const lines = rows.flatMap((r) => r[c]!);
+    const longestWord = Math.max(0, ...lines.flatMap((l) => l.split(/\s+/).map((w) => w.length)));
+    return Math.max(longestWord, Math.min(MAX_WIDTH[c] ?? Infinity, Math.max(h.length, ...lines.map((l) => l.length))));
+  });
   lines.push("");
-  lines.push(paint("bold", fmt(header)));
+  lines.push(paint("bold", layout(header.map((h) => [h]), widths)[0]!));
   report.findings.forEach((f, i) => {
-    lines.push(fmt(rows[i]!, (c, text) => (c === 1 ? paint(f.informational ? "dim" : KIND_STYLE[f.kind], text) : text)));
+    lines.push(...layout(rows[i]!, widths, (c, text) => (c === 1 ? paint(f.informational ? "dim" : KIND_STYLE[f.kind], text) : text)));
   });
   lines.push("");
   lines.push(paint("bold", "What to do"));
@@ -78,21 +77,44 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   return `${lines.join("\n")}\n`;
 }
 
+/** Widest a column gets before its cells wrap (CLUSTER, NAMESPACE/SA, WHAT); the others never need to. */
+const MAX_WIDTH: Readonly<Record<number, number>> = { 2: 48, 3: 48, 4: 80 };
+
+/** One row: each cell's lines wrapped to its column's width, then laid side by side, as many lines as the tallest cell. */
+function layout(cells: readonly (readonly string[])[], widths: readonly number[], style?: (c: number, text: string) => string): string[] {
+  const wrapped = cells.map((lines, c) => lines.flatMap((l) => fold(l, widths[c]!)));
+  const height = Math.max(...wrapped.map((w) => w.length));
+  const out: string[] = [];
+  for (let i = 0; i < height; i++) {
+    const parts = wrapped.map((w, c) => {
+      const text = (w[i] ?? "").padEnd(widths[c]!);
+      return style && w[i] !== undefined ? style(c, text) : text;
+    });
+    out.push(parts.join("  ").trimEnd());
+  }
+  return out;
+}
+
+/** Lines of at most `width` characters, broken at spaces; a longer word (an ARN) gets a line of its own, whole. */
+function fold(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = "";
+    }
+    line = line === "" ? word : `${line} ${word}`;
+  }
+  out.push(line);
+  return out;
+}
+
 function kindLabel(f: Finding): string {
   return f.informational ? `${f.kind} (info)` : f.kind;
 }
 
 function wrap(prefix: string, text: string, width: number): string[] {
   const indent = " ".repeat(prefix.length);
-  const out: string[] = [];
-  let line = prefix;
-  for (const word of text.split(/\s+/)) {
-    if (line.length + word.length + 1 > width && line.trim() !== prefix.trim()) {
-      out.push(line.trimEnd());
-      line = indent;
-    }
-    line += (line === prefix || line === indent ? "" : " ") + word;
-  }
-  out.push(line.trimEnd());
-  return out;
+  return fold(text, width - prefix.length).map((line, i) => `${i === 0 ? prefix : indent}${line}`);
 }

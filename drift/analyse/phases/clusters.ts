@@ -23,7 +23,7 @@ export function unreadClusters(ctx: AnalysisContext): void {
       where: { ...nowhere(), cluster: c.name, region: c.region, accountId: c.accountId ?? null },
       fields: [],
       effectiveAfter: null,
-      advice: adviceForScanError(scan.error.code),
+      advice: adviceForScanError(scan.error),
       detail: `cluster ${c.name} (${c.region}${c.accountId ? `, account ${c.accountId}` : ""}) not read: ${scan.error.code}: ${scan.error.message}${managed ? `; ${managed} managed association(s) there not verified` : ""}`,
       counts: true,
     });

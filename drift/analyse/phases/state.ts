@@ -25,7 +25,7 @@ export function readState(ctx: AnalysisContext): void {
       where: nowhere(),
       fields: [],
       effectiveAfter: null,
-      advice: adviceForStateError(r.error.code),
+      advice: adviceForStateError(r.error),
       detail: `state source ${r.source}: ${r.error.code}: ${r.error.message}`,
       counts: true,
       keyExtra: r.source,

@@ -1,11 +1,11 @@
 // The CLI surface: help, the watch wiring, argument checks, a closed pipe.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseNow } from "../../../drift/cli";
-import { BIN, runCli } from "../support/cli";
+import { BIN, REPO, runCli } from "../support/cli";
 
 const dir = mkdtempSync(join(tmpdir(), "drift-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,6 +15,22 @@ describe("pod-identity-drift", () => {
     const r = await runCli(["check", "--help"], { cwd: dir });
     expect(r.code).toBe(0);
     for (const o of ["--config <file>", "--state <uri>", "--format <format>", "--output <file>", "--fail-on <what>", "--now <iso8601>"]) expect(r.stdout).toContain(o);
+  });
+
+  it("--version prints the package's version; exit 0", async () => {
+    const r = await runCli(["--version"], { cwd: dir });
+    expect(r).toMatchObject({ code: 0, stdout: `${(JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version}\n` });
+  });
+
+  it("check --help lists the deadlines", async () => {
+    const r = await runCli(["check", "--help"], { cwd: dir });
+    for (const o of ["--request-timeout <seconds>", "--call-timeout <seconds>", "--cluster-timeout <seconds>"]) expect(r.stdout).toContain(o);
+  });
+
+  it("a bad deadline flag: a clear message, exit 1, nothing read", async () => {
+    const r = await runCli(["check", "--cluster-timeout", "soon"], { cwd: dir });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toContain('pod-identity-drift: --cluster-timeout "soon": must be a number of seconds above 0; write it like --cluster-timeout 30');
   });
 
   it("watch: a bad schedule is a clear error at start, exit 1", async () => {

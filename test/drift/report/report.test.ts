@@ -54,9 +54,30 @@ describe("render", () => {
 
   it("table: one line per changed field or tag, no colour unless asked", () => {
     const t = render(r, "table");
-    expect(t).toContain("tags.b: 2 → 3; tags.c: (none) → x; target_role_arn: arn:x → (none)");
+    const what = t.split("\n").filter((l) => /tags\.|target_role_arn/.test(l)).map((l) => l.slice(t.split("\n").find((h) => h.includes("WHAT"))!.indexOf("WHAT")).trimEnd());
+    expect(what).toEqual(["tags.b: 2 → 3", "tags.c: (none) → x", "target_role_arn: arn:x → (none)"]);
     expect(t).not.toMatch(/\u001b\[/);
     expect(render(r, "table", { color: true })).toMatch(/\u001b\[33mchanged/);
+  });
+
+  it("table: a long value wraps in its column, whole; nothing is cut away", () => {
+    const arn = (name: string) => `arn:aws:iam::222222222222:role/pod-identity/team-with-a-long-name/${name}`;
+    const long = report([
+      finding("changed", { fields: [{ name: "target_role_arn", expected: arn("ledger-reader"), actual: arn("ledger-reader-v2") }] }),
+      finding("error", { namespace: null, serviceAccount: null, detail: `cluster prod (eu-west-1, account 111111111111) not read: TimeoutError: ${"no response within 10 s (scan.requestTimeoutSeconds); ".repeat(3)}10 attempts` }),
+    ]);
+    const t = render(long, "table");
+    expect(t).not.toContain("…");
+    const table = t.slice(0, t.indexOf("What to do"));
+    expect(table).toContain(arn("ledger-reader"));
+    expect(table).toContain(arn("ledger-reader-v2"));
+    expect(table).toContain("10 attempts");
+    const header = table.split("\n").find((l) => l.startsWith("#"))!;
+    const what = header.indexOf("WHAT");
+    // Every line of the WHAT column starts where its header does, and no line of the table exceeds the columns.
+    const rows = table.split("\n").filter((l) => l.length > what && !l.startsWith("#") && !l.startsWith("Pod Identity") && !l.startsWith("managed"));
+    for (const l of rows) expect(l[what - 1]).toBe(" ");
+    expect(rows.length).toBeGreaterThan(2);
   });
 
   it("markdown: escapes table-breaking characters", () => {
