@@ -211,8 +211,14 @@ describe("pod-identity-drift check, end to end", () => {
     expect(later.report.summary).toMatchObject({ cachePending: 0, revocationPending: 0, changed: 2, missing: 1, replaced: 1, unmanaged: 1, externalIdMismatch: 1, informational: 2 });
   });
 
-  it("npm run drift -- check works from the repo root", async () => {
-    const r = await promisify(execFile)("npm", ["run", "-s", "drift", "--", "check", "--help"], { cwd: REPO }).catch((e: { stdout: string; code: number }) => e);
-    expect(r.stdout).toMatch(/--fail-on <what>/);
+  it.each([
+    ["npx pod-identity-drift check", "npx", ["pod-identity-drift"]],
+    ["npm run --silent drift -- check", "npm", ["run", "--silent", "drift", "--"]],
+  ])("%s --format json > r.json, from the repo root as the docs show: clean JSON", async (_name, command, prefix) => {
+    writeFileSync(join(dir, "json.yaml"), "history:\n  path: json-history.db\n");
+    const args = [...prefix, "check", "--format", "json", "--config", join(dir, "json.yaml"), "--state", join(dir, "terraform.platform.tfstate"), "--now", iso(T1 + 7 * HOUR)];
+    const r = await promisify(execFile)(command, args, { cwd: REPO, env: { ...process.env, ...env } }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({ schemaVersion: 1, complete: true, summary: { managed: 5 } });
   });
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Report } from "../../../drift/report/report";
 import { runCli } from "../support/cli";
-import { PROD, STAGING, seed, startWorld, stateFor, writeFile, type World } from "../support/world";
+import { PROD, STAGING, checkIn, seed, startWorld, stateFor, writeFile, type World } from "../support/world";
 
 let world: World;
 let assocs: ReturnType<typeof seed>;
@@ -26,14 +26,7 @@ beforeEach(() => {
 
 let n = 0;
 /** A fresh directory with a drift config, then `check --format json`. */
-async function check(config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) {
-  const dir = join(world.dir, `case-${++n}`);
-  mkdirSync(dir);
-  writeFileSync(join(dir, "drift.json"), JSON.stringify({ history: { path: "history.db" }, ...config }));
-  const r = await runCli(["check", "--format", "json", "--now", NOW, ...extraArgs], { cwd: dir, env: { ...world.env, AWS_MAX_ATTEMPTS: "2", ...env } });
-  const report = r.stdout.trim().startsWith("{") ? (JSON.parse(r.stdout) as Report) : undefined;
-  return { ...r, report, dir };
-}
+const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) => checkIn(world, config, ["--now", NOW, ...extraArgs], env);
 
 const good = join("..", "good.tfstate");
 const errorsOf = (r: Report) => r.findings.filter((f) => f.kind === "error");

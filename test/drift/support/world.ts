@@ -1,10 +1,12 @@
 // A small world for check and fault tests: an EKS emulator with two clusters in one account, an S3 server,
 // and state files written from what the emulator holds.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEksEmulator, type EksEmulator, type EmulatedAssociation, type EmulatorClusterRef } from "../../support/eks-emulator";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "../../support/s3-server";
+import type { Report } from "../../../drift/report/report";
+import { runCli, type CliResult } from "./cli";
 import { AWS, associationAttributes, roleAttributes, stateText } from "./tfstate";
 
 export const ACCOUNT = "111111111111";
@@ -83,4 +85,25 @@ export function writeFile(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+let cases = 0;
+/**
+ * `check --format json` as a user runs it, in a fresh directory holding `drift.json` (`config`, with the
+ * history in that directory unless the config says otherwise), against the world. Two attempts per call
+ * unless `env` says otherwise. `report` is the parsed standard output when it is JSON.
+ */
+export async function checkIn(
+  world: World,
+  config: Record<string, unknown>,
+  extraArgs: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<CliResult & { report: Report | undefined; dir: string; ms: number }> {
+  const dir = join(world.dir, `case-${process.pid}-${++cases}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "drift.json"), JSON.stringify({ history: { path: "history.db" }, ...config }));
+  const started = Date.now();
+  const r = await runCli(["check", "--format", "json", ...extraArgs], { cwd: dir, env: { ...world.env, AWS_MAX_ATTEMPTS: "2", ...env } });
+  const report = r.stdout.trim().startsWith("{") ? (JSON.parse(r.stdout) as Report) : undefined;
+  return { ...r, report, dir, ms: Date.now() - started };
 }
