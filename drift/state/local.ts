@@ -7,7 +7,9 @@ import { StateReadError } from "./errors";
 /** Reads one state file's text; a missing or unreadable file is a StateReadError naming `source`. */
 export async function readLocalState(source: string, path: string): Promise<string> {
   try {
-    return await readFile(path, "utf8");
+    // Read whole, then decoded once: readFile(path, "utf8") decodes chunk by chunk into a rope that the parser
+    // copies flat again (two copies of the file at once).
+    return (await readFile(path)).toString("utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") throw new StateReadError("StateNotFound", `${source}: no such state file (${path})`);
