@@ -5,7 +5,7 @@
 import type { LiveAssociation } from "../model";
 import { formatDuration } from "../config/duration";
 import type { HistoryIndex } from "./history-index";
-import { configHash, slotKey } from "./identity";
+import { slotKey } from "./identity";
 import type { AnalyseSettings, SeenAssociation } from "./types";
 
 export interface PreviousConfig {
@@ -41,11 +41,9 @@ export function findPrevious(live: LiveAssociation, history: HistoryIndex, s: An
   if (!recreated) return { isNew: false }; // modified, but history never saw it before: unknown
   const maxTtl = Math.max(s.podIdentityRoleTtlMs, s.targetRoleTtlMs);
   let latest: SeenAssociation | undefined;
-  for (const v of history.onSlot(slotKey({ ...live, region }))) {
+  for (const v of history.onSlot(slotKey(live, region))) {
     if (v.associationId === live.associationId || v.lastSeenAt.getTime() < created - maxTtl || v.firstSeenAt.getTime() > created) continue;
     if (latest === undefined || v.lastSeenAt.getTime() > latest.lastSeenAt.getTime()) latest = v;
   }
   return latest !== undefined ? { previous: latest, isNew: false } : { isNew: true };
 }
-
-export { configHash };

@@ -71,7 +71,7 @@ export class AnalysisContext {
     for (const scan of this.readScans) {
       for (const live of scan.associations) {
         this.liveById.set(live.associationId, { live, scan });
-        this.liveBySlot.set(slotKey({ ...live, region: liveRegion(live, scan) }), live);
+        this.liveBySlot.set(slotKey(live, liveRegion(live, scan)), live);
       }
     }
   }

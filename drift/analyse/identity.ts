@@ -6,13 +6,20 @@ export function clusterKey(c: { readonly region: string; readonly clusterName?: 
   return `${c.region}/${c.clusterName ?? c.name ?? ""}`;
 }
 
-/** One association per service account per cluster: the slot an association occupies. */
-export function slotKey(a: { readonly accountId?: string; readonly region: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string }): string {
-  return `${a.region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
+/** One association per service account per cluster: the slot an association occupies (in `region`, by default its own). */
+export function slotKey(a: { readonly region?: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string }, region: string = a.region ?? ""): string {
+  return `${region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
+}
+
+type CredentialConfig = { readonly roleArn: string; readonly targetRoleArn?: string; readonly disableSessionTags: boolean };
+
+/** Whether two configurations give pods the same credentials (what configHash digests). */
+export function sameConfig(a: CredentialConfig, b: CredentialConfig): boolean {
+  return a.roleArn === b.roleArn && (a.targetRoleArn ?? null) === (b.targetRoleArn ?? null) && a.disableSessionTags === b.disableSessionTags;
 }
 
 /** The configuration that decides what credentials pods get: a change of it is what caching delays. */
-export function configHash(a: { readonly roleArn: string; readonly targetRoleArn?: string; readonly disableSessionTags: boolean }): string {
+export function configHash(a: CredentialConfig): string {
   const canonical = JSON.stringify([a.roleArn, a.targetRoleArn ?? null, a.disableSessionTags]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
 }

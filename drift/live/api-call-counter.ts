@@ -37,24 +37,32 @@ export function outcomeOf(err: unknown): ApiCallEvent["outcome"] {
   return "error";
 }
 
+// One literal per event: `{ ...base, outcome }` would give every event a hidden class of its own (V8 clones
+// the base's), garbage in the old space at thousands of attempts a second.
+function event(scope: ApiCallScope, operation: string, cluster: string | undefined, outcome: ApiCallEvent["outcome"]): ApiCallEvent {
+  return {
+    operation,
+    ...(scope.region !== undefined ? { region: scope.region } : {}),
+    ...(scope.accountId !== undefined ? { accountId: scope.accountId } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
+    outcome,
+  };
+}
+
 /** A client plugin reporting each attempt to `listener`. */
 // The plugin is generic over the client's input/output types; `any` is how the SDK types `clientPlugins` too.
 export function apiCallCounterPlugin(scope: ApiCallScope, listener: ApiCallListener): Pluggable<any, any> {
   const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
     (next, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
       const input = args.input as { clusterName?: unknown };
-      const base = {
-        operation: context.commandName?.replace(/Command$/, "") ?? "Unknown",
-        ...(scope.region !== undefined ? { region: scope.region } : {}),
-        ...(scope.accountId !== undefined ? { accountId: scope.accountId } : {}),
-        ...(typeof input.clusterName === "string" ? { cluster: input.clusterName } : {}),
-      };
+      const operation = context.commandName?.replace(/Command$/, "") ?? "Unknown";
+      const cluster = typeof input.clusterName === "string" ? input.clusterName : undefined;
       try {
         const out = await next(args);
-        listener({ ...base, outcome: "ok" });
+        listener(event(scope, operation, cluster, "ok"));
         return out;
       } catch (err) {
-        listener({ ...base, outcome: outcomeOf(err) });
+        listener(event(scope, operation, cluster, outcomeOf(err)));
         throw err;
       }
     };

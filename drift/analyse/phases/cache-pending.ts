@@ -8,14 +8,14 @@ import { findPrevious, ttlFor, ttlText } from "../cache";
 import type { AnalysisContext } from "../context";
 import { diffSeen } from "../diff";
 import { iso, liveWhere, type Where } from "../draft";
-import { configHash } from "../identity";
+import { sameConfig } from "../identity";
 
 export function pendingChanges(ctx: AnalysisContext): void {
   const s = ctx.settings;
   const now = ctx.now.getTime();
   for (const { live, region } of ctx.visible) {
     const prev = findPrevious(live, ctx.history, s, region);
-    if (prev.previous !== undefined && prev.previous.configHash === configHash(live)) continue; // no credential change
+    if (prev.previous !== undefined && sameConfig(prev.previous, live)) continue; // no credential change
     const { ttlMs, assumed } = ttlFor(prev.previous, s);
     const effective = live.modifiedAt.getTime() + ttlMs;
     if (effective <= now) continue;

@@ -54,7 +54,7 @@ export function compareManaged(ctx: AnalysisContext): void {
       continue;
     }
 
-    const occupant = ctx.liveBySlot.get(slotKey({ ...a, region }));
+    const occupant = ctx.liveBySlot.get(slotKey(a, region));
     if (occupant !== undefined && !ctx.claimed.has(occupant.associationId)) {
       ctx.claimed.add(occupant.associationId);
       ctx.addressOf.set(occupant.associationId, a.address);

@@ -44,7 +44,7 @@ export function readState(ctx: AnalysisContext): void {
   }
   // One association per service account, unless two claim it.
   const placed = chosen.filter((a) => ctx.regionOf(a) !== undefined);
-  for (const group of groupBy(placed, (a) => slotKey({ ...a, region: ctx.regionOf(a)! })).values()) {
+  for (const group of groupBy(placed, (a) => slotKey(a, ctx.regionOf(a)!)).values()) {
     if (group.length === 1) continue;
     conflict(ctx, group, `state sources record different associations for service account ${group[0]!.namespace}/${group[0]!.serviceAccount} in ${group[0]!.clusterName}: ${group.map((a) => `${a.associationId} in ${at(a)}`).join(", ")}`);
   }
@@ -95,7 +95,7 @@ function conflict(ctx: AnalysisContext, group: readonly StateAssociation[], deta
   for (const a of group) {
     if (ctx.liveById.has(a.associationId)) ctx.claimed.add(a.associationId);
     const region = ctx.regionOf(a);
-    const occupant = region !== undefined ? ctx.liveBySlot.get(slotKey({ ...a, region })) : undefined;
+    const occupant = region !== undefined ? ctx.liveBySlot.get(slotKey(a, region)) : undefined;
     if (occupant !== undefined) ctx.claimed.add(occupant.associationId);
   }
   const sources = [...new Set(group.map((a) => a.source))];
