@@ -1,4 +1,5 @@
-// `npm run bench`: the synth and scan benchmarks of issue 5. Prints a table, writes
+// `npm run bench`: the synth and scan benchmarks of issue 5 and the history benchmark of issue 10. Prints
+// tables, writes
 // bench/results/<timestamp>.json and bench/results/latest.json. Timings are reported, never asserted.
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -6,6 +7,7 @@ import { join, resolve } from "node:path";
 import { parseArgs, type BenchArgs } from "./lib/args";
 import { describeMachine, type Machine } from "./lib/machine";
 import { renderTable, type Cell } from "./lib/table";
+import { FULL_HISTORY_SCENARIOS, QUICK_HISTORY_SCENARIOS, runHistory, type HistoryRow } from "./history/suite";
 import { FULL_SCENARIOS, QUICK_SCENARIOS } from "./scan/scenarios";
 import { runScan, type ScanRow } from "./scan/suite";
 import { runSynth, type SynthResults, type SynthRow } from "./synth/suite";
@@ -30,6 +32,7 @@ export interface BenchResults {
   readonly options: BenchArgs & { readonly sizes: readonly number[] };
   readonly synth?: SynthResults;
   readonly scan?: { readonly rows: readonly ScanRow[] };
+  readonly history?: { readonly rows: readonly HistoryRow[] };
   readonly targets: readonly Target[];
 }
 
@@ -42,7 +45,7 @@ function target(name: string, text: string, measured: number | null | undefined,
   return { name, target: text, measured: m, met: m === null ? null : ok(m) };
 }
 
-function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | undefined, quick: boolean): Target[] {
+function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | undefined, history: readonly HistoryRow[] | undefined, quick: boolean): Target[] {
   const out: Target[] = [];
   if (synth) {
     const r = synth.ratios.find((x) => x.size === 1000);
@@ -65,6 +68,15 @@ function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | u
     out.push(target(`scan ${row.scenario}: failed scans`, "0", row.error ? null : row.failedScans, (x) => x === 0));
     if (row.associations >= 5000) {
       out.push(target(`scan ${row.scenario}: peak RSS MB`, "< 200", row.error ? null : row.peakRssMb, (x) => x < 200));
+    }
+  }
+  for (const row of history ?? []) {
+    // The ratio is about the full scenario; at quick sizes start-up and noise dominate.
+    if (!quick) out.push(target(`history ${row.scenario}: second run / first run`, "≤ 1.2", row.error ? null : row.secondOverFirst, (x) => x <= 1.2));
+    out.push(target(`history ${row.scenario}: failed runs`, "0", row.workerFailures, (x) => x === 0));
+    if (row.associations >= 10_000) {
+      out.push(target(`history ${row.scenario}: peak RSS MB, first run`, "< 200", row.error ? null : row.firstPeakRssMb, (x) => x < 200));
+      out.push(target(`history ${row.scenario}: peak RSS MB, second run`, "< 200", row.error ? null : row.secondPeakRssMb, (x) => x < 200));
     }
   }
   return out;
@@ -116,9 +128,19 @@ function scanTable(rows: readonly ScanRow[]): string {
   return [t, ...errs].join("\n");
 }
 
+function historyTable(rows: readonly HistoryRow[]): string {
+  const t = renderTable(
+    "History (median of reps; the same check twice, the second with the first's history after 1 % changed, 0.1 % deleted)",
+    ["scenario", "N", "first ms", "second ms", "second/first", "first RSS MB", "second RSS MB", "history MB", "failed"],
+    rows.map((r) => [r.scenario, r.associations, r.firstMs, r.secondMs, r.secondOverFirst, r.firstPeakRssMb, r.secondPeakRssMb, r.historyMb, r.workerFailures]),
+  );
+  const errs = rows.flatMap((r) => (r.errors ?? []).map((e) => `${r.scenario}: ${e}`));
+  return [t, ...errs].join("\n");
+}
+
 function targetTable(ts: readonly Target[]): string {
   return renderTable(
-    "Targets (issue 5)",
+    "Targets (issues 5 and 10)",
     ["target", "want", "measured", "met"],
     ts.map((t) => [t.name, t.target, t.measured, t.met === null ? "not measured" : t.met ? "yes" : "NO"]),
   );
@@ -139,14 +161,18 @@ async function main(): Promise<void> {
   log(`bench: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, node ${machine.node}, load ${machine.loadAverage1m}`);
 
   let synth: SynthResults | undefined;
-  if (args.only !== "scan") {
+  if (args.only === undefined || args.only === "synth") {
     synth = await runSynth({ sizes, reps: args.reps, example: args.example, warmup: !args.quick, nodeArgs, log });
   }
   let scan: ScanRow[] | undefined;
-  if (args.only !== "synth") {
+  if (args.only === undefined || args.only === "scan") {
     scan = await runScan({ scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS, ...(args.rate ? { rps: args.rate } : {}), paced: args.paced, reps: args.reps, nodeArgs, log });
   }
-  const targets = targetsOf(synth, scan, args.quick);
+  let history: HistoryRow[] | undefined;
+  if (args.only === undefined || args.only === "history") {
+    history = await runHistory({ scenarios: args.quick ? QUICK_HISTORY_SCENARIOS : FULL_HISTORY_SCENARIOS, reps: args.reps, nodeArgs, log });
+  }
+  const targets = targetsOf(synth, scan, history, args.quick);
   const results: BenchResults = {
     schemaVersion: SCHEMA_VERSION,
     startedAt: startedAt.toISOString(),
@@ -155,12 +181,14 @@ async function main(): Promise<void> {
     options: { ...args, sizes },
     ...(synth ? { synth } : {}),
     ...(scan ? { scan: { rows: scan } } : {}),
+    ...(history ? { history: { rows: history } } : {}),
     targets,
   };
 
   const out: string[] = [];
   if (synth) out.push(synthTables(synth));
   if (scan) out.push(scanTable(scan));
+  if (history) out.push(historyTable(history));
   out.push(targetTable(targets));
   process.stdout.write(`\n${out.join("\n\n")}\n`);
 

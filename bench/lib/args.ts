@@ -3,7 +3,7 @@
 export interface BenchArgs {
   readonly quick: boolean;
   readonly reps: number;
-  readonly only?: "synth" | "scan";
+  readonly only?: "synth" | "scan" | "history";
   /** Synth sizes; default 1, 100, 1,000, 5,000 (quick: 1). */
   readonly sizes?: readonly number[];
   /** Requests per second per account above which the emulator throttles. */
@@ -18,10 +18,10 @@ export interface BenchArgs {
   readonly outDir?: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan] [--sizes 1,100,...] [--rate R] [--paced] [--no-example] [--cpu-prof DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan|history] [--sizes 1,100,...] [--rate R] [--paced] [--no-example] [--cpu-prof DIR]
   --quick       smallest sizes only (the CI smoke run)
   --reps N      repetitions per measurement, the median is reported (default 3, quick 1)
-  --only        run one suite
+  --only        run one suite (history: the same check twice, the second with the first's history)
   --sizes       synth sizes (default 1,100,1000,5000)
   --rate R      emulator throttles above R requests/s per account (default per scenario: 250 for one
                 cluster, 25 for 10 accounts, i.e. 250/s in total either way)
@@ -59,7 +59,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case "--only": {
         const v = value();
-        if (v !== "synth" && v !== "scan") throw new Error(`--only takes synth or scan, got ${v ?? "nothing"}`);
+        if (v !== "synth" && v !== "scan" && v !== "history") throw new Error(`--only takes synth, scan or history, got ${v ?? "nothing"}`);
         only = v;
         break;
       }

@@ -32,7 +32,7 @@ describe("npm run bench -- --quick --reps 1", () => {
   it("prints the tables and writes the versioned JSON", () => {
     expect(stdout).toContain("Synth (median of reps");
     expect(stdout).toContain("Scan (median of reps");
-    expect(stdout).toContain("Targets (issue 5)");
+    expect(stdout).toContain("Targets (issues 5 and 10)");
     expect(results.schemaVersion).toBe(1);
     expect(results.options).toMatchObject({ quick: true, reps: 1, sizes: [1] });
   });
