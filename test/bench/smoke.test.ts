@@ -32,6 +32,7 @@ describe("npm run bench -- --quick --reps 1", () => {
   it("prints the tables and writes the versioned JSON", () => {
     expect(stdout).toContain("Synth (median of reps");
     expect(stdout).toContain("Scan (median of reps");
+    expect(stdout).toContain("History (median of reps");
     expect(stdout).toContain("Targets (issues 5 and 10)");
     expect(results.schemaVersion).toBe(1);
     expect(results.options).toMatchObject({ quick: true, reps: 1, sizes: [1] });
@@ -71,6 +72,17 @@ describe("npm run bench -- --quick --reps 1", () => {
       expect(r.calls).toBeGreaterThanOrEqual(r.minCalls);
       expect(r.peakRssMb).toBeGreaterThan(0);
     }
+  });
+
+  it("runs the history scenario: the same check twice, the second with the first's history and its changes", () => {
+    const rows = results.history?.rows ?? [];
+    expect(rows).toHaveLength(1);
+    const r = rows[0]!;
+    expect(r.error, r.error).toBeUndefined();
+    expect(r.workerFailures).toBe(0);
+    expect(r.firstMsAll).toHaveLength(1);
+    expect(r.secondPeakRssMb).toBeGreaterThan(0);
+    expect(r.secondSummary).toMatchObject({ managed: r.associations, changed: r.changed, cachePending: r.changed, missing: r.deleted, errors: 0 });
   });
 
   it("states every target with its measured figure", () => {
