@@ -9,9 +9,12 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startEksEmulator, type EksEmulator } from "../../test/support/eks-emulator";
+import { emulatorEnv } from "../lib/emulator-env";
 import { measure } from "../lib/measure";
 import { median, ratio } from "../lib/stats";
+import type { PlannedCluster } from "../scan/scenarios";
 import { writeState } from "../scan/state";
+import { populate } from "../scan/suite";
 import { RESULT_PREFIX, type WorkerResult, type WorkerSpec } from "../scan/worker-protocol";
 
 const WORKER = resolve(__dirname, "..", "scan", "worker.ts");
@@ -69,23 +72,9 @@ export async function runHistory(opts: HistoryOptions): Promise<HistoryRow[]> {
 
 const clusterRef = (c: number) => ({ name: `hist-c${c}`, region: REGION, accountId: ACCOUNT });
 
-/** Associations created a week ago (older than any cache TTL): the first run finds all managed and in sync. */
-function populate(emu: EksEmulator, s: HistoryScenario): void {
-  const createdAt = new Date(Date.now() - 7 * 24 * 3600_000);
-  for (let c = 0; c < s.clusters; c++) {
-    const ref = clusterRef(c);
-    emu.addCluster(ref);
-    for (let i = 0; i < s.associationsPerCluster; i++) {
-      emu.createAssociation(ref, {
-        namespace: `team-${i % 40}`,
-        serviceAccount: `app-${i}`,
-        roleArn: `arn:aws:iam::${ACCOUNT}:role/pi-${ref.name}-${i}`,
-        targetRoleArn: `arn:aws:iam::2000000000${String(i % 20).padStart(2, "0")}:role/target-${ref.name}-${i}`,
-        tags: { team: `team-${i % 40}`, "managed-by": "cdktf" },
-        createdAt,
-      });
-    }
-  }
+/** The scenario's clusters, all in one account: what bench/scan/suite.ts `populate` fills. */
+function planned(s: HistoryScenario): PlannedCluster[] {
+  return Array.from({ length: s.clusters }, (_, c) => ({ ...clusterRef(c), associations: s.associationsPerCluster }));
 }
 
 /** Between the runs: every 100th association gets another target role (now), every 1,000th is deleted. */
@@ -122,7 +111,7 @@ async function runScenario(scenario: HistoryScenario, opts: HistoryOptions): Pro
     const dir = mkdtempSync(join(tmpdir(), "bench-history-"));
     const emu = await startEksEmulator({ defaultAccountId: null });
     try {
-      populate(emu, scenario);
+      populate(emu, planned(scenario)); // a week old: the first run finds every association managed and in sync
       const all = Array.from({ length: scenario.clusters }, (_, c) => emu.associations(clusterRef(c))).flat();
       writeState(dir, ACCOUNT, REGION, all);
       const historyPath = join(dir, "history.db");
@@ -131,17 +120,7 @@ async function runScenario(scenario: HistoryScenario, opts: HistoryOptions): Pro
       const spec: WorkerSpec = { driftConfig, clusters: scenario.clusters };
       const specFile = join(dir, "spec.json");
       writeFileSync(specFile, JSON.stringify(spec));
-      const keys = emu.credentialsFor(ACCOUNT);
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        BENCH_SCAN_SPEC: specFile,
-        AWS_ENDPOINT_URL_EKS: emu.endpoint,
-        AWS_REGION: REGION,
-        AWS_ACCESS_KEY_ID: keys.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-        AWS_EC2_METADATA_DISABLED: "true",
-      };
-      for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]) delete env[k];
+      const env = emulatorEnv(emu.endpoint, emu.credentialsFor(ACCOUNT), REGION, specFile);
 
       const run = async (which: string) => {
         // Loaded as bin/pod-identity-drift.js loads the CLI (tsx's CommonJS hook, no loader thread).

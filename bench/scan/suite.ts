@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startEksEmulator, type EksEmulator } from "../../test/support/eks-emulator";
+import { emulatorEnv } from "../lib/emulator-env";
 import { measure, tsxArgs } from "../lib/measure";
 import { median, ratio } from "../lib/stats";
 import { minimumCallsByAccount, planClusters, rateBoundMs, type PlannedCluster, type ScanScenario } from "./scenarios";
@@ -74,7 +75,7 @@ export interface ScanOptions {
 }
 
 /** Associations created a week ago: older than any credential cache TTL, so nothing is cache-pending. */
-function populate(emu: EksEmulator, clusters: readonly PlannedCluster[]): void {
+export function populate(emu: EksEmulator, clusters: readonly PlannedCluster[]): void {
   const createdAt = new Date(Date.now() - 7 * 24 * 3600_000);
   for (const c of clusters) {
     const ref = { name: c.name, region: c.region, accountId: c.accountId };
@@ -146,17 +147,7 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
     const spec: WorkerSpec = { driftConfig, clusters: clusters.length };
     const specFile = join(dir, "spec.json");
     writeFileSync(specFile, JSON.stringify(spec));
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      BENCH_SCAN_SPEC: specFile,
-      AWS_ENDPOINT_URL_EKS: emu.endpoint,
-      AWS_ENDPOINT_URL_STS: emu.endpoint,
-      AWS_REGION: clusters[0]!.region,
-      AWS_ACCESS_KEY_ID: base.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: base.secretAccessKey,
-      AWS_EC2_METADATA_DISABLED: "true",
-    };
-    for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE"]) delete env[k];
+    const env = emulatorEnv(emu.endpoint, base, clusters[0]!.region, specFile);
 
     for (let rep = 0; rep < opts.reps; rep++) {
       emu.resetCounts();

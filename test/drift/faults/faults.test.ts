@@ -2,31 +2,19 @@
 // claim of "in sync" for what was not read.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../../drift/report/report";
 import { runCli } from "../support/cli";
-import { PROD, STAGING, checkIn, seed, startWorld, stateFor, writeFile, type World } from "../support/world";
+import { PROD, STAGING, checkIn, useSeededWorld, writeFile } from "../support/world";
 
-let world: World;
-let assocs: ReturnType<typeof seed>;
 const T = new Date("2026-03-01T12:00:00Z");
 const NOW = "2026-03-02T12:00:00Z";
 
-beforeAll(async () => {
-  world = await startWorld();
-  assocs = seed(world.eks, T);
-  writeFile(world.dir, "good.tfstate", stateFor(assocs));
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(() => {
-  world.eks.clearFaults();
-});
+const t = useSeededWorld(T);
 
 let n = 0;
 /** A fresh directory with a drift config, then `check --format json`. */
-const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) => checkIn(world, config, ["--now", NOW, ...extraArgs], env);
+const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) => checkIn(t.world, config, ["--now", NOW, ...extraArgs], env);
 
 const good = join("..", "good.tfstate");
 const errorsOf = (r: Report) => r.findings.filter((f) => f.kind === "error");
@@ -48,14 +36,14 @@ describe("faults", () => {
   });
 
   it("a short throttling burst is ridden out by retries", async () => {
-    world.eks.throttle(1, { operation: "ListPodIdentityAssociations", cluster: PROD.name });
+    t.world.eks.throttle(1, { operation: "ListPodIdentityAssociations", cluster: PROD.name });
     const r = await check({ state: [good] }, [], { AWS_MAX_ATTEMPTS: "3" });
     expect(r.code).toBe(0);
     expect(r.report!.complete).toBe(true);
   });
 
   it("a throttling storm past the retries: error for that cluster, its associations not in sync", async () => {
-    world.eks.throttle(1000, { cluster: PROD.name });
+    t.world.eks.throttle(1000, { cluster: PROD.name });
     const r = await check({ state: [good] });
     expectIncomplete(r, /cluster prod-eu .*not read: ThrottlingException.*2 managed association\(s\) there not verified/);
     expect(r.report!.summary).toMatchObject({ managed: 3, inSync: 1, errors: 1 });
@@ -63,26 +51,26 @@ describe("faults", () => {
   });
 
   it("server errors (500)", async () => {
-    world.eks.serverErrors(1000, { operation: "DescribePodIdentityAssociation" });
+    t.world.eks.serverErrors(1000, { operation: "DescribePodIdentityAssociation" });
     const r = await check({ state: [good] });
     expectIncomplete(r, /ServerException/);
     expect(r.report!.summary.inSync).toBe(0);
   });
 
   it("responses slower than the request timeout", async () => {
-    world.eks.delay(3000, { cluster: STAGING.name, operation: "ListPodIdentityAssociations" });
+    t.world.eks.delay(3000, { cluster: STAGING.name, operation: "ListPodIdentityAssociations" });
     const r = await check({ state: [good], scan: { requestTimeoutSeconds: 0.3 } });
     expectIncomplete(r, /cluster staging-eu .*not read: .*Timeout/i);
     expect(r.report!.summary.inSync).toBe(2);
   });
 
   it("access denied on one cluster: the other is still checked", async () => {
-    world.eks.denyCluster(STAGING);
+    t.world.eks.denyCluster(STAGING);
     const r = await check({ state: [good] });
     expectIncomplete(r, /cluster staging-eu .*AccessDeniedException/);
     expect(errorsOf(r.report!)[0]!.advice).toMatch(/eks:ListPodIdentityAssociations/);
     expect(r.report!.summary).toMatchObject({ managed: 3, inSync: 2, missing: 0 });
-    const table = await runCli(["check", "--state", join(world.dir, "good.tfstate"), "--now", NOW], { cwd: r.dir, env: { ...world.env, AWS_MAX_ATTEMPTS: "2" } });
+    const table = await runCli(["check", "--state", join(t.world.dir, "good.tfstate"), "--now", NOW], { cwd: r.dir, env: { ...t.world.env, AWS_MAX_ATTEMPTS: "2" } });
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/INCOMPLETE/);
   });
@@ -92,7 +80,7 @@ describe("faults", () => {
     ["state format version 3", JSON.stringify({ version: 3, serial: 1, modules: [] }), /StateVersionUnsupported: .*version 3/],
     ["an empty file", "", /StateEmpty: .*empty/],
   ])("state: %s", async (_name, text, detail) => {
-    writeFile(world.dir, `bad-${n}.tfstate`, text);
+    writeFile(t.world.dir, `bad-${n}.tfstate`, text);
     const r = await check({ state: [good, join("..", `bad-${n}.tfstate`)] });
     expectIncomplete(r, detail);
     // The good state is still compared; live associations are not called unmanaged without saying why.
@@ -112,17 +100,17 @@ describe("faults", () => {
   });
 
   it("an unwritable history path: the report is still produced, incomplete", async () => {
-    writeFile(world.dir, "a-file", "x");
-    const r = await check({ state: [good], history: { path: join(world.dir, "a-file", "history.db") } });
+    writeFile(t.world.dir, "a-file", "x");
+    const r = await check({ state: [good], history: { path: join(t.world.dir, "a-file", "history.db") } });
     expectIncomplete(r, /history store .*a-file\/history\.db: cannot create its directory/);
     expect(r.report!.summary.inSync).toBe(3);
   });
 
   it("a config mistake: every problem with its path, no stack trace, exit 1", async () => {
-    const dir = join(world.dir, "bad-config");
+    const dir = join(t.world.dir, "bad-config");
     mkdirSync(dir);
     writeFileSync(join(dir, "drift.yaml"), "state: terraform.app.tfstate\ncache:\n  targetRoleTtl: 59 minutes\nignore:\n  - {}\n");
-    const r = await runCli(["check"], { cwd: dir, env: world.env });
+    const r = await runCli(["check"], { cwd: dir, env: t.world.env });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("drift.yaml has 3 problems:");
@@ -133,13 +121,13 @@ describe("faults", () => {
   });
 
   it("a missing --config file, a bad --now, a bad --format: clear messages, exit 1", async () => {
-    const a = await runCli(["check", "--config", "nope.yaml"], { cwd: world.dir, env: world.env });
+    const a = await runCli(["check", "--config", "nope.yaml"], { cwd: t.world.dir, env: t.world.env });
     expect(a).toMatchObject({ code: 1, stdout: "" });
     expect(a.stderr).toMatch(/nope\.yaml: no such file; check --config/);
-    const b = await runCli(["check", "--now", "yesterday"], { cwd: world.dir, env: world.env });
+    const b = await runCli(["check", "--now", "yesterday"], { cwd: t.world.dir, env: t.world.env });
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/--now "yesterday": not an ISO 8601 date-time/);
-    const c = await runCli(["check", "--format", "xml"], { cwd: world.dir, env: world.env });
+    const c = await runCli(["check", "--format", "xml"], { cwd: t.world.dir, env: t.world.env });
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/Allowed choices are table, json, markdown/);
   });

@@ -5,13 +5,11 @@
 // bounds asserted on the wall time are generous (a loaded machine), the point being that runs end.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Finding, Report } from "../../../drift/report/report";
 import { runCli } from "../support/cli";
-import { PROD, STAGING, checkIn, role, seed, startWorld, stateFor, writeFile, type World } from "../support/world";
+import { PROD, STAGING, checkIn, role, stateFor, useSeededWorld, writeFile } from "../support/world";
 
-let world: World;
-let assocs: ReturnType<typeof seed>;
 const T = new Date("2026-03-01T12:00:00Z");
 const NOW = "2026-03-02T12:00:00Z";
 /** Short deadlines: 0.3 s an attempt, 2 s a call, 5 s a cluster. */
@@ -19,22 +17,11 @@ const SHORT = { requestTimeoutSeconds: 0.3, callTimeoutSeconds: 2, clusterTimeou
 /** What a run may take at most with SHORT deadlines, start-up of the CLI on a loaded machine included. */
 const ENDS_WITHIN_MS = 30_000;
 
-beforeAll(async () => {
-  world = await startWorld();
-  assocs = seed(world.eks, T);
-  writeFile(world.dir, "good.tfstate", stateFor(assocs));
-});
-afterAll(async () => {
-  await world.close();
-});
-beforeEach(() => {
-  world.eks.clearFaults();
-  world.eks.resetCounts();
-});
+const t = useSeededWorld(T);
 
 const good = join("..", "good.tfstate");
 const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) =>
-  checkIn(world, { state: [good], scan: SHORT, ...config }, ["--now", NOW, ...extraArgs], env);
+  checkIn(t.world, { state: [good], scan: SHORT, ...config }, ["--now", NOW, ...extraArgs], env);
 const errors = (r: Report) => r.findings.filter((f) => f.kind === "error");
 
 /** The documented result of a fault: exit 1, incomplete, one error finding matching, the others judged. */
@@ -55,24 +42,24 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
     ["a hang before the headers", "hang", /not read: TimeoutError: no response within 0\.3 s \(scan\.requestTimeoutSeconds\); 2 attempts/],
     ["a reset connection", "reset", /not read: TimeoutError: socket hang up; 2 attempts/],
   ] as const)("%s", async (_name, http, detail) => {
-    world.eks.inject({ cluster: STAGING.name, operation: "DescribePodIdentityAssociation", http });
+    t.world.eks.inject({ cluster: STAGING.name, operation: "DescribePodIdentityAssociation", http });
     const r = await check({});
     const e = expectError(r, { cluster: STAGING.name, detail: expect.stringMatching(detail) });
     expect(e.advice).toMatch(http === "reset" ? /timed out|connectivity/ : /raise scan\.requestTimeoutSeconds \(--request-timeout\)/);
     expect(r.report!.summary).toMatchObject({ managed: 3, inSync: 2, missing: 0 }); // prod read and in sync; staging's not claimed either way
-    expect(world.eks.count({ cluster: STAGING.name, operation: "DescribePodIdentityAssociation" })).toBe(2);
+    expect(t.world.eks.count({ cluster: STAGING.name, operation: "DescribePodIdentityAssociation" })).toBe(2);
   });
 
   it("an endpoint that never answers, with the SDK's default 10 attempts: the call deadline ends it", async () => {
-    world.eks.inject({ cluster: STAGING.name, http: "hang" });
+    t.world.eks.inject({ cluster: STAGING.name, http: "hang" });
     const r = await check({}, [], { AWS_MAX_ATTEMPTS: "10" });
     const e = expectError(r, { cluster: STAGING.name, detail: expect.stringMatching(/not read: CallTimeout: ListPodIdentityAssociations did not complete, retries included, within 2 s \(scan\.callTimeoutSeconds\)/) });
     expect(e.advice).toMatch(/scan\.callTimeoutSeconds \(--call-timeout\)/);
-    expect(world.eks.count({ cluster: STAGING.name })).toBeLessThan(10);
+    expect(t.world.eks.count({ cluster: STAGING.name })).toBeLessThan(10);
   });
 
   it("a cluster whose calls each answer in time but whose scan does not: the cluster deadline ends it", async () => {
-    world.eks.delay(1_500, { cluster: STAGING.name });
+    t.world.eks.delay(1_500, { cluster: STAGING.name });
     const r = await check({ scan: { ...SHORT, requestTimeoutSeconds: 10, clusterTimeoutSeconds: 2 } });
     const e = expectError(r, { cluster: STAGING.name, detail: expect.stringMatching(/not read: ClusterTimeout: the scan of the cluster did not complete within 2 s \(scan\.clusterTimeoutSeconds\)/) });
     expect(e.advice).toMatch(/--cluster-timeout/);
@@ -82,7 +69,7 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
     ["a body cut short", { http: "malformed-json" as const }, /MalformedResponse: the response body is not valid JSON/],
     ["valid JSON without the association", { body: "{}" }, /MalformedResponse: DescribePodIdentityAssociation returned no association/],
   ])("a malformed response (%s): not retried, never read as an empty cluster", async (_name, fault, detail) => {
-    world.eks.inject({ cluster: PROD.name, operation: "DescribePodIdentityAssociation", ...fault });
+    t.world.eks.inject({ cluster: PROD.name, operation: "DescribePodIdentityAssociation", ...fault });
     const r = await check({});
     const e = expectError(r, { cluster: PROD.name, detail: expect.stringMatching(detail) });
     expect(e.advice).toMatch(/proxy/);
@@ -93,11 +80,11 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
     ["the same nextToken again", "repeat" as const, 2],
     ["two nextTokens in turn (A, B, A)", "cycle" as const, 3],
   ])("a listing that would never end (%s): stopped after a bounded number of calls", async (_name, nextToken, lists) => {
-    world.eks.inject({ cluster: PROD.name, operation: "ListPodIdentityAssociations", nextToken });
+    t.world.eks.inject({ cluster: PROD.name, operation: "ListPodIdentityAssociations", nextToken });
     const r = await check({});
     const e = expectError(r, { cluster: PROD.name, detail: expect.stringMatching(/PaginationLoop: ListPodIdentityAssociations returned a nextToken it had returned before/) });
     expect(e.advice).toMatch(/spare the account's API quota/);
-    expect(world.eks.count({ cluster: PROD.name, operation: "ListPodIdentityAssociations" })).toBe(lists);
+    expect(t.world.eks.count({ cluster: PROD.name, operation: "ListPodIdentityAssociations" })).toBe(lists);
   });
 });
 
@@ -106,7 +93,7 @@ describe("a misbehaving S3 state endpoint: that source is an error in time, the 
     ["never answers", "hang" as const, /TimeoutError: no response within 0\.3 s/],
     ["stalls in the body", "stall-body" as const, /TimeoutError: the response body was not complete within 0\.3 s/],
   ])("S3 %s", async (_name, fault, detail) => {
-    const undo = world.s3.fault("tf-state", fault);
+    const undo = t.world.s3.fault("tf-state", fault);
     try {
       const r = await check({ state: ["s3://tf-state/pod-identity/terraform.tfstate", good] });
       const e = expectError(r, { cluster: null, detail: expect.stringMatching(detail) });
@@ -121,16 +108,16 @@ describe("a misbehaving S3 state endpoint: that source is an error in time, the 
 
 describe("state sources that disagree", () => {
   it("both orders of --state give the same report, naming both sources; never in sync", async () => {
-    const stale = stateFor([{ ...assocs[0]!, roleArn: role("payments-old") }, ...assocs.slice(1)]);
-    writeFile(world.dir, "a.tfstate", stateFor(assocs));
-    writeFile(world.dir, "b.tfstate", stale);
-    const a = join(world.dir, "a.tfstate");
-    const b = join(world.dir, "b.tfstate");
+    const stale = stateFor([{ ...t.assocs[0]!, roleArn: role("payments-old") }, ...t.assocs.slice(1)]);
+    writeFile(t.world.dir, "a.tfstate", stateFor(t.assocs));
+    writeFile(t.world.dir, "b.tfstate", stale);
+    const a = join(t.world.dir, "a.tfstate");
+    const b = join(t.world.dir, "b.tfstate");
     const ab = await check({}, ["--state", a, "--state", b]);
     const ba = await check({}, ["--state", b, "--state", a]);
     expect(ba.report).toEqual(ab.report);
     expect(ba.code).toBe(ab.code);
-    const e = expectError(ab, { cluster: PROD.name, namespace: "payments", serviceAccount: "api", associationId: assocs[0]!.associationId });
+    const e = expectError(ab, { cluster: PROD.name, namespace: "payments", serviceAccount: "api", associationId: t.assocs[0]!.associationId });
     expect(e.detail).toContain(`role_arn: ${role("payments-pod-identity")} in ${a} (`);
     expect(e.detail).toContain(`${role("payments-old")} in ${b} (`);
     expect(e.advice).toContain(`The state sources ${a} and ${b} disagree`);
@@ -143,7 +130,7 @@ describe("the history store", () => {
     ["corrupt", "this is not a database".repeat(200), "corrupt", /was not a usable database \(SQLITE_NOTADB\)/],
     ["empty (truncated)", "", "empty", /was empty \(truncated\?\)/],
   ])("%s: set aside (renamed, not deleted), a fresh store started, and the report says history was lost", async (_name, content, kind, why) => {
-    const dir = join(world.dir, `history-${kind}`);
+    const dir = join(t.world.dir, `history-${kind}`);
     mkdirSync(dir);
     writeFileSync(join(dir, "h.db"), content);
     const r = await check({ history: { path: join(dir, "h.db") } });
@@ -160,14 +147,14 @@ describe("the history store", () => {
   });
 
   it("a --now before the last recorded run is refused with a clear message; nothing is read", async () => {
-    const history = join(world.dir, "history-clock.db");
+    const history = join(t.world.dir, "history-clock.db");
     expect((await check({ history: { path: history } })).code).toBe(0);
-    world.eks.resetCounts();
-    const earlier = await checkIn(world, { state: [good], history: { path: history } }, ["--now", "2026-03-01T12:00:00Z"]);
+    t.world.eks.resetCounts();
+    const earlier = await checkIn(t.world, { state: [good], history: { path: history } }, ["--now", "2026-03-01T12:00:00Z"]);
     expect(earlier).toMatchObject({ code: 1, stdout: "" });
     expect(earlier.stderr).toContain(`pod-identity-drift: the check's time 2026-03-01T12:00:00.000Z is before the last run recorded in the history store ${history} (2026-03-02T12:00:00.000Z)`);
     expect(earlier.stderr).toMatch(/Use a later --now/);
-    expect(world.eks.count()).toBe(0);
+    expect(t.world.eks.count()).toBe(0);
   });
 });
 
@@ -176,7 +163,7 @@ describe("output failures: the report is never lost", () => {
     ["a directory that does not exist", (dir: string) => join(dir, "no", "such", "dir", "r.json"), /ENOENT/],
     ["a path that is a directory", (dir: string) => dir, /EISDIR|ENOTEMPTY|EEXIST|EPERM/],
   ])("--output into %s: the report on standard output instead, the reason on standard error, exit 1", async (_name, target, reason) => {
-    const dir = join(world.dir, `out-${Math.random().toString(36).slice(2)}`);
+    const dir = join(t.world.dir, `out-${Math.random().toString(36).slice(2)}`);
     mkdirSync(dir);
     const out = target(dir);
     const r = await check({}, ["--output", out]);
@@ -187,7 +174,7 @@ describe("output failures: the report is never lost", () => {
   });
 
   it("--output writes the whole report, and says so on standard error", async () => {
-    const dir = join(world.dir, "out-ok");
+    const dir = join(t.world.dir, "out-ok");
     mkdirSync(dir);
     const r = await check({}, ["--output", join(dir, "r.json")]);
     expect(r).toMatchObject({ code: 0, stdout: "" });
@@ -198,9 +185,9 @@ describe("output failures: the report is never lost", () => {
 
 describe("credentials: missing, expired, not accepted and denied are told apart", () => {
   it("none at all: every cluster and the S3 source say how to provide them", async () => {
-    const r = await runCli(["check", "--format", "json", "--now", NOW, "--state", join(world.dir, "good.tfstate"), "--state", "s3://tf-state/pod-identity/terraform.tfstate"], {
-      cwd: world.dir,
-      env: { AWS_ENDPOINT_URL_EKS: world.eks.endpoint, AWS_ENDPOINT_URL_S3: world.s3.endpoint, AWS_REGION: "eu-west-1", AWS_MAX_ATTEMPTS: "2" },
+    const r = await runCli(["check", "--format", "json", "--now", NOW, "--state", join(t.world.dir, "good.tfstate"), "--state", "s3://tf-state/pod-identity/terraform.tfstate"], {
+      cwd: t.world.dir,
+      env: { AWS_ENDPOINT_URL_EKS: t.world.eks.endpoint, AWS_ENDPOINT_URL_S3: t.world.s3.endpoint, AWS_REGION: "eu-west-1", AWS_MAX_ATTEMPTS: "2" },
     });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
@@ -217,7 +204,7 @@ describe("credentials: missing, expired, not accepted and denied are told apart"
     ["not accepted", { error: "UnrecognizedClientException" as const }, /^The AWS credentials were not accepted/],
     ["denied", { error: "AccessDeniedException" as const }, /^Grant the reader eks:ListPodIdentityAssociations/],
   ])("%s", async (_name, fault, advice) => {
-    world.eks.inject({ cluster: STAGING.name, ...fault });
+    t.world.eks.inject({ cluster: STAGING.name, ...fault });
     const r = await check({});
     expectError(r, { cluster: STAGING.name, advice: expect.stringMatching(advice) });
   });

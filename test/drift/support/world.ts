@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEksEmulator, type EksEmulator, type EmulatedAssociation, type EmulatorClusterRef } from "../../support/eks-emulator";
 import { S3RVER_CREDENTIALS, startS3Server, type S3Server } from "../../support/s3-server";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { Report } from "../../../drift/report/report";
 import { runCli, type CliResult } from "./cli";
 import { AWS, associationAttributes, roleAttributes, stateText } from "./tfstate";
@@ -85,6 +86,27 @@ export function writeFile(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * The world for a test file, with hooks: started before its tests, three associations seeded at `at` and
+ * written as `good.tfstate` in its directory; faults and counts cleared before each test; closed after.
+ */
+export function useSeededWorld(at: Date): { readonly world: World; readonly assocs: readonly EmulatedAssociation[] } {
+  const t = {} as { world: World; assocs: EmulatedAssociation[] };
+  beforeAll(async () => {
+    t.world = await startWorld();
+    t.assocs = seed(t.world.eks, at);
+    writeFile(t.world.dir, "good.tfstate", stateFor(t.assocs));
+  });
+  afterAll(async () => {
+    await t.world?.close();
+  });
+  beforeEach(() => {
+    t.world.eks.clearFaults();
+    t.world.eks.resetCounts();
+  });
+  return t;
 }
 
 let cases = 0;
