@@ -94,8 +94,7 @@ export class AttemptDeadlineHandler {
       attempt.onabort?.();
       body?.destroy(reason);
     };
-    const onParentAbort = () => stop(Object.assign(new Error("Request aborted"), { name: "AbortError", cause: parent!.reason }));
-    parent?.addEventListener("abort", onParentAbort, { once: true });
+    const unlisten = onAbort(parent, () => stop(Object.assign(new Error("Request aborted"), { name: "AbortError", cause: parent!.reason })));
     const timer = setTimeout(() => {
       timedOut = true;
       stop(new DeadlineError("request", body === undefined ? "no response" : "the response body was not complete", this.timeoutMs));
@@ -103,7 +102,7 @@ export class AttemptDeadlineHandler {
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      parent?.removeEventListener("abort", onParentAbort);
+      unlisten();
     };
     try {
       // Object.assign, not a spread: a spread of the SDK's options object makes a hidden class per attempt.
@@ -134,6 +133,24 @@ export class AttemptDeadlineHandler {
   destroy(): void {
     this.inner.destroy();
   }
+}
+
+/** Calls `listener` when `signal` aborts (a DOM AbortSignal, or the SDK's `{ aborted, onabort }` shape); returns how to stop listening. */
+function onAbort(signal: AbortSignal | undefined, listener: () => void): () => void {
+  if (signal === undefined) return () => undefined;
+  if (typeof signal.addEventListener === "function") {
+    signal.addEventListener("abort", listener, { once: true });
+    return () => signal.removeEventListener("abort", listener);
+  }
+  const sdk = signal as unknown as { onabort: ((...args: unknown[]) => unknown) | null };
+  const previous = sdk.onabort;
+  sdk.onabort = (...args: unknown[]) => {
+    previous?.(...args);
+    listener();
+  };
+  return () => {
+    sdk.onabort = previous;
+  };
 }
 
 /**
