@@ -13,6 +13,9 @@ import { globMatch, hasVariable, hasWildcard, patternCovers, resourceCovers, res
 /** Request context: lower-cased condition key → its values (one for single-valued keys). */
 export type RequestContext = ReadonlyMap<string, readonly string[]>;
 
+/** The value of a key the request carries but whose value is not known (a pod's name): clauses on it are undefined. */
+export const UNKNOWN_VALUE: readonly string[] = Object.freeze([]);
+
 type Family = "string" | "stringIgnoreCase" | "stringLike" | "arn" | "numeric" | "date" | "bool" | "binary" | "ip" | "null";
 
 interface Operator {
@@ -135,6 +138,7 @@ export function evaluateClause(clause: ConditionClause, context: RequestContext)
   const op = parseOperator(clause.operator);
   if (op === undefined) return undefined;
   const present = context.get(clause.keyLower);
+  if (present === UNKNOWN_VALUE) return undefined;
   const absent = present === undefined || present.length === 0;
   if (op.family === "null") {
     const wantAbsent = clause.values.map((v) => v.toLowerCase());

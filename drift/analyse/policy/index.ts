@@ -76,3 +76,4 @@ function unreadable(reason: string, live?: PolicyDocument, state?: PolicyDocumen
     judgement: { broadens: null, reason },
   };
 }
+export { podIdentityPermissionAllows, podIdentityTrustAllows, targetTrustAllows, type ChainAssociation, type LinkVerdict } from "./chain";
