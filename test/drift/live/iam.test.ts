@@ -1,0 +1,130 @@
+// readRoles over the IAM server, with the real @aws-sdk/client-iam configured only through the SDK's
+// standard environment (AWS_ENDPOINT_URL_IAM, credentials in env, AWS_MAX_ATTEMPTS).
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { readRoles, type LiveRole, type RoleRead } from "../../../drift/live/iam";
+import type { ApiCallEvent } from "../../../drift/model";
+import { startIamServer, type IamServer } from "../../support/iam-server";
+
+const A = "111111111111";
+const TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}';
+const READ = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::ledger/*"}]}';
+const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+const ADMIN_DOC = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
+const arn = (name: string) => `arn:aws:iam::${A}:role/pod-identity/${name}`;
+
+let iam: IamServer;
+const saved = { ...process.env };
+
+function role(r: RoleRead | undefined): LiveRole | null {
+  if (!r || !r.ok) throw new Error(`expected a read role, got ${JSON.stringify(r)}`);
+  return r.role;
+}
+
+beforeAll(async () => {
+  iam = await startIamServer({ defaultAccountId: null, maxPageSize: 2 });
+  iam.putManagedPolicy(ADMIN, ADMIN_DOC);
+  iam.putManagedPolicy("arn:aws:iam::aws:policy/ReadOnlyAccess", READ);
+});
+beforeEach(() => {
+  for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
+  const creds = iam.credentialsFor(A);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_IAM: iam.endpoint,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+  });
+});
+afterEach(() => {
+  iam.clearFaults();
+  iam.resetCounts();
+});
+afterAll(async () => {
+  process.env = saved;
+  await iam.close();
+});
+
+describe("readRoles", () => {
+  it("reads each distinct role once, with the minimum calls, page by page, documents as IAM returned them", async () => {
+    iam.putRole({ accountId: A, name: "hub", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { a: READ, b: READ, c: READ }, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"], permissionsBoundary: `arn:aws:iam::${A}:policy/boundary` });
+    const events: ApiCallEvent[] = [];
+    const reads = await readRoles(
+      [
+        { arn: arn("hub"), expectedAttachments: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] },
+        { arn: arn("hub"), expectedAttachments: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] },
+      ],
+      { onApiCall: (e) => events.push(e) },
+    );
+    expect(reads).toHaveLength(1);
+    const r = role(reads[0])!;
+    expect(r.roleId).toMatch(/^AROA/);
+    expect(decodeURIComponent(r.assumeRolePolicy)).toBe(TRUST);
+    expect(r.permissionsBoundary).toBe(`arn:aws:iam::${A}:policy/boundary`);
+    expect(r.inlinePolicies.map((p) => [p.name, decodeURIComponent(p.document)])).toEqual([["a", READ], ["b", READ], ["c", READ]]);
+    expect(r.attachments).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    expect(r.managedPolicies).toEqual({});
+    // 3 inline policies at 2 per page: two ListRolePolicies pages.
+    expect(iam.countsByOperation()).toEqual({ GetRole: 1, ListRolePolicies: 2, GetRolePolicy: 3, ListAttachedRolePolicies: 1 });
+    expect(reads[0]!.calls).toBe(7);
+    expect(events.filter((e) => e.outcome === "ok")).toHaveLength(7);
+    expect(new Set(events.map((e) => `${e.accountId} ${e.region}`))).toEqual(new Set([`${A} us-east-1`]));
+  });
+
+  it("a deleted role is null; a policy deleted between list and get is gone, not an error", async () => {
+    iam.putRole({ accountId: A, name: "racy", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { keep: READ, vanish: READ } });
+    iam.inject({ operation: "GetRolePolicy", error: "NoSuchEntity", roleName: "racy", times: 1, message: "The role policy with name keep cannot be found." });
+    const [gone, racy] = await readRoles([{ arn: arn("never-existed") }, { arn: arn("racy") }]);
+    expect(role(gone)).toBeNull();
+    expect(role(racy)!.inlinePolicies.map((p) => p.name)).toEqual(["vanish"]);
+  });
+
+  it("reads the documents of attachments that differ from state's, once per policy", async () => {
+    iam.putRole({ accountId: A, name: "one", path: "/pod-identity/", assumeRolePolicy: TRUST, managedPolicyArns: [ADMIN] });
+    iam.putRole({ accountId: A, name: "two", path: "/pod-identity/", assumeRolePolicy: TRUST, managedPolicyArns: [ADMIN] });
+    iam.putRole({ accountId: A, name: "three", path: "/pod-identity/", assumeRolePolicy: TRUST });
+    const reads = await readRoles([{ arn: arn("one") }, { arn: arn("two") }, { arn: arn("three"), expectedAttachments: ["arn:aws:iam::aws:policy/ReadOnlyAccess", `arn:aws:iam::${A}:policy/deleted`] }]);
+    expect(role(reads[0])!.managedPolicies).toEqual({ [ADMIN]: { ok: true, document: expect.any(String) } });
+    const admin = role(reads[1])!.managedPolicies[ADMIN]!;
+    expect(admin.ok && decodeURIComponent(admin.document)).toBe(ADMIN_DOC);
+    // Detached live: read to judge the removal; one that no longer exists is recorded as unreadable.
+    expect(role(reads[2])!.managedPolicies).toEqual({
+      "arn:aws:iam::aws:policy/ReadOnlyAccess": { ok: true, document: expect.any(String) },
+      [`arn:aws:iam::${A}:policy/deleted`]: { ok: false, error: { code: "NoSuchEntityException", message: expect.stringContaining("does not exist") } },
+    });
+    expect(iam.countsByOperation()).toMatchObject({ GetPolicy: 3, GetPolicyVersion: 2 });
+  });
+
+  it("a role that cannot be read is an error; the others are still read", async () => {
+    iam.putRole({ accountId: A, name: "secret", path: "/pod-identity/", assumeRolePolicy: TRUST });
+    iam.putRole({ accountId: A, name: "open", path: "/pod-identity/", assumeRolePolicy: TRUST });
+    iam.deny({ roleName: "secret", operation: "ListRolePolicies" });
+    const [secret, open] = await readRoles([{ arn: arn("secret") }, { arn: arn("open") }]);
+    expect(secret).toMatchObject({ ok: false, error: { code: "AccessDenied", message: expect.stringContaining("iam:ListRolePolicies") } });
+    expect(role(open)).not.toBeNull();
+  });
+
+  it("throttling is retried and paced; past the attempts it is the role's error", async () => {
+    iam.putRole({ accountId: A, name: "busy", path: "/pod-identity/", assumeRolePolicy: TRUST });
+    iam.throttle(2, { operation: "GetRole" });
+    expect(role((await readRoles([{ arn: arn("busy") }]))[0])).not.toBeNull();
+    expect(iam.count({ outcome: "throttled" })).toBe(2);
+    process.env.AWS_MAX_ATTEMPTS = "2";
+    iam.throttle(5, { operation: "GetRole" });
+    expect((await readRoles([{ arn: arn("busy") }]))[0]).toMatchObject({ ok: false, error: { code: "Throttling" } });
+  });
+
+  it("a listing whose Marker never advances ends with an error after a bounded number of calls", async () => {
+    iam.putRole({ accountId: A, name: "loop", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { a: READ, b: READ, c: READ } });
+    iam.inject({ operation: "ListRolePolicies", loopMarker: true });
+    const [r] = await readRoles([{ arn: arn("loop") }]);
+    expect(r).toMatchObject({ ok: false, error: { code: "PaginationError", message: expect.stringContaining("Marker it had returned before") } });
+    expect(iam.count({ operation: "ListRolePolicies" })).toBe(2);
+  });
+
+  it("not a role ARN is an error for that entry, without a call", async () => {
+    const [r] = await readRoles([{ arn: `arn:aws:iam::${A}:user/someone` }]);
+    expect(r).toMatchObject({ ok: false, error: { code: "InvalidRoleArn" } });
+    expect(iam.count()).toBe(0);
+  });
+});
