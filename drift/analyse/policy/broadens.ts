@@ -47,7 +47,7 @@ export interface ExampleRequest {
 }
 
 export type Broadening =
-  | { readonly broadens: true; readonly reason: string; readonly example: ExampleRequest }
+  | { readonly broadens: true; readonly reason: string; readonly example?: ExampleRequest }
   | { readonly broadens: false; readonly reason: string }
   | { readonly broadens: null; readonly reason: string };
 

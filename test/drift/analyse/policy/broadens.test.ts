@@ -234,7 +234,7 @@ describe("broadens: decided per case, with the reason", () => {
 describe("broadens: checked by the IAM policy simulator", () => {
   it.each(CASES.filter((c) => c.broadens === true).map((c) => [c.name, c] as const))("true: %s — the example is allowed live and was not under state", async (_name, c) => {
     const j = judge(c);
-    if (j.broadens !== true) throw new Error(j.reason);
+    if (j.broadens !== true || j.example === undefined) throw new Error(`expected an example request: ${j.reason}`);
     const dropsDeny = /no longer denies/.test(j.reason);
     // For a dropped Deny the role's other policies are what allow it: simulate with an allow-all beside it.
     const underLive = await simulateExample(c.kind, c.live, j.example, dropsDeny);
