@@ -1,7 +1,8 @@
-// The one-shot drift check, top to bottom: open history → read state → enumerate live → analyse (with
-// history, in one transaction) → report. The CLI's `check` and the daemon's every scan run exactly this.
+// The one-shot drift check, top to bottom: open history → read state → enumerate live (EKS, then the chain's
+// IAM roles) → analyse (with history, in one transaction) → report. The CLI's `check` and the daemon's every scan run exactly this.
 import { performance } from "node:perf_hooks";
 import { analyse } from "./analyse/analyse";
+import { ruleMatches } from "./analyse/context";
 import { globMatch, parseArn } from "./analyse/identity";
 import type { AnalyseSettings, Analysis, HistoryView, RunProblem } from "./analyse/types";
 import { EMPTY_HISTORY } from "./analyse/types";
@@ -9,8 +10,8 @@ import { parseDuration } from "./config/duration";
 import type { DriftConfig } from "./config/schema";
 import { openCheckHistory } from "./history/open";
 import { HistoryError, type HistoryLoss, type HistoryStore } from "./history/types";
-import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, scanClusters } from "./live";
-import type { ApiCallEvent, ClusterRef, ClusterScan, StateReadResult } from "./model";
+import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, readRoles, scanClusters, type RoleRequest } from "./live";
+import type { ApiCallEvent, ClusterRef, ClusterScan, RoleRead, StateReadResult } from "./model";
 import { buildReport, buildScope } from "./report/build";
 import type { Report } from "./report/report";
 import { readStateSources } from "./state";
@@ -24,7 +25,7 @@ export interface CheckOptions {
   readonly now?: Date;
   /** Aborts the scan; an aborted run records nothing. */
   readonly signal?: AbortSignal;
-  /** Called for every AWS API call (S3 and EKS). */
+  /** Called for every AWS API call (S3, EKS, STS and IAM). */
   readonly onApiCall?: (e: ApiCallEvent) => void;
   /** An open store (the daemon keeps one open). @default runCheck opens the configured store (./history/open.ts) and closes it */
   readonly history?: HistoryStore;
@@ -113,11 +114,27 @@ async function checkWith(opts: CheckOptions, now: Date, store: HistoryStore | un
         });
   opts.signal?.throwIfAborted();
 
+  // 2b. live IAM: the chain roles of the associations in the clusters read, that state manages
+  const iam = config.iam === false ? undefined : config.iam === true ? {} : config.iam;
+  const roles: RoleRead[] | undefined =
+    iam === undefined
+      ? undefined
+      : await readRoles(chainRoleRequests(states, scans, config, defaultRegion), {
+          accountReaders: config.accounts,
+          ...(iam.requestsPerSecond !== undefined ? { requestsPerSecond: iam.requestsPerSecond } : {}),
+          ...(iam.perAccountConcurrency !== undefined ? { perAccountConcurrency: iam.perAccountConcurrency } : {}),
+          requestTimeoutMs: timeouts.requestTimeoutMs,
+          callTimeoutMs: timeouts.callTimeoutMs,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          onApiCall,
+        });
+  opts.signal?.throwIfAborted();
+
   // 3. analyse, recorded in history in the same transaction
   const settings = analyseSettings(config);
-  const scope = buildScope(states, scans);
+  const scope = buildScope(states, scans, roles);
   const analyseWith = (history: HistoryView, extra: readonly RunProblem[] = []): Analysis =>
-    analyse({ states, scans, history, settings, now, ...(defaultRegion ? { defaultRegion } : {}), problems: [...problems, ...extra] });
+    analyse({ states, scans, ...(roles ? { roles } : {}), history, settings, now, ...(defaultRegion ? { defaultRegion } : {}), problems: [...problems, ...extra] });
 
   let report: Report;
   if (store !== undefined) {
@@ -203,6 +220,37 @@ export function clustersToScan(states: readonly StateReadResult[], config: Drift
   for (const c of config.clusters) add({ name: c.name, region: c.region, ...(c.accountId ? { accountId: c.accountId } : {}) });
   const skipped = config.ignore.filter((r) => r.kinds === undefined && r.cluster !== undefined && r.namespace === undefined && r.serviceAccount === undefined);
   return out.filter((c) => !skipped.some((r) => globMatch(r.cluster!, c.name)));
+}
+
+/**
+ * The IAM roles to read: the Pod Identity role and target role of every state association in a cluster that
+ * was read (and not left out by an ignore rule), when a state read manages the role (an aws_iam_role); each
+ * with the managed policies state attaches to it.
+ */
+export function chainRoleRequests(states: readonly StateReadResult[], scans: readonly ClusterScan[], config: DriftConfig, defaultRegion?: string): RoleRequest[] {
+  const managed = new Map<string, Set<string>>();
+  for (const s of states) {
+    if (!s.ok) continue;
+    for (const r of s.snapshot.roles) {
+      const attached = managed.get(r.arn) ?? new Set<string>();
+      for (const a of r.attachments) attached.add(a.policyArn);
+      managed.set(r.arn, attached);
+    }
+  }
+  const read = scans.filter((x) => x.ok).map((x) => x.cluster);
+  const wanted = new Set<string>();
+  for (const s of states) {
+    if (!s.ok) continue;
+    for (const a of s.snapshot.associations) {
+      if (config.ignore.some((r) => r.kinds === undefined && ruleMatches(r, a.clusterName, a.namespace, a.serviceAccount))) continue;
+      const arn = parseArn(a.associationArn);
+      const region = a.region ?? arn.region ?? defaultRegion;
+      const accountId = a.accountId ?? arn.accountId;
+      if (!read.some((c) => c.name === a.clusterName && c.region === region && (c.accountId === undefined || accountId === undefined || c.accountId === accountId))) continue;
+      for (const role of [a.roleArn, a.targetRoleArn]) if (role !== undefined && managed.has(role)) wanted.add(role);
+    }
+  }
+  return [...wanted].sort().map((arn) => ({ arn, expectedAttachments: [...managed.get(arn)!] }));
 }
 
 function associationsByCluster(scans: readonly ClusterScan[]): Record<string, number> {

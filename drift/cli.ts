@@ -46,6 +46,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("--request-timeout <seconds>", "deadline of one attempt of an AWS request (connection, headers, body); overrides scan.requestTimeoutSeconds (default 10)")
     .option("--call-timeout <seconds>", "deadline of one AWS call with its retries; overrides scan.callTimeoutSeconds (default 60)")
     .option("--cluster-timeout <seconds>", "deadline of the scan of one cluster; overrides scan.clusterTimeoutSeconds (default 600)")
+    .option("--no-iam", "do not read the chain's IAM roles (the report says they were not checked); overrides iam in the drift config")
     .action(async (o: CheckFlags) => {
       let now: Date | undefined;
       if (o.now !== undefined) {
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
         return;
       }
       const loaded = loadDriftConfig(o.config);
-      const config = { ...loaded, scan: { ...loaded.scan, ...timeouts } };
+      const config = { ...loaded, scan: { ...loaded.scan, ...timeouts }, ...(o.iam === false ? { iam: false } : {}) };
       const { report } = await runCheck({ config, ...(o.state ? { stateUris: o.state } : {}), ...(now ? { now } : {}) });
       const color = o.format === "table" && o.output === undefined && wantsColor(io);
       const text = render(report, o.format, { color });
@@ -120,6 +121,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 
 interface CheckFlags {
   readonly config?: string;
+  /** False with --no-iam. */
+  readonly iam: boolean;
   readonly state?: string[];
   readonly format: ReportFormat;
   readonly output?: string;

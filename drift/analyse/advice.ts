@@ -59,3 +59,24 @@ export function adviceForScanError(e: ScanError): string {
     return "EKS answered with something its API does not return (a truncated or altered body). Check any proxy between the check and EKS (HTTPS_PROXY, AWS_ENDPOINT_URL_EKS) and run again.";
   return "Run again; if it persists, check connectivity and the EKS service health.";
 }
+
+/** What to do about a chain role that could not be read from IAM. */
+export function adviceForRoleError(e: ScanError): string {
+  const { code } = e;
+  const tail = " Or turn the IAM half off (iam: false in the drift config, --no-iam) to check the associations alone.";
+  const credentials = credentialProblem(e);
+  if (credentials !== undefined && credentials !== "denied") return CREDENTIALS[credentials];
+  if (credentials === "denied")
+    return e.message.startsWith("reader role ")
+      ? "The credentials may not assume the role's account's reader role: allow them sts:AssumeRole on it in its trust policy (with the externalId the drift config passes, if any), or fix accounts in the drift config, and run again."
+      : `Grant the reader iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies on this role (DriftReaderRole: roleArns) in its account, and run again.${tail}`;
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code)) return "IAM throttled the reads past their retries: set iam.requestsPerSecond (per account) lower, or raise AWS_MAX_ATTEMPTS, and run again.";
+  if (code === "CallTimeout")
+    return "A call to IAM did not complete with its retries: the endpoint does not answer, or keeps timing out. Check connectivity to IAM (a proxy, a VPC endpoint, AWS_ENDPOINT_URL_IAM), or raise scan.callTimeoutSeconds (--call-timeout), and run again.";
+  if (/Timeout|Abort/i.test(code))
+    return "Every attempt timed out (no answer, or a response that stalled): check connectivity to IAM (a proxy, a VPC endpoint, AWS_ENDPOINT_URL_IAM), or raise scan.requestTimeoutSeconds (--request-timeout), and run again.";
+  if (code === "PaginationLoop") return "IAM kept returning list pages for this role, so the listing was stopped to spare the account's API quota. Run again; if it persists, report it to AWS support with the role's ARN.";
+  if (code === "MalformedResponse" || code === "InvalidRoleArn")
+    return "IAM answered with something its API does not return, or state records no valid role ARN. Check any proxy between the check and IAM (HTTPS_PROXY, AWS_ENDPOINT_URL_IAM) and the role in state, and run again.";
+  return `Run again; if it persists, check connectivity and the IAM service health.${tail}`;
+}

@@ -2,7 +2,8 @@
 // synchronous. Each rule of what a finding means lives in one phase (./phases), run in this order:
 //   state (unread sources) → clusters (unread clusters, other problems) → managed (changed / missing /
 //   replaced) → unmanaged → cache-pending (and a removed target role) → deleted (revocation-pending) →
-//   external ids → finish (ignore rules by kind, keys, `since`, order).
+//   external ids → chain roles (role-missing / trust-changed / permission-changed, from IAM) → finish
+//   (ignore rules by kind, keys, `since`, order).
 // A cluster or state source that was not read is never reported in sync, and nothing in it is reported gone.
 import { AnalysisContext, liveRegion } from "./context";
 import { configHash, clusterKey, parseArn } from "./identity";
@@ -11,6 +12,7 @@ import { unreadClusters } from "./phases/clusters";
 import { deletions } from "./phases/deleted";
 import { externalIds } from "./phases/external-ids";
 import { finishFindings } from "./phases/finish";
+import { chainRoles } from "./phases/iam-roles";
 import { compareManaged } from "./phases/managed";
 import { readState } from "./phases/state";
 import { findUnmanaged } from "./phases/unmanaged";
@@ -25,6 +27,7 @@ export function analyse(input: AnalysisInput): Analysis {
   pendingChanges(ctx);
   deletions(ctx);
   externalIds(ctx);
+  chainRoles(ctx);
   const findings = finishFindings(ctx);
 
   // A managed association replaced by another is tracked under the state's id: the live one carries no separate finding.

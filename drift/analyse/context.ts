@@ -36,7 +36,7 @@ export class AnalysisContext {
   readonly stateAssociations: StateAssociation[] = [];
   /** Association ids that state sources record inconsistently: reported, never compared. */
   readonly conflicted = new Set<string>();
-  /** Target roles from state by ARN, one record per distinct trust policy, for the external-id check. */
+  /** Roles from state by ARN, one record per distinct trust and policies (more than one: the sources disagree). */
   readonly roles = new Map<string, readonly StateRole[]>();
   /** The Terraform address managing an association id (phases/managed.ts adds the successors of replaced ones). */
   readonly addressOf = new Map<string, string>();

@@ -1,7 +1,7 @@
 // Field by field: what differs between Terraform state and live, and between the configuration pods may
 // hold (from history) and live. Field names are the Terraform attribute names the report shows.
 import type { LiveAssociation, StateAssociation } from "../model";
-import type { FieldDiff } from "../report/report";
+import type { FieldDiff } from "../model";
 import type { SeenAssociation } from "./types";
 
 /** State against live: every attribute the check compares. */

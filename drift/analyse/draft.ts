@@ -1,7 +1,7 @@
 // A finding as the phases of the analyser write it: where it is, what it says, whether it counts. The
 // last phase (phases/finish.ts) turns drafts into report findings with their history keys and `since`.
 import type { LiveAssociation } from "../model";
-import type { Finding } from "../report/report";
+import type { Finding } from "../model";
 import { parseArn } from "./identity";
 
 export type Where = Pick<Finding, "cluster" | "region" | "accountId" | "namespace" | "serviceAccount" | "associationId" | "address">;

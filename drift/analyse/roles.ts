@@ -2,8 +2,7 @@
 // policy, the set of attached managed policies, the permissions boundary), each field with a statement-level
 // diff and whether live broadens it. Pure; which associations a role's change is reported on, and when it
 // takes effect, is the analyser's phase (phases/iam-roles.ts).
-import type { LiveRole } from "../live/iam";
-import type { StateIamRole } from "../state/iam-roles";
+import type { LiveRole, StateRole } from "../model";
 import { comparePolicyTexts, decodeIamDocument, type Broadening, type StatementChange } from "./policy";
 
 /** A changed field of a role: `expected` = state, `actual` = live, normal forms for documents. */
@@ -25,7 +24,7 @@ export interface RoleComparison {
   readonly permissions: readonly RoleFieldDiff[];
 }
 
-export function compareRole(state: StateIamRole, live: LiveRole): RoleComparison {
+export function compareRole(state: StateRole, live: LiveRole): RoleComparison {
   const opts = { resourceAccount: state.accountId, partition: state.partition };
   const trust = documentField("assume_role_policy", state.assumeRolePolicy, live.assumeRolePolicy, opts);
   const permissions: RoleFieldDiff[] = [];
@@ -65,7 +64,7 @@ function documentField(name: string, state: string | undefined, live: string | u
 }
 
 /** The set of attached managed policies; each added or removed one judged from its document when it was read. */
-function attachmentField(state: StateIamRole, live: LiveRole): RoleFieldDiff | undefined {
+function attachmentField(state: StateRole, live: LiveRole): RoleFieldDiff | undefined {
   const expected = [...new Set(state.attachments.map((a) => a.policyArn))].sort();
   const actual = [...new Set(live.attachments)].sort();
   const added = actual.filter((a) => !expected.includes(a));

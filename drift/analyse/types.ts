@@ -1,7 +1,7 @@
 // What the analyser takes and gives. It is pure: state, live scans, what history remembers and a clock in;
 // findings and what to remember out. The history store and the check do the I/O around it.
-import type { ClusterScan, StateReadResult } from "../model";
-import type { Finding, FindingKind } from "../report/report";
+import type { ClusterScan, RoleRead, StateReadResult } from "../model";
+import type { Finding, FindingKind } from "../model";
 
 /** The analyser's share of the drift config. */
 export interface AnalyseSettings {
@@ -52,6 +52,8 @@ export interface RunProblem {
 export interface AnalysisInput {
   readonly states: readonly StateReadResult[];
   readonly scans: readonly ClusterScan[];
+  /** The chain roles read from IAM, one per distinct ARN; undefined when the IAM half is off. */
+  readonly roles?: readonly RoleRead[];
   readonly history: HistoryView;
   readonly settings: AnalyseSettings;
   readonly now: Date;

@@ -2,18 +2,8 @@
 // (load.ts), the TypeScript type (DriftConfig), and the published JSON Schema (drift.schema.json).
 import { z } from "zod";
 import { daemonSettingsSchema } from "../daemon/settings";
+import { FINDING_KINDS } from "../model";
 import { DURATION_PATTERN, parseDuration } from "./duration";
-
-const FINDING_KINDS = [
-  "changed",
-  "missing",
-  "replaced",
-  "unmanaged",
-  "cache-pending",
-  "revocation-pending",
-  "external-id-mismatch",
-  "error",
-] as const;
 
 const duration = (fallback: string, what: string) =>
   z
@@ -136,6 +126,25 @@ export const driftConfigSchema = z
       })
       .strict()
       .default({}),
+    iam: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            requestsPerSecond: z
+              .number()
+              .positive()
+              .max(1000)
+              .optional()
+              .describe("IAM requests per second per account, retries included (IAM throttles per account, at low rates). Default: unpaced until the first throttle, then paced at the rate that succeeded."),
+            perAccountConcurrency: z.number().int().min(1).max(32).optional().describe("IAM requests in flight at once per account. Default: 4."),
+          })
+          .strict(),
+      ])
+      .default(true)
+      .describe(
+        "The IAM half: read the trust and permissions of every chain role that a state read manages (the Pod Identity role and target role of each association) and compare them with state. false (or --no-iam) turns it off; the report then says the roles were not checked. Default: on.",
+      ),
     daemon: daemonSettingsSchema.optional().describe("Settings of `pod-identity-drift watch`."),
   })
   .strict();

@@ -16,7 +16,8 @@ import { EventEmitter } from "node:events";
 import { hostname } from "node:os";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { ApiCallEvent } from "../model";
-import type { FindingKind, Report } from "../report/report";
+import type { FindingKind } from "../model";
+import type { Report } from "../report/report";
 import { FencedError, type LeaderState } from "../history/types";
 import { FindingSet, isEmptyChange, type FindingChange } from "./finding-set";
 import { DaemonStartError } from "./errors";
@@ -470,9 +471,19 @@ export class Daemon extends EventEmitter {
       "scan finished",
     );
 
-    const notify = initial ? this.opts.settings.notifyOnStart && report.findings.length > 0 : !isEmptyChange(change);
-    if (notify && this.sinks.length > 0) {
-      const n: Notification = { initial, change, report };
+    // A change that broadens a chain role's access is sent at once, even as a silent start's baseline.
+    const broadening = change.added.filter((f) => f.broadens === true);
+    const send: FindingChange | undefined = initial
+      ? this.opts.settings.notifyOnStart && report.findings.length > 0
+        ? change
+        : broadening.length > 0
+          ? { added: broadening, resolved: [] }
+          : undefined
+      : isEmptyChange(change)
+        ? undefined
+        : change;
+    if (send !== undefined && this.sinks.length > 0) {
+      const n: Notification = { initial, change: send, report };
       for (const sink of this.sinks) void sink.send(n, term.ended.signal);
     }
     return { reason, outcome, report, change };

@@ -1,12 +1,14 @@
 // What counts as "the set of findings changed". A finding's identity is its kind and where it is (account,
-// region, cluster, namespace, service account, Terraform address) plus effectiveAfter: a pending change that
-// moves its deadline is a new finding. Field values and advice text are not part of it, so re-wording
-// or a changed error message does not notify.
+// region, cluster, namespace, service account, Terraform address, the chain role) plus effectiveAfter and
+// broadens: a pending change that moves its deadline is a new finding, and so is a role change that comes to
+// broaden access. Field values and advice text are not part of it, so re-wording or a changed error message
+// does not notify.
 //
 // An incomplete scan cannot prove a finding resolved where it could not look: findings of a cluster that
 // has an `error` finding now are carried over, and when a state source failed (an error without cluster)
 // nothing is reported resolved at all.
-import type { Finding, Report } from "../report/report";
+import type { Finding } from "../model";
+import type { Report } from "../report/report";
 
 export function findingKey(f: Finding): string {
   return JSON.stringify([
@@ -18,6 +20,8 @@ export function findingKey(f: Finding): string {
     f.serviceAccount,
     f.address,
     f.effectiveAfter,
+    f.role?.arn ?? null,
+    f.broadens ?? null,
   ]);
 }
 

@@ -24,6 +24,12 @@ export class DaemonMetrics {
     labelNames: ["kind", "cluster"] as const,
     registers: [this.registry],
   });
+  private readonly broadening = new Gauge({
+    name: `${PREFIX}broadening_findings`,
+    help: "Trust and permission changes of chain roles that broaden access (broadens: true), by cluster: alert on any. Exported by the leader only.",
+    labelNames: ["cluster"] as const,
+    registers: [this.registry],
+  });
   private readonly associations = new Gauge({
     name: `${PREFIX}associations`,
     help: "Live Pod Identity associations seen by the latest scan, by cluster. Exported by the leader only.",
@@ -128,6 +134,7 @@ export class DaemonMetrics {
   /** Removes what only a leader exports: this replica no longer leads. */
   leadershipEnded(): void {
     this.findings.reset();
+    this.broadening.reset();
     this.associations.reset();
     this.registry.removeSingleMetric(LAST_SUCCESS);
   }
@@ -143,6 +150,8 @@ export class DaemonMetrics {
       counts.set(key, c);
     }
     for (const c of counts.values()) this.findings.set({ kind: c.kind, cluster: c.cluster }, c.n);
+    this.broadening.reset();
+    for (const f of report.findings) if (f.broadens === true) this.broadening.inc({ cluster: f.cluster ?? "" });
     this.associations.reset();
     for (const [cluster, n] of Object.entries(associationsByCluster)) this.associations.set({ cluster }, n);
   }

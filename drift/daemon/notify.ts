@@ -6,12 +6,13 @@
 // receivers' error bodies included, are scrubbed of it and of its token-like parts (../secrets.ts).
 // Each notification belongs to a leadership term: when the term ends, what is queued or being retried is
 // dropped, so a deposed leader delivers nothing more.
-import type { Finding, Report } from "../report/report";
+import type { Finding } from "../model";
+import type { Report } from "../report/report";
 import type { FindingChange } from "./finding-set";
 import { scrub, secretParts } from "../secrets";
+import { NOTIFICATION_SCHEMA_VERSION, type WebhookPayload } from "./payload";
 import type { ResolvedWebhook } from "./settings";
 
-export const NOTIFICATION_SCHEMA_VERSION = 1;
 const MAX_BACKOFF_MS = 30_000;
 /** Of a receiver's answer, this much is read (the rest is discarded unread) and this much shown in logs. */
 const ERROR_BODY_READ_BYTES = 4096;
@@ -24,8 +25,8 @@ export interface Notification {
   readonly report: Report;
 }
 
-/** The generic JSON payload (format: json). Stable: add fields freely, bump schemaVersion on removal. */
-export function jsonPayload(n: Notification): unknown {
+/** The generic JSON payload (format: json): the contract in ./payload.ts. */
+export function jsonPayload(n: Notification): WebhookPayload {
   return {
     schemaVersion: NOTIFICATION_SCHEMA_VERSION,
     event: "findings-changed",
@@ -59,7 +60,8 @@ export function slackPayload(n: Notification): unknown {
         text: esc(
           `managed ${s.managed}, in sync ${s.inSync}, changed ${s.changed}, missing ${s.missing}, replaced ${s.replaced}, ` +
             `unmanaged ${s.unmanaged}, cache-pending ${s.cachePending}, revocation-pending ${s.revocationPending}, ` +
-            `external-id-mismatch ${s.externalIdMismatch}, errors ${s.errors} · ${n.report.generatedAt}`,
+            `external-id-mismatch ${s.externalIdMismatch}, role-missing ${s.roleMissing ?? 0}, trust-changed ${s.trustChanged ?? 0}, ` +
+            `permission-changed ${s.permissionChanged ?? 0}, errors ${s.errors} · ${n.report.generatedAt}`,
         ),
       },
     ],
@@ -76,14 +78,15 @@ function section(title: string, findings: readonly Finding[]): unknown {
   return { type: "section", text: { type: "mrkdwn", text } };
 }
 
-/** One line: `kind cluster ns/sa (effective after …)`. */
+/** One line: `kind cluster ns/sa [role] [fields] (effective after …)`, SECURITY first for a broadening change. */
 export function describeFinding(f: Finding): string {
   const where = [f.cluster ?? "(state)", f.namespace && f.serviceAccount ? `${f.namespace}/${f.serviceAccount}` : null]
     .filter(Boolean)
     .join(" ");
   const fields = f.fields.length > 0 ? ` [${f.fields.map((x) => x.name).join(", ")}]` : "";
+  const role = f.role ? ` ${f.role.arn}${f.broadens === true ? " BROADENS access" : ""}` : "";
   const after = f.effectiveAfter ? ` (effective after ${f.effectiveAfter})` : "";
-  return `${f.kind} ${where}${fields}${after}`;
+  return `${f.broadens === true ? "SECURITY " : ""}${f.kind} ${where}${role}${fields}${after}`;
 }
 
 // Slack mrkdwn: &, < and > must be escaped.

@@ -12,7 +12,8 @@
 // The URL holds a password: only describeUrl(url) (no password, no query) appears in messages.
 import pg from "pg";
 import type { HistoryView } from "../analyse/types";
-import type { Finding, Summary } from "../report/report";
+import type { Finding } from "../model";
+import type { Summary } from "../report/report";
 import { describeUrl } from "../secrets";
 import { PG_MIGRATIONS, PG_SCHEMA, PG_SCHEMA_VERSION } from "./postgres-migrations";
 import { FencedError, HistoryError, seenAssociation, type HistoryStore, type LeaderState, type RunInfo, type RunRecord, type VersionRow } from "./types";

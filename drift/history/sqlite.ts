@@ -11,7 +11,8 @@ import Database from "better-sqlite3";
 import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryView } from "../analyse/types";
-import type { Finding, Summary } from "../report/report";
+import type { Finding } from "../model";
+import type { Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
 import { HistoryError, seenAssociation, type HistoryLoss, type HistoryStore, type RunInfo, type RunRecord, type VersionRow } from "./types";
 

@@ -2,7 +2,8 @@
 // (./sqlite.ts: a file, the default, one process at a time) and PostgreSQL (./postgres.ts: shared by every
 // replica of the daemon, fenced). ./open.ts chooses from the drift config.
 import type { Analysis, HistoryView, SeenAssociation } from "../analyse/types";
-import type { Finding, Summary } from "../report/report";
+import type { Finding } from "../model";
+import type { Summary } from "../report/report";
 
 /** The history store cannot be used: the message says which store, what happened and what to do. */
 export class HistoryError extends Error {

@@ -10,6 +10,7 @@
 // AWS_RETRY_MODE=adaptive: then the SDK's limiter alone).
 import { EKSClient } from "@aws-sdk/client-eks";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { Pluggable } from "@smithy/types";
 import type { AccountReader } from "../model";
 import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
 import { awsClientConfig } from "./client-config";
@@ -49,20 +50,7 @@ export class EksClientPool {
     if (client) return client;
     const scope = { ...(region ? { region } : {}), ...(accountId ? { accountId } : {}) };
     const reader = accountId ? this.opts.accountReaders?.[accountId] : undefined;
-    const credentials = reader
-      ? namingRole(
-          reader.roleArn,
-          fromTemporaryCredentials({
-            params: {
-              RoleArn: reader.roleArn,
-              RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME,
-              ...(reader.externalId ? { ExternalId: reader.externalId } : {}),
-            },
-            clientConfig: { ...(region ? { region } : {}), ...awsClientConfig(this.opts.requestTimeoutMs) },
-            clientPlugins: [apiCallCounterPlugin(scope, this.emit)],
-          }),
-        )
-      : undefined;
+    const credentials = reader ? readerCredentials(reader, region, this.opts.requestTimeoutMs, apiCallCounterPlugin(scope, this.emit)) : undefined;
     client = new EKSClient({
       ...(region ? { region } : {}),
       ...(credentials ? { credentials } : {}),
@@ -90,6 +78,26 @@ export class EksClientPool {
     this.clients.clear();
     this.pacers.clear();
   }
+}
+
+/**
+ * Temporary credentials of an account's reader role (STS AssumeRole, the default chain as the source), for any
+ * client of the check; `counter` reports the STS calls. Errors say they came from assuming the reader role.
+ */
+// `any`: how the SDK types clientPlugins (./api-call-counter.ts).
+export function readerCredentials(reader: AccountReader, region: string | undefined, requestTimeoutMs: number | undefined, counter: Pluggable<any, any>) {
+  return namingRole(
+    reader.roleArn,
+    fromTemporaryCredentials({
+      params: {
+        RoleArn: reader.roleArn,
+        RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME,
+        ...(reader.externalId ? { ExternalId: reader.externalId } : {}),
+      },
+      clientConfig: { ...(region ? { region } : {}), ...awsClientConfig(requestTimeoutMs) },
+      clientPlugins: [counter],
+    }),
+  );
 }
 
 /** A credential provider whose errors say they came from assuming the reader role (a timeout of STS, say). */

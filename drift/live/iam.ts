@@ -4,15 +4,15 @@
 // Calls per role, the minimum: GetRole (trust, permissions boundary), ListRolePolicies (page by page),
 // GetRolePolicy per inline policy, ListAttachedRolePolicies (page by page). For a managed policy attached
 // live but not in state, or in state but no longer attached, its document is read too (GetPolicy for the
-// default version, GetPolicyVersion), once per policy per scan: only when attachments differ.
+// default version, GetPolicyVersion), once per policy per account and scan: only when attachments differ.
 // IAM is global per account: GetRole reads the caller's account, so each role is read with its account's
 // credentials (the account's reader role when the drift config names one, else the default chain), in the
 // partition's global region. One IAMClient and one pacer per account (IAM's request quotas are low and per
 // account); roles of different accounts are read in parallel, at most `perAccountConcurrency` requests in
-// flight per account.
+// flight per account. Deadlines as for EKS (./deadline.ts): every attempt, and every call with its retries.
 // Never partial: a role is read completely, found gone (NoSuchEntity), or an error (AccessDenied, throttled
-// past retries, a timeout, a listing that does not end). A managed policy that cannot be read is recorded
-// as such on the role; it only makes the judgement of that change undecided.
+// past retries, a timeout, a listing that does not end, a malformed response). A managed policy that cannot
+// be read is recorded as such on the role: it only leaves the judgement of that change undecided.
 import {
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -22,13 +22,15 @@ import {
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
 } from "@aws-sdk/client-iam";
-import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { setMaxListeners } from "node:events";
-import type { AccountReader, ApiCallEvent, ScanError } from "../model";
+import type { AccountReader, ApiCallEvent, LiveRole, ManagedPolicyRead, RoleRead } from "../model";
 import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
-import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SESSION_NAME, retrySettings } from "./clients";
+import { awsClientConfig } from "./client-config";
+import { readerCredentials } from "./clients";
+import { DEFAULT_CALL_TIMEOUT_MS, withDeadline } from "./deadline";
 import { Limiter } from "./limit";
 import { Pacer, pacerPlugin } from "./pacer";
+import { scanError } from "./scan-error";
 
 /** Items per list page asked for (IAM's maximum). */
 export const IAM_PAGE_SIZE = 1000;
@@ -42,27 +44,6 @@ export interface RoleRequest {
   readonly expectedAttachments?: readonly string[];
 }
 
-/** A managed policy's default version, or why it could not be read. */
-export type ManagedPolicyRead = { readonly ok: true; readonly document: string } | { readonly ok: false; readonly error: ScanError };
-
-/** A role as IAM returned it. Documents are kept exactly as returned (URL-encoded). */
-export interface LiveRole {
-  readonly arn: string;
-  readonly roleId: string;
-  readonly assumeRolePolicy: string;
-  readonly permissionsBoundary?: string;
-  /** In IAM's order. */
-  readonly inlinePolicies: readonly { readonly name: string; readonly document: string }[];
-  readonly attachments: readonly string[];
-  /** Documents of the attachments that differ from the expected ones (added or removed), by policy ARN. */
-  readonly managedPolicies: Readonly<Record<string, ManagedPolicyRead>>;
-}
-
-/** One role's read: the role, `null` when IAM says it does not exist, or the error that stopped it. `calls`: API calls made for it (retries not counted). */
-export type RoleRead =
-  | { readonly arn: string; readonly ok: true; readonly role: LiveRole | null; readonly calls: number }
-  | { readonly arn: string; readonly ok: false; readonly error: ScanError; readonly calls: number };
-
 export interface IamReadOptions {
   /** Reader role per account id; accounts not listed use the default credential chain. */
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
@@ -70,8 +51,10 @@ export interface IamReadOptions {
   readonly requestsPerSecond?: number;
   /** Requests in flight at once per account. @default DEFAULT_IAM_CONCURRENCY */
   readonly perAccountConcurrency?: number;
-  /** Per attempt. @default DEFAULT_REQUEST_TIMEOUT_MS */
+  /** Per attempt: connection, headers and body. @default DEFAULT_REQUEST_TIMEOUT_MS */
   readonly requestTimeoutMs?: number;
+  /** Per call, all its attempts and the backoff between them. @default DEFAULT_CALL_TIMEOUT_MS */
+  readonly callTimeoutMs?: number;
   readonly signal?: AbortSignal;
   /** Every attempt (retries included) of every IAM and STS call. */
   readonly onApiCall?: (e: ApiCallEvent) => void;
@@ -84,14 +67,16 @@ export function iamRegion(partition: string): string {
   return partition === "aws-cn" ? "cn-north-1" : partition === "aws-us-gov" ? "us-gov-west-1" : "us-east-1";
 }
 
-function scanError(err: unknown): ScanError {
-  const e = err as { name?: string; code?: string; message?: string } | undefined;
-  const code = e?.name && e.name !== "Error" ? e.name : (e?.code ?? "Error");
-  return { code, message: e?.message || String(err) };
+/** A listing that would never end. */
+class PaginationLoop extends Error {
+  override readonly name = "PaginationLoop";
 }
 
-class ListingError extends Error {
-  override readonly name = "PaginationError";
+interface Account {
+  readonly client: IAMClient;
+  readonly limiter: Limiter;
+  /** Managed policy documents read this scan. */
+  readonly policies: Map<string, Promise<ManagedPolicyRead>>;
 }
 
 /** Reads every distinct role once; one RoleRead per distinct ARN, in first-seen order. */
@@ -105,28 +90,22 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
   const concurrency = opts.perAccountConcurrency ?? DEFAULT_IAM_CONCURRENCY;
   new Limiter(concurrency); // validates it up front
   if (opts.requestsPerSecond !== undefined) new Pacer({ requestsPerSecond: opts.requestsPerSecond });
-  const accounts = new Map<string, { client: IAMClient; limiter: Limiter; policies: Map<string, Promise<ManagedPolicyRead>> }>();
+  const callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const listener: ApiCallListener = (e) => opts.onApiCall?.(e);
-  const account = (partition: string, accountId: string) => {
+  const accounts = new Map<string, Account>();
+  const account = (partition: string, accountId: string): Account => {
     let a = accounts.get(accountId);
     if (a) return a;
     const region = iamRegion(partition);
     const scope = { region, accountId };
     const reader = opts.accountReaders?.[accountId];
-    const credentials = reader
-      ? fromTemporaryCredentials({
-          params: { RoleArn: reader.roleArn, RoleSessionName: reader.sessionName ?? DEFAULT_SESSION_NAME, ...(reader.externalId ? { ExternalId: reader.externalId } : {}) },
-          clientConfig: { region, ...retrySettings() },
-          clientPlugins: [apiCallCounterPlugin(scope, listener)],
-        })
-      : undefined;
     const client = new IAMClient({
       region,
-      ...(credentials ? { credentials } : {}),
-      ...retrySettings(),
-      requestHandler: { requestTimeout: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+      ...(reader ? { credentials: readerCredentials(reader, region, opts.requestTimeoutMs, apiCallCounterPlugin(scope, listener)) } : {}),
+      ...awsClientConfig(opts.requestTimeoutMs),
     });
     client.middlewareStack.use(apiCallCounterPlugin(scope, listener));
+    // After the counter, so it runs first (as for EKS: ./clients.ts).
     client.middlewareStack.use(
       pacerPlugin(new Pacer(opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : { adaptive: process.env.AWS_RETRY_MODE !== "adaptive" })),
     );
@@ -140,72 +119,23 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
     const [, partition, accountId, roleName] = m as unknown as [string, string, string, string];
     const { client, limiter, policies } = account(partition, accountId);
     const local = new AbortController();
-    const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
-    setMaxListeners(0, local.signal, signal);
-    let n = 0;
-    const withSignal = { abortSignal: signal };
-    const send = <T>(call: () => Promise<T>): Promise<T> =>
+    const roleSignal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
+    setMaxListeners(0, local.signal, roleSignal);
+    let calls = 0;
+    /** One call: a slot of the account, and a deadline for all its attempts. */
+    const send = <T>(operation: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> =>
       limiter.run(() => {
-        n++;
-        return call();
+        calls++;
+        return withDeadline("call", `${operation} did not complete, retries included,`, callTimeoutMs, (deadline) => call(AbortSignal.any([deadline, roleSignal])));
       });
-    try {
-      let role;
-      try {
-        role = (await send(() => client.send(new GetRoleCommand({ RoleName: roleName }), withSignal))).Role;
-      } catch (e) {
-        if ((e as Error).name === "NoSuchEntityException") return { arn, ok: true, role: null, calls: n };
-        throw e;
-      }
-      const names = await list(async (Marker) => {
-        const out = await send(() => client.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), withSignal));
-        return { items: out.PolicyNames ?? [], more: out.IsTruncated === true, marker: out.Marker };
-      });
-      const inline = await Promise.all(
-        names.map(async (name) => {
-          try {
-            const out = await send(() => client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }), withSignal));
-            return { name, document: out.PolicyDocument ?? "" };
-          } catch (e) {
-            if ((e as Error).name === "NoSuchEntityException") return undefined; // deleted between list and get: gone
-            throw e;
-          }
-        }),
-      );
-      const attachments = await list(async (Marker) => {
-        const out = await send(() => client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), withSignal));
-        return { items: (out.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? "").filter((x) => x !== ""), more: out.IsTruncated === true, marker: out.Marker };
-      });
-      const differing = [...attachments.filter((p) => !expected.has(p)), ...[...expected].filter((p) => !attachments.includes(p))];
-      const managed: Record<string, ManagedPolicyRead> = {};
-      for (const [policyArn, read] of await Promise.all(differing.map(async (p) => [p, await policyOnce(p)] as const))) managed[policyArn] = read;
-      return {
-        arn,
-        ok: true,
-        role: {
-          arn,
-          roleId: role?.RoleId ?? "",
-          assumeRolePolicy: role?.AssumeRolePolicyDocument ?? "",
-          ...(role?.PermissionsBoundary?.PermissionsBoundaryArn ? { permissionsBoundary: role.PermissionsBoundary.PermissionsBoundaryArn } : {}),
-          inlinePolicies: inline.filter((x): x is { name: string; document: string } => x !== undefined),
-          attachments,
-          managedPolicies: managed,
-        },
-        calls: n,
-      };
-    } catch (e) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      local.abort(e);
-      return { arn, ok: false, error: scanError(e), calls: n };
-    }
-
-    function policyOnce(policyArn: string): Promise<ManagedPolicyRead> {
+    const policyOnce = (policyArn: string): Promise<ManagedPolicyRead> => {
       let p = policies.get(policyArn);
       if (p === undefined) {
         p = (async (): Promise<ManagedPolicyRead> => {
           try {
-            const meta = await send(() => client.send(new GetPolicyCommand({ PolicyArn: policyArn }), withSignal));
-            const version = await send(() => client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: meta.Policy?.DefaultVersionId ?? "" }), withSignal));
+            const meta = await send("GetPolicy", (abortSignal) => client.send(new GetPolicyCommand({ PolicyArn: policyArn }), { abortSignal }));
+            const versionId = meta.Policy?.DefaultVersionId ?? "";
+            const version = await send("GetPolicyVersion", (abortSignal) => client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), { abortSignal }));
             return { ok: true, document: version.PolicyVersion?.Document ?? "" };
           } catch (e) {
             if (opts.signal?.aborted) throw opts.signal.reason;
@@ -215,6 +145,55 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
         policies.set(policyArn, p);
       }
       return p;
+    };
+
+    try {
+      let role;
+      try {
+        role = (await send("GetRole", (abortSignal) => client.send(new GetRoleCommand({ RoleName: roleName }), { abortSignal }))).Role;
+      } catch (e) {
+        if ((e as Error).name === "NoSuchEntityException") return { arn, ok: true, role: null, calls };
+        throw e;
+      }
+      if (role === undefined || role.AssumeRolePolicyDocument === undefined) throw Object.assign(new Error("GetRole returned no role, or a role without its trust policy"), { name: "MalformedResponse" });
+      const names = await list("ListRolePolicies", async (Marker) => {
+        const out = await send("ListRolePolicies", (abortSignal) => client.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), { abortSignal }));
+        return { items: out.PolicyNames ?? [], more: out.IsTruncated === true, marker: out.Marker };
+      });
+      const inline = await Promise.all(
+        names.map(async (name) => {
+          try {
+            const out = await send("GetRolePolicy", (abortSignal) => client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }), { abortSignal }));
+            return { name, document: out.PolicyDocument ?? "" };
+          } catch (e) {
+            if ((e as Error).name === "NoSuchEntityException") return undefined; // deleted between list and get: gone
+            throw e;
+          }
+        }),
+      );
+      const attachments = await list("ListAttachedRolePolicies", async (Marker) => {
+        const out = await send("ListAttachedRolePolicies", (abortSignal) =>
+          client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), { abortSignal }),
+        );
+        return { items: (out.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])), more: out.IsTruncated === true, marker: out.Marker };
+      });
+      const differing = [...attachments.filter((p) => !expected.has(p)), ...[...expected].filter((p) => !attachments.includes(p))];
+      const managed: Record<string, ManagedPolicyRead> = {};
+      for (const [policyArn, read] of await Promise.all(differing.map(async (p) => [p, await policyOnce(p)] as const))) managed[policyArn] = read;
+      const live: LiveRole = {
+        arn,
+        roleId: role.RoleId ?? "",
+        assumeRolePolicy: role.AssumeRolePolicyDocument,
+        ...(role.PermissionsBoundary?.PermissionsBoundaryArn ? { permissionsBoundary: role.PermissionsBoundary.PermissionsBoundaryArn } : {}),
+        inlinePolicies: inline.filter((x): x is { name: string; document: string } => x !== undefined),
+        attachments,
+        managedPolicies: managed,
+      };
+      return { arn, ok: true, role: live, calls };
+    } catch (e) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      local.abort(e); // stops this role's other calls in flight
+      return { arn, ok: false, error: scanError(e), calls };
     }
   }
 
@@ -226,8 +205,8 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
   }
 }
 
-/** A paginated listing, bounded: a Marker seen before, or more than IAM_MAX_PAGES pages, is an error. */
-async function list<T>(page: (marker: string | undefined) => Promise<{ items: T[]; more: boolean; marker: string | undefined }>): Promise<T[]> {
+/** A paginated listing, bounded: a Marker seen before, or more than IAM_MAX_PAGES pages, ends it with an error. */
+async function list<T>(operation: string, page: (marker: string | undefined) => Promise<{ items: T[]; more: boolean; marker: string | undefined }>): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
   let marker: string | undefined;
@@ -235,9 +214,9 @@ async function list<T>(page: (marker: string | undefined) => Promise<{ items: T[
     const p = await page(marker);
     out.push(...p.items);
     if (!p.more) return out;
-    if (!p.marker) throw new ListingError("IAM said the listing is truncated but gave no Marker");
-    if (seen.has(p.marker)) throw new ListingError(`IAM returned a Marker it had returned before (page ${pages}): the listing would never end`);
-    if (pages >= IAM_MAX_PAGES) throw new ListingError(`more than ${IAM_MAX_PAGES} pages: the listing would not end`);
+    if (!p.marker) throw Object.assign(new Error(`${operation} said the listing is truncated but gave no Marker`), { name: "MalformedResponse" });
+    if (seen.has(p.marker)) throw new PaginationLoop(`${operation} returned a Marker it had returned before (page ${pages}): the listing would never end`);
+    if (pages >= IAM_MAX_PAGES) throw new PaginationLoop(`${operation} returned more than ${IAM_MAX_PAGES} pages, more than a role's policies can fill: the listing would never end`);
     seen.add(p.marker);
     marker = p.marker;
   }

@@ -12,3 +12,4 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
 } from "./deadline";
 export { apiCallCounterPlugin, outcomeOf, type ApiCallListener, type ApiCallScope } from "./api-call-counter";
+export { readRoles, iamRegion, IAM_MAX_PAGES, DEFAULT_IAM_CONCURRENCY, type IamReadOptions, type RoleRequest } from "./iam";

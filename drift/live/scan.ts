@@ -20,10 +20,11 @@ import {
 } from "@aws-sdk/client-eks";
 import type { CommandIO, Handler, MetadataBearer } from "@smithy/types";
 import { setMaxListeners } from "node:events";
-import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation, ScanError } from "../model";
+import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation } from "../model";
 import { EksClientPool } from "./clients";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, startDeadline, type DeadlineError } from "./deadline";
 import { Limiter } from "./limit";
+import { scanError } from "./scan-error";
 
 export const LIST_PAGE_SIZE = 100;
 /** EKS allows this many associations per cluster (not adjustable). */
@@ -68,15 +69,6 @@ class PaginationLoop extends Error {
   override readonly name = "PaginationLoop";
 }
 
-function scanError(err: unknown): ScanError {
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { attempts?: number } } | undefined;
-  // The SDK appends a hint about `$response` to deserialization errors: the first line is the error.
-  const first = (e?.message || String(err)).split("\n")[0]!.trim();
-  const attempts = e?.$metadata?.attempts !== undefined && e.$metadata.attempts > 1 ? `; ${e.$metadata.attempts} attempts` : "";
-  if (e?.name === "SyntaxError") return { code: "MalformedResponse", message: `the response body is not valid JSON (${first})${attempts}` };
-  const code = e?.name && e.name !== "Error" ? e.name : (e?.code ?? "Error");
-  return { code, message: `${first}${attempts}` };
-}
 
 function accountFromArn(arn: string | undefined): string | undefined {
   const parts = arn?.split(":");

@@ -1,7 +1,8 @@
 // From the analyser's result to the Report contract (report.ts).
 import type { Analysis } from "../analyse/types";
 import type { ClusterScan, StateReadResult } from "../model";
-import { REPORT_SCHEMA_VERSION, type Finding, type Report, type Scope, type Summary } from "./report";
+import type { Finding, RoleRead } from "../model";
+import { REPORT_SCHEMA_VERSION, type Report, type Scope, type Summary } from "./report";
 
 export function buildReport(analysis: Analysis, now: Date, scope?: Scope): Report {
   const findings = analysis.findings.map((f) => f.finding);
@@ -28,13 +29,17 @@ export function summarize(findings: readonly Finding[], managed: number, inSync:
     cachePending: n("cache-pending"),
     revocationPending: n("revocation-pending"),
     externalIdMismatch: n("external-id-mismatch"),
+    roleMissing: n("role-missing"),
+    trustChanged: n("trust-changed"),
+    permissionChanged: n("permission-changed"),
+    broadening: findings.filter((f) => f.broadens === true && f.informational !== true).length,
     errors: n("error"),
     informational: findings.filter((f) => f.informational === true).length,
   };
 }
 
-/** What was read, sorted: the same whatever order the sources were given in. */
-export function buildScope(states: readonly StateReadResult[], scans: readonly ClusterScan[]): Scope {
+/** What was read, sorted: the same whatever order the sources were given in. `roles` undefined: the IAM half was off. */
+export function buildScope(states: readonly StateReadResult[], scans: readonly ClusterScan[], roles?: readonly RoleRead[]): Scope {
   const stateSources = states.map((s) => (s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 }));
   const clusters = scans.map((c) => ({
     name: c.cluster.name,
@@ -46,6 +51,10 @@ export function buildScope(states: readonly StateReadResult[], scans: readonly C
   return {
     stateSources: stateSources.sort((a, b) => compare(a.source, b.source)),
     clusters: clusters.sort((a, b) => compare(a.accountId ?? "", b.accountId ?? "") || compare(a.region, b.region) || compare(a.name, b.name)),
+    iam: {
+      checked: roles !== undefined,
+      roles: (roles ?? []).map((r) => ({ arn: r.arn, ok: r.ok, found: r.ok && r.role !== null })).sort((a, b) => compare(a.arn, b.arn)),
+    },
   };
 }
 

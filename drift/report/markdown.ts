@@ -1,7 +1,8 @@
 // --format markdown: for pull request comments and CI step summaries (GitHub-flavoured tables).
-import { clusterLabel, describeFields, where } from "./fields";
-import type { Finding, Report } from "./report";
-import { NOTHING_CHECKED, verdictOf } from "./verdict";
+import { clusterLabel, findingSummary, isSecurity, where } from "./fields";
+import type { Finding } from "../model";
+import type { Report } from "./report";
+import { IAM_OFF, NOTHING_CHECKED, verdictOf } from "./verdict";
 
 export function renderMarkdown(report: Report): string {
   const s = report.summary;
@@ -15,11 +16,12 @@ export function renderMarkdown(report: Report): string {
   }[verdictOf(report)];
   out.push("## Pod Identity drift", "", verdict, "", `Generated ${report.generatedAt}.`, "");
   out.push(
-    "| Managed | In sync | Changed | Missing | Replaced | Unmanaged | Cache-pending | Revocation-pending | External-id mismatch | Errors |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| ${s.managed} | ${s.inSync} | ${s.changed} | ${s.missing} | ${s.replaced} | ${s.unmanaged} | ${s.cachePending} | ${s.revocationPending} | ${s.externalIdMismatch} | ${s.errors} |`,
+    "| Managed | In sync | Changed | Missing | Replaced | Unmanaged | Cache-pending | Revocation-pending | External-id mismatch | Role missing | Trust changed | Permission changed | Errors |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${s.managed} | ${s.inSync} | ${s.changed} | ${s.missing} | ${s.replaced} | ${s.unmanaged} | ${s.cachePending} | ${s.revocationPending} | ${s.externalIdMismatch} | ${s.roleMissing ?? 0} | ${s.trustChanged ?? 0} | ${s.permissionChanged ?? 0} | ${s.errors} |`,
     "",
   );
+  if (report.scope?.iam?.checked === false) out.push(`${IAM_OFF}.`, "");
   if (report.findings.length === 0) return `${out.join("\n")}\n`;
   out.push("| # | Kind | Cluster | Namespace / service account | What | Effective after | Since |", "|---:|---|---|---|---|---|---|");
   report.findings.forEach((f, i) => {
@@ -34,16 +36,15 @@ export function renderMarkdown(report: Report): string {
 }
 
 function kind(f: Finding): string {
-  const k = f.kind === "revocation-pending" || f.kind === "external-id-mismatch" ? `**${f.kind}**` : f.kind;
+  const k = isSecurity(f) ? `**${f.kind}**` : f.kind;
   return f.informational ? `${k} (info)` : k;
 }
 
+/** One line per changed field; statement diffs keep their indentation (non-breaking spaces). */
 function what(f: Finding): string {
-  if (f.kind === "error" || (f.kind === "external-id-mismatch" && f.fields.length === 0)) return f.detail ?? "";
-  if (f.kind === "missing") return "in state, not live";
-  if (f.kind === "unmanaged") return f.ownerArn ? `owned by EKS add-on` : "not in any state read";
-  if (f.kind === "cache-pending" && f.fields.length === 0) return f.advice.startsWith("New association") ? "new association" : "previous configuration unknown";
-  return describeFields(f.fields).join("\n");
+  return findingSummary(f)
+    .map((l) => l.replace(/^ +/, (m) => "\u00a0".repeat(m.length * 2)))
+    .join("\n");
 }
 
 function cell(text: string, code = false): string {

@@ -1,78 +1,94 @@
 // The JSON report: the drift check's contract with its users (CLI --format json, the daemon's /report).
-// Stable and versioned: add optional fields freely; renaming or removing one bumps schemaVersion.
+// Defined once, here, as a zod schema over the model's findings (../model.ts): the TypeScript types come from
+// it, and so does report.schema.json (`npm run schema`). Stable and versioned: add optional fields freely;
+// renaming or removing one bumps schemaVersion. Golden files of every output format pin it (test/drift/report).
+import { z } from "zod";
+import { findingSchema } from "../model";
 
 export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_FILE = "report.schema.json";
 
-export type FindingKind =
-  | "changed"
-  | "missing"
-  | "replaced"
-  | "unmanaged"
-  | "cache-pending"
-  | "revocation-pending"
-  | "external-id-mismatch"
-  | "error";
+const count = z.number().int().min(0);
 
-export interface FieldDiff {
-  readonly name: string;
-  readonly expected: unknown;
-  readonly actual: unknown;
+export const summarySchema = z
+  .object({
+    managed: count.describe("Associations in state that the check covers (not left out by an ignore rule)."),
+    inSync: count.describe("Of those, compared with live and without a finding."),
+    changed: count,
+    missing: count,
+    replaced: count,
+    unmanaged: count,
+    cachePending: count,
+    revocationPending: count,
+    externalIdMismatch: count,
+    roleMissing: count.optional().describe("Added after schemaVersion 1 was published, as the three below."),
+    trustChanged: count.optional(),
+    permissionChanged: count.optional(),
+    broadening: count.optional().describe("trust-changed and permission-changed findings whose change broadens access (broadens: true)."),
+    errors: count,
+    informational: count.optional().describe("Informational findings (see Finding.informational), counted here and in none of the kinds above."),
+  })
+  .strict()
+  .readonly()
+  .describe("Managed associations, those in sync, and per kind the findings that count (informational ones apart).");
+export type Summary = z.output<typeof summarySchema>;
+
+export const scopeSchema = z
+  .object({
+    stateSources: z.array(z.object({ source: z.string(), ok: z.boolean(), associations: count }).strict().readonly()).readonly(),
+    clusters: z
+      .array(z.object({ name: z.string(), region: z.string(), accountId: z.string().nullable(), ok: z.boolean(), associations: count }).strict().readonly())
+      .readonly(),
+    iam: z
+      .object({
+        checked: z.boolean().describe("False when the IAM half is off (iam: false in the drift config, or --no-iam): no role was read and no role finding can exist."),
+        roles: z
+          .array(
+            z
+              .object({
+                arn: z.string(),
+                ok: z.boolean().describe("Read completely (or found deleted)."),
+                found: z.boolean().describe("False when IAM says the role does not exist."),
+              })
+              .strict()
+              .readonly(),
+          )
+          .readonly()
+          .describe("Every distinct chain role read, once each."),
+      })
+      .strict()
+      .readonly()
+      .optional()
+      .describe("The IAM roles of the chains. Added after schemaVersion 1 was published."),
+  })
+  .strict()
+  .readonly()
+  .describe("What the run read: every state source (by name), cluster (by account, region, name) and chain role, and whether it was read completely.");
+export type Scope = z.output<typeof scopeSchema>;
+
+export const reportSchema = z
+  .object({
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
+    generatedAt: z.string().describe("ISO 8601: the check's clock (--now)."),
+    complete: z.boolean().describe("False when any input could not be read or used: nothing is then claimed to be in sync there."),
+    summary: summarySchema,
+    findings: z.array(findingSchema).readonly(),
+    scope: scopeSchema.optional().describe("What was read. Added after schemaVersion 1 was published."),
+  })
+  .strict()
+  .readonly();
+export type Report = z.output<typeof reportSchema>;
+
+/** report.schema.json: the report's JSON Schema (draft 2020-12), as the file holds it. */
+export function reportJsonSchemaText(): string {
+  return contractSchemaText(reportSchema, "pod-identity-drift report");
 }
 
-export interface Finding {
-  readonly kind: FindingKind;
-  readonly cluster: string | null;
-  readonly region: string | null;
-  readonly accountId: string | null;
-  readonly namespace: string | null;
-  readonly serviceAccount: string | null;
-  readonly associationId: string | null;
-  /** Terraform address of the managed association, null for unmanaged ones and errors. */
-  readonly address: string | null;
-  readonly fields: readonly FieldDiff[];
-  /** ISO 8601: when this finding was first seen (from the history store), null if unknown. */
-  readonly since: string | null;
-  /** ISO 8601: when a pending change takes effect (cache-pending, revocation-pending). */
-  readonly effectiveAfter: string | null;
-  readonly advice: string;
-  /** Extra detail, e.g. the state source for errors or an assumption the analyser made. */
-  readonly detail?: string;
-  /** For an association owned by an EKS add-on: the add-on's ARN. */
-  readonly ownerArn?: string;
-  /** True when the finding is listed for information only and is not drift (an add-on-owned unmanaged association,
-   *  a check that was not possible): it does not affect the exit code. Absent means false. */
-  readonly informational?: boolean;
-}
-
-/** Managed associations, those in sync, and per kind the findings that count (informational ones apart). */
-export interface Summary {
-  readonly managed: number;
-  readonly inSync: number;
-  readonly changed: number;
-  readonly missing: number;
-  readonly replaced: number;
-  readonly unmanaged: number;
-  readonly cachePending: number;
-  readonly revocationPending: number;
-  readonly externalIdMismatch: number;
-  readonly errors: number;
-  /** Informational findings (see Finding.informational), counted here and in none of the kinds above. */
-  readonly informational?: number;
-}
-
-/** What the run read: every state source (by name) and cluster (by account, region, name), and whether it was read completely. */
-export interface Scope {
-  readonly stateSources: readonly { readonly source: string; readonly ok: boolean; readonly associations: number }[];
-  readonly clusters: readonly { readonly name: string; readonly region: string; readonly accountId: string | null; readonly ok: boolean; readonly associations: number }[];
-}
-
-export interface Report {
-  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
-  readonly generatedAt: string;
-  /** False when any state source or cluster could not be read: nothing is then claimed to be in sync there. */
-  readonly complete: boolean;
-  readonly summary: Summary;
-  readonly findings: readonly Finding[];
-  /** What was read. Optional: added after schemaVersion 1 was published. */
-  readonly scope?: Scope;
+/**
+ * A contract's JSON Schema text (draft 2020-12). `readonly()` in the zod definitions is for the TypeScript
+ * types only: the `readOnly` annotations it would add (an API-writing hint) are left out.
+ */
+export function contractSchemaText(schema: z.ZodType, title: string): string {
+  const json = { ...z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }), title };
+  return `${JSON.stringify(json, (k, v: unknown) => (k === "readOnly" ? undefined : v), 2)}\n`;
 }

@@ -1,9 +1,10 @@
 // --format table: for a terminal. Colour only when asked (the CLI asks on a TTY without NO_COLOR). Nothing
 // is cut away: a cell wider than its column wraps onto more lines (at spaces where it can), and each changed
 // field has a line of its own, so the differing end of a long ARN is always there.
-import { clusterLabel, findingSummary, where } from "./fields";
-import type { Finding, FindingKind, Report } from "./report";
-import { NOTHING_CHECKED, verdictOf } from "./verdict";
+import { clusterLabel, findingSummary, isSecurity, where } from "./fields";
+import type { Finding, FindingKind } from "../model";
+import type { Report } from "./report";
+import { IAM_OFF, NOTHING_CHECKED, verdictOf } from "./verdict";
 
 export interface TableOptions {
   /** ANSI colour. @default false */
@@ -23,6 +24,9 @@ const KIND_STYLE: Record<FindingKind, Style> = {
   missing: "yellow",
   replaced: "yellow",
   unmanaged: "yellow",
+  "role-missing": "yellow",
+  "trust-changed": "yellow",
+  "permission-changed": "yellow",
   "cache-pending": "cyan",
 };
 
@@ -48,9 +52,13 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
       `cache-pending ${s.cachePending}`,
       `revocation-pending ${s.revocationPending}`,
       `external-id-mismatch ${s.externalIdMismatch}`,
+      `role-missing ${s.roleMissing ?? 0}`,
+      `trust-changed ${s.trustChanged ?? 0}`,
+      `permission-changed ${s.permissionChanged ?? 0}`,
       `errors ${s.errors}`,
     ].join("  "),
   );
+  if (report.scope?.iam?.checked === false) lines.push(paint("yellow", IAM_OFF));
   if (report.findings.length === 0) return `${lines.join("\n")}\n`;
 
   const header = ["#", "KIND", "CLUSTER", "NAMESPACE/SA", "WHAT", "EFFECTIVE AFTER", "SINCE"];
@@ -64,7 +72,7 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   lines.push("");
   lines.push(paint("bold", layout(header.map((h) => [h]), widths)[0]!));
   report.findings.forEach((f, i) => {
-    lines.push(...layout(rows[i]!, widths, (c, text) => (c === 1 ? paint(f.informational ? "dim" : KIND_STYLE[f.kind], text) : text)));
+    lines.push(...layout(rows[i]!, widths, (c, text) => (c === 1 ? paint(f.informational ? "dim" : isSecurity(f) ? "red" : KIND_STYLE[f.kind], text) : text)));
   });
   lines.push("");
   lines.push(paint("bold", "What to do"));
@@ -95,8 +103,13 @@ function layout(cells: readonly (readonly string[])[], widths: readonly number[]
   return out;
 }
 
-/** Lines of at most `width` characters, broken at spaces; a longer word (an ARN) gets a line of its own, whole. */
+/**
+ * Lines of at most `width` characters, broken at spaces; a longer word (an ARN) gets a line of its own, whole.
+ * A line's indentation (a statement under its policy) is kept on every line it folds into.
+ */
 function fold(text: string, width: number): string[] {
+  const indent = /^ */.exec(text)![0];
+  if (indent !== "") return fold(text.slice(indent.length), Math.max(1, width - indent.length)).map((l) => `${indent}${l}`);
   const out: string[] = [];
   let line = "";
   for (const word of text.split(/\s+/)) {

@@ -15,3 +15,6 @@ export function verdictOf(report: Report): Verdict {
 /** What a run that checked nothing tells the user to do. */
 export const NOTHING_CHECKED =
   "nothing checked: the state read holds no aws_eks_pod_identity_association and no cluster was scanned (check --state, or list clusters in the drift config)";
+
+/** What every format says when the IAM half was off. */
+export const IAM_OFF = "IAM roles not checked (iam: false in the drift config, or --no-iam): trust and permission changes of the chain roles cannot be seen";

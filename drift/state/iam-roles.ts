@@ -17,8 +17,8 @@
 //
 // Only the attributes named above are read; error messages name the resource and the attribute path, never
 // a value.
-import type { StateLocation } from "../model";
-import { instanceAddress, parseProviderAddress } from "./addresses";
+import type { StateAttachment, StateInlinePolicy, StateLocation, StateRole } from "../model";
+import { instanceAddress } from "./addresses";
 import { StateReadError } from "./errors";
 
 export const ROLE_TYPE = "aws_iam_role";
@@ -26,37 +26,6 @@ export const ROLE_POLICY_TYPE = "aws_iam_role_policy";
 export const ROLE_POLICY_ATTACHMENT_TYPE = "aws_iam_role_policy_attachment";
 export const POLICY_ATTACHMENT_TYPE = "aws_iam_policy_attachment";
 export const IAM_ROLE_RESOURCE_TYPES: ReadonlySet<string> = new Set([ROLE_TYPE, ROLE_POLICY_TYPE, ROLE_POLICY_ATTACHMENT_TYPE, POLICY_ATTACHMENT_TYPE]);
-
-/** An inline policy as state records it. */
-export interface StateInlinePolicy {
-  readonly name: string;
-  /** The policy JSON text as stored. */
-  readonly policy: string;
-  /** The aws_iam_role_policy resource, or the role's address for an inline_policy block. */
-  readonly address: string;
-}
-
-/** A managed policy attachment as state records it. */
-export interface StateAttachment {
-  readonly policyArn: string;
-  /** The attachment resource, or the role's address for managed_policy_arns. */
-  readonly address: string;
-}
-
-/** An `aws_iam_role` instance and the policies state manages on it. */
-export interface StateIamRole extends StateLocation {
-  readonly arn: string;
-  readonly name: string;
-  readonly accountId: string;
-  readonly partition: string;
-  /** `unique_id` (AROA…): a role deleted and recreated under the same name gets another. */
-  readonly uniqueId?: string;
-  /** The trust policy JSON text (`assume_role_policy`). */
-  readonly assumeRolePolicy: string;
-  readonly permissionsBoundary?: string;
-  readonly inlinePolicies: readonly StateInlinePolicy[];
-  readonly attachments: readonly StateAttachment[];
-}
 
 const ROLE_ARN = /^arn:([a-z-]+):iam::(\d{12}):role\/(?:[^/]+\/)*([^/]+)$/;
 
@@ -67,74 +36,85 @@ interface Located {
   readonly attributes: Record<string, unknown>;
 }
 
+/** A resource of one of IAM_ROLE_RESOURCE_TYPES, already checked to be well-formed by the state parser. */
+export interface IamResource {
+  readonly module?: string;
+  readonly type: string;
+  readonly name: string;
+  readonly provider: string;
+  readonly instances: readonly { readonly index_key?: string | number; readonly deposed?: string; readonly attributes?: unknown }[];
+}
+
 /**
- * Reads the IAM roles and their policies from a state's `resources` (already checked to be well-formed
- * resources by the state parser). Throws StateReadError naming the resource for a malformed instance.
+ * Collects the IAM resources of one state as the parser meets them (one at a time: only these are kept),
+ * then matches policies to roles. `add` throws StateReadError naming the resource for a malformed instance.
  */
-export function readIamRoles(source: string, resources: readonly unknown[]): StateIamRole[] {
-  const byType = new Map<string, Located[]>();
-  resources.forEach((raw, i) => {
-    if (!isObject(raw) || raw.mode !== "managed" || typeof raw.type !== "string" || !IAM_ROLE_RESOURCE_TYPES.has(raw.type)) return;
-    const provider = typeof raw.provider === "string" ? parseProviderAddress(raw.provider) : undefined;
-    if (provider === undefined || !Array.isArray(raw.instances)) return; // the state parser reports these
-    raw.instances.forEach((inst: unknown, j: number) => {
-      if (!isObject(inst) || inst.deposed !== undefined) return; // a replaced object awaiting destroy
-      const key = inst.index_key;
-      const address = instanceAddress(typeof raw.module === "string" ? raw.module : undefined, raw.type as string, String(raw.name), typeof key === "string" || typeof key === "number" ? key : undefined);
-      const where = `resources[${i}].instances[${j}].attributes`;
-      if (!isObject(inst.attributes)) throw malformed(source, address, where, "expected an object");
-      const location: StateLocation = { source, address, provider: raw.provider as string, ...(provider.alias ? { providerAlias: provider.alias } : {}) };
-      const list = byType.get(raw.type as string) ?? [];
-      list.push({ location, where, attributes: inst.attributes });
-      byType.set(raw.type as string, list);
-    });
-  });
+export class IamRoleCollector {
+  private readonly byType = new Map<string, Located[]>();
 
-  const inline = new Map<string, StateInlinePolicy[]>();
-  const attached = new Map<string, StateAttachment[]>();
-  const add = <T>(m: Map<string, T[]>, k: string, v: T) => {
-    const list = m.get(k);
-    if (list) list.push(v);
-    else m.set(k, [v]);
-  };
-  for (const r of byType.get(ROLE_POLICY_TYPE) ?? []) {
-    const role = requireString(source, r, "role");
-    const policy = requireString(source, r, "policy");
-    const name = optionalString(source, r, "name") || nameFromId(optionalString(source, r, "id"));
-    if (!name) throw malformed(source, r.location.address, `${r.where}.name`, "expected the policy name (string)");
-    add(inline, roleKey(r.location.provider, roleName(role)), { name, policy, address: r.location.address });
-  }
-  for (const r of byType.get(ROLE_POLICY_ATTACHMENT_TYPE) ?? []) {
-    add(attached, roleKey(r.location.provider, roleName(requireString(source, r, "role"))), { policyArn: requireString(source, r, "policy_arn"), address: r.location.address });
-  }
-  for (const r of byType.get(POLICY_ATTACHMENT_TYPE) ?? []) {
-    const policyArn = requireString(source, r, "policy_arn");
-    for (const role of optionalStrings(source, r, "roles")) add(attached, roleKey(r.location.provider, roleName(role)), { policyArn, address: r.location.address });
-  }
+  constructor(private readonly source: string) {}
 
-  const out: StateIamRole[] = [];
-  for (const r of byType.get(ROLE_TYPE) ?? []) {
-    const arn = requireString(source, r, "arn");
-    const m = ROLE_ARN.exec(arn);
-    if (!m) throw malformed(source, r.location.address, `${r.where}.arn`, "not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/PATH/NAME)");
-    const name = optionalString(source, r, "name") || m[3]!;
-    const key = roleKey(r.location.provider, name);
-    const uniqueId = optionalString(source, r, "unique_id");
-    const boundary = optionalString(source, r, "permissions_boundary");
-    out.push({
-      ...r.location,
-      arn,
-      name,
-      accountId: m[2]!,
-      partition: m[1]!,
-      ...(uniqueId ? { uniqueId } : {}),
-      assumeRolePolicy: requireString(source, r, "assume_role_policy"),
-      ...(boundary ? { permissionsBoundary: boundary } : {}),
-      inlinePolicies: inline.get(key) ?? inlineBlocks(source, r),
-      attachments: attached.get(key) ?? optionalStrings(source, r, "managed_policy_arns").map((policyArn) => ({ policyArn, address: r.location.address })),
+  add(r: IamResource, index: number, providerAlias: string | undefined): void {
+    r.instances.forEach((inst, j) => {
+      if (inst.deposed !== undefined) return; // a replaced object awaiting destroy
+      const address = instanceAddress(r.module, r.type, r.name, inst.index_key);
+      const where = `resources[${index}].instances[${j}].attributes`;
+      if (!isObject(inst.attributes)) throw malformed(this.source, address, where, "expected an object");
+      const location: StateLocation = { source: this.source, address, provider: r.provider, ...(providerAlias ? { providerAlias } : {}) };
+      const list = this.byType.get(r.type);
+      if (list) list.push({ location, where, attributes: inst.attributes });
+      else this.byType.set(r.type, [{ location, where, attributes: inst.attributes }]);
     });
   }
-  return out;
+
+  /** Every aws_iam_role with the policies that belong to it. */
+  roles(): StateRole[] {
+    const source = this.source;
+    const inline = new Map<string, StateInlinePolicy[]>();
+    const attached = new Map<string, StateAttachment[]>();
+    const add = <T>(m: Map<string, T[]>, k: string, v: T) => {
+      const list = m.get(k);
+      if (list) list.push(v);
+      else m.set(k, [v]);
+    };
+    for (const r of this.byType.get(ROLE_POLICY_TYPE) ?? []) {
+      const role = requireString(source, r, "role");
+      const policy = requireString(source, r, "policy");
+      const name = optionalString(source, r, "name") || nameFromId(optionalString(source, r, "id"));
+      if (!name) throw malformed(source, r.location.address, `${r.where}.name`, "expected the policy name (string)");
+      add(inline, roleKey(r.location.provider, roleName(role)), { name, policy, address: r.location.address });
+    }
+    for (const r of this.byType.get(ROLE_POLICY_ATTACHMENT_TYPE) ?? []) {
+      add(attached, roleKey(r.location.provider, roleName(requireString(source, r, "role"))), { policyArn: requireString(source, r, "policy_arn"), address: r.location.address });
+    }
+    for (const r of this.byType.get(POLICY_ATTACHMENT_TYPE) ?? []) {
+      const policyArn = requireString(source, r, "policy_arn");
+      for (const role of optionalStrings(source, r, "roles")) add(attached, roleKey(r.location.provider, roleName(role)), { policyArn, address: r.location.address });
+    }
+    const out: StateRole[] = [];
+    for (const r of this.byType.get(ROLE_TYPE) ?? []) {
+      const arn = requireString(source, r, "arn");
+      const m = ROLE_ARN.exec(arn);
+      if (!m) throw malformed(source, r.location.address, `${r.where}.arn`, "not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/PATH/NAME)");
+      const name = optionalString(source, r, "name") || m[3]!;
+      const key = roleKey(r.location.provider, name);
+      const uniqueId = optionalString(source, r, "unique_id");
+      const boundary = optionalString(source, r, "permissions_boundary");
+      out.push({
+        ...r.location,
+        arn,
+        name,
+        accountId: m[2]!,
+        partition: m[1]!,
+        ...(uniqueId ? { uniqueId } : {}),
+        assumeRolePolicy: requireString(source, r, "assume_role_policy"),
+        ...(boundary ? { permissionsBoundary: boundary } : {}),
+        inlinePolicies: inline.get(key) ?? inlineBlocks(source, r),
+        attachments: attached.get(key) ?? optionalStrings(source, r, "managed_policy_arns").map((policyArn) => ({ policyArn, address: r.location.address })),
+      });
+    }
+    return out;
+  }
 }
 
 function roleKey(provider: string, name: string): string {

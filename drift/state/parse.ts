@@ -1,17 +1,18 @@
 // Terraform state v4 (JSON) → the associations and roles the drift check compares.
 //
 // Format: https://github.com/hashicorp/terraform/blob/main/internal/states/statefile/version4.go
-// Only `aws_eks_pod_identity_association` and `aws_iam_role` instances of managed resources are read, at any
-// module depth, count/for_each instances included, deposed instances skipped. Of their attributes only the
-// ones the check needs are read; no other attribute is ever copied, logged or put in an error message.
+// Only `aws_eks_pod_identity_association` instances and the IAM roles with their policies (./iam-roles.ts)
+// of managed resources are read, at any module depth, count/for_each instances included, deposed instances
+// skipped. Of their attributes only the ones the check needs are read; no other attribute is ever copied,
+// logged or put in an error message.
 import { z } from "zod";
-import type { StateAssociation, StateRole, StateSnapshot } from "../model";
+import type { StateAssociation, StateSnapshot } from "../model";
 import { instanceAddress, parseArn, parseProviderAddress } from "./addresses";
 import { StateReadError } from "./errors";
+import { IAM_ROLE_RESOURCE_TYPES, IamRoleCollector } from "./iam-roles";
 import { splitResources } from "./resources";
 
 export const ASSOCIATION_TYPE = "aws_eks_pod_identity_association";
-export const ROLE_TYPE = "aws_iam_role";
 
 // Attributes are validated per resource type below, never copied wholesale.
 const instanceSchema = z.object({
@@ -55,10 +56,6 @@ const associationAttributes = z.object({
   region: optStr,
 });
 
-const roleAttributes = z.object({
-  arn: z.string(),
-  assume_role_policy: z.string(),
-});
 
 function issuePath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
@@ -92,7 +89,6 @@ const empty = (s: string) => !/\S/.test(s);
 // accept only what the schemas accept, read the parsed JSON in place, and send anything else to the schemas.
 type Resource = z.output<typeof resourceSchema>;
 type AssociationAttributes = z.output<typeof associationAttributes>;
-type RoleAttributes = z.output<typeof roleAttributes>;
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
 const isOptional = (x: unknown, is: (y: unknown) => boolean) => x === undefined || is(x);
@@ -123,10 +119,6 @@ function asAssociationAttributes(x: unknown): AssociationAttributes | undefined 
   for (const k of ["cluster_name", "namespace", "service_account", "role_arn"]) if (!isString(x[k])) return undefined;
   if (!isNullish(x.disable_session_tags, (y) => typeof y === "boolean") || !isNullish(x.tags, isStringMap) || !isNullish(x.tags_all, isStringMap)) return undefined;
   return x as AssociationAttributes;
-}
-
-function asRoleAttributes(x: unknown): RoleAttributes | undefined {
-  return isObject(x) && isString(x.arn) && isString(x.assume_role_policy) ? (x as RoleAttributes) : undefined;
 }
 
 /** Parses one state file's text. Throws StateReadError with a message naming `source`. */
@@ -164,7 +156,7 @@ export function parseState(source: string, text: string): StateSnapshot {
   if (!top.success) throw new StateReadError("StateInvalid", `${source}: malformed state: ${firstIssue(top.error, "")}`);
 
   const associations: StateAssociation[] = [];
-  const roles: StateRole[] = [];
+  const iam = new IamRoleCollector(source);
   const count = split !== undefined ? split.elements.length : top.data.resources.length;
   for (let i = 0; i < count; i++) {
     const raw = split !== undefined ? element(source, text, split.elements[i]!) : top.data.resources[i];
@@ -175,10 +167,14 @@ export function parseState(source: string, text: string): StateSnapshot {
       if (!parsed.success) throw new StateReadError("StateInvalid", `${source}: malformed state: ${firstIssue(parsed.error, at)}`);
       r = parsed.data;
     }
-    if (r.mode !== "managed" || (r.type !== ASSOCIATION_TYPE && r.type !== ROLE_TYPE)) continue;
+    if (r.mode !== "managed" || (r.type !== ASSOCIATION_TYPE && !IAM_ROLE_RESOURCE_TYPES.has(r.type))) continue;
     const provider = parseProviderAddress(r.provider);
     if (!provider) {
       throw new StateReadError("StateInvalid", `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias (or Terraform 0.12's provider.aws.alias)`);
+    }
+    if (r.type !== ASSOCIATION_TYPE) {
+      iam.add(r, i, provider.alias);
+      continue;
     }
     r.instances.forEach((inst, j) => {
       if (inst.deposed !== undefined) return; // a replaced object awaiting destroy: not what the config manages
@@ -187,16 +183,6 @@ export function parseState(source: string, text: string): StateSnapshot {
       // Where it was read from, written out in each record below: spreading a shared object into a literal
       // this size gives every record a hidden class of its own (~0.5 kB each, and garbage in the old space).
       const alias = provider.alias ? { providerAlias: provider.alias } : {};
-      if (r.type === ROLE_TYPE) {
-        let role = asRoleAttributes(inst.attributes);
-        if (role === undefined) {
-          const a = roleAttributes.safeParse(inst.attributes);
-          if (!a.success) throw new StateReadError("StateInvalid", `${source}: malformed ${address}: ${firstIssue(a.error, where)}`);
-          role = a.data;
-        }
-        roles.push({ source, address, provider: r.provider, ...alias, arn: role.arn, assumeRolePolicy: role.assume_role_policy });
-        return;
-      }
       let v = asAssociationAttributes(inst.attributes);
       if (v === undefined) {
         const a = associationAttributes.safeParse(inst.attributes);
@@ -227,7 +213,7 @@ export function parseState(source: string, text: string): StateSnapshot {
       });
     });
   }
-  return { source, associations, roles };
+  return { source, associations, roles: iam.roles() };
 }
 
 /** One element of `resources`, parsed on its own. */

@@ -12,7 +12,8 @@ import { Daemon, type CheckFn, type ScanEvent } from "../../drift/daemon/daemon"
 import { kubernetesLeaseStore } from "../../drift/daemon/kubernetes-lease";
 import { daemonSettingsSchema } from "../../drift/daemon/settings";
 import { PostgresHistoryStore } from "../../drift/history/postgres";
-import type { Finding, Report } from "../../drift/report/report";
+import type { Finding } from "../../drift/model";
+import type { Report } from "../../drift/report/report";
 import { startLeaseServer, type ClientFault, type LeaseServer } from "../support/k8s-lease-server";
 import { startPostgres, type TestPostgres } from "../support/postgres";
 import { finding, get, logSink, metricValue, report, startReceiver, waitFor, type Receiver } from "./helpers";

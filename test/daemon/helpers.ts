@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { EventEmitter } from "node:events";
 import type { DestinationStream } from "pino";
-import type { Finding, FindingKind, Report, Summary } from "../../drift/report/report";
+import type { Finding, FindingKind } from "../../drift/model";
+import type { Report, Summary } from "../../drift/report/report";
 import { createLogger, type Logger } from "../../drift/daemon/logger";
 
 export function finding(kind: FindingKind, over: Partial<Finding> = {}): Finding {
@@ -33,13 +34,16 @@ const KIND_FIELD: Record<FindingKind, keyof Summary> = {
   "cache-pending": "cachePending",
   "revocation-pending": "revocationPending",
   "external-id-mismatch": "externalIdMismatch",
+  "role-missing": "roleMissing",
+  "trust-changed": "trustChanged",
+  "permission-changed": "permissionChanged",
   error: "errors",
 };
 
 export function report(findings: Finding[], complete = true): Report {
   const summary: Record<keyof Summary, number> = {
     managed: 3, inSync: 3, changed: 0, missing: 0, replaced: 0, unmanaged: 0,
-    cachePending: 0, revocationPending: 0, externalIdMismatch: 0, errors: 0, informational: 0,
+    cachePending: 0, revocationPending: 0, externalIdMismatch: 0, roleMissing: 0, trustChanged: 0, permissionChanged: 0, broadening: 0, errors: 0, informational: 0,
   };
   for (const f of findings) summary[KIND_FIELD[f.kind]]++;
   return { schemaVersion: 1, generatedAt: new Date().toISOString(), complete, summary, findings };

@@ -188,6 +188,8 @@ export interface EksEmulator {
   addCredentials(accessKeyId: string, accountId: string): void;
   /** A key pair registered for the account (stable per account). */
   credentialsFor(accountId: string): { accessKeyId: string; secretAccessKey: string };
+  /** The account of a key this emulator knows (registered, or issued by its STS AssumeRole): for other servers of a test. */
+  accountOf(accessKeyId: string): string | undefined;
 
   // State, directly (no requests counted)
   addCluster(ref: EmulatorClusterRef): void;
@@ -877,6 +879,9 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
       }),
     addCredentials(accessKeyId, accountId) {
       keys.set(accessKeyId, { accountId, principalArn: `arn:${partition}:iam::${accountId}:user/emulator` });
+    },
+    accountOf(accessKeyId) {
+      return keys.get(accessKeyId)?.accountId;
     },
     credentialsFor(accountId) {
       const accessKeyId = `AKIAEMU${accountId}`.padEnd(20, "X");

@@ -10,6 +10,9 @@
 // - aws_iam_role attributes: arn, name, path, assume_role_policy, unique_id, id, create_date, tags, tags_all…;
 // - other resources: their resolved arguments plus an id; data sources aws_caller_identity, aws_partition,
 //   aws_region.
+// With an IAM server (`iam`), roles, their inline policies (aws_iam_role_policy) and attachments
+// (aws_iam_role_policy_attachment) are created there too, in the provider's account, so that live IAM and
+// state agree as after a real apply.
 // Accounts come from each provider's `allowed_account_ids[0]`, regions from its `region` (or the resource's
 // own `region` argument). Expressions: literals, and `${type.name.attr}` / `${data.type.name.attr}` /
 // `${each.key}` / `${each.value[.x]}` / `${count.index}` interpolations; anything else is refused loudly.
@@ -18,6 +21,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join, resolve } from "node:path";
 import { CreatePodIdentityAssociationCommand, EKSClient } from "@aws-sdk/client-eks";
 import type { EksEmulator } from "./eks-emulator";
+import type { IamServer } from "./iam-server";
 
 export const AWS_PROVIDER = 'provider["registry.terraform.io/hashicorp/aws"]';
 export const TERRAFORM_VERSION = "1.9.8";
@@ -28,6 +32,8 @@ export interface ApplyOptions {
   readonly stateDir?: string;
   /** Create clusters the associations name when the emulator lacks them. @default true */
   readonly createClusters?: boolean;
+  /** Create the IAM roles and their policies here too. @default - IAM is not applied */
+  readonly iam?: IamServer;
 }
 
 export interface AppliedAssociation {
@@ -154,6 +160,10 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
   const resources: StateResource[] = [];
   const associations: AppliedAssociation[] = [];
   const roles: Record<string, string> = {};
+  // IAM writes, applied once every resource is known: a policy may come before its role (literal names).
+  const iamRoles: Array<Parameters<IamServer["putRole"]>[0] & { readonly arn: string }> = [];
+  const iamPolicies: Array<{ accountId: string; role: string; name: string; policy: string }> = [];
+  const iamAttachments: Array<{ accountId: string; role: string; policyArn: string }> = [];
   const clients = new Map<string, EKSClient>();
   const eksClient = (p: ProviderConfig, region: string) => {
     const key = `${p.accountId}|${region}`;
@@ -217,6 +227,17 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
   } finally {
     for (const c of clients.values()) c.destroy();
   }
+  if (opts.iam !== undefined) {
+    const iam = opts.iam;
+    const arnOf = (accountId: string, role: string) => {
+      const r = iamRoles.find((x) => x.accountId === accountId && x.name === role);
+      if (r === undefined) throw new Error(`apply ${stack}: a policy names role ${role} in account ${accountId}, which the stack does not create`);
+      return r.arn;
+    };
+    for (const { arn: _arn, ...r } of iamRoles) iam.putRole(r);
+    for (const x of iamPolicies) iam.putRolePolicy(arnOf(x.accountId, x.role), x.name, x.policy);
+    for (const x of iamAttachments) iam.attachRolePolicy(arnOf(x.accountId, x.role), x.policyArn);
+  }
 
   async function applyInstance(item: Item, config: Block, p: ProviderConfig, address: string): Promise<Record<string, unknown>> {
     const region = (config.region as string | undefined) ?? p.region;
@@ -230,6 +251,15 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
         const path = (config.path as string | undefined) ?? "/";
         const arn = `arn:${p.partition}:iam::${p.accountId}:role${path}${name}`;
         roles[address] = arn;
+        iamRoles.push({
+          arn,
+          accountId: p.accountId,
+          name,
+          path,
+          assumeRolePolicy: config.assume_role_policy as string,
+          ...(config.permissions_boundary ? { permissionsBoundary: config.permissions_boundary as string } : {}),
+          ...(tags ? { tags } : {}),
+        });
         return {
           arn,
           assume_role_policy: config.assume_role_policy,
@@ -291,6 +321,8 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
         };
       }
       default: {
+        if (item.type === "aws_iam_role_policy") iamPolicies.push({ accountId: p.accountId, role: String(config.role), name: String(config.name), policy: String(config.policy) });
+        if (item.type === "aws_iam_role_policy_attachment") iamAttachments.push({ accountId: p.accountId, role: String(config.role), policyArn: String(config.policy_arn) });
         const attributes: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(config)) if (!META.has(k)) attributes[k] = v;
         attributes.id ??= item.type === "aws_iam_role_policy" ? `${String(config.role)}:${String(config.name)}` : `${item.type}-${randomBytes(6).toString("hex")}`;

@@ -3,7 +3,7 @@
 // one that removed the target role is `revocation-pending` instead (a security finding: pods may keep
 // assuming it). The TTL is the previous configuration's (cache.ts).
 import type { LiveAssociation } from "../../model";
-import type { FieldDiff } from "../../report/report";
+import type { FieldDiff } from "../../model";
 import { findPrevious, ttlFor, ttlText } from "../cache";
 import type { AnalysisContext } from "../context";
 import { diffSeen } from "../diff";

@@ -1,12 +1,24 @@
-// Phase 8, the findings: ignore rules that name kinds drop those kinds; every finding gets the key history
+// Phase 9, the findings: ignore rules that name kinds drop those kinds; every finding gets the key history
 // tracks it under and its `since`; the list is sorted the same way whatever order the inputs came in.
-import type { Finding, FindingKind } from "../../report/report";
+import type { Finding, FindingKind } from "../../model";
 import type { AnalysisContext } from "../context";
 import { ruleMatches } from "../context";
 import type { Where } from "../draft";
 import type { KeyedFinding } from "../types";
 
-const KIND_ORDER: readonly FindingKind[] = ["error", "revocation-pending", "external-id-mismatch", "missing", "replaced", "changed", "unmanaged", "cache-pending"];
+const KIND_ORDER: readonly FindingKind[] = [
+  "error",
+  "revocation-pending",
+  "role-missing",
+  "trust-changed",
+  "permission-changed",
+  "external-id-mismatch",
+  "missing",
+  "replaced",
+  "changed",
+  "unmanaged",
+  "cache-pending",
+];
 
 export function finishFindings(ctx: AnalysisContext): KeyedFinding[] {
   const { history } = ctx.input;
@@ -33,6 +45,8 @@ export function finishFindings(ctx: AnalysisContext): KeyedFinding[] {
       ...(rest.detail !== undefined ? { detail: rest.detail } : {}),
       ...(rest.ownerArn !== undefined ? { ownerArn: rest.ownerArn } : {}),
       ...(counts ? {} : { informational: true }),
+      ...(rest.role !== undefined ? { role: rest.role } : {}),
+      ...(rest.broadens !== undefined ? { broadens: rest.broadens } : {}),
     };
     out.push({ key, finding, counts });
   }
@@ -61,7 +75,9 @@ function compareFindings(a: KeyedFinding, b: KeyedFinding): number {
   }
   const k = KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind);
   if (k !== 0) return k;
-  // The same kind at the same place (state errors, say): by what they are about, not by input order.
+  // The same kind at the same place (state errors, two roles of one chain): by what they are about, not by input order.
+  const r = (x.role?.arn ?? "").localeCompare(y.role?.arn ?? "");
+  if (r !== 0) return r;
   for (const key of ["associationId", "detail"] as const) {
     const c = (x[key] ?? "").localeCompare(y[key] ?? "");
     if (c !== 0) return c;

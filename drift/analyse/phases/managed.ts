@@ -1,7 +1,7 @@
 // Phase 3, managed associations: each state association in a fully read cluster is in sync, `changed`
 // (its id is live with other values), `replaced` (its id is gone and another association holds its
 // service account: deleted and recreated out of band) or `missing`.
-import type { FieldDiff } from "../../report/report";
+import type { FieldDiff } from "../../model";
 import type { AnalysisContext } from "../context";
 import { diffFields } from "../diff";
 import type { Where } from "../draft";

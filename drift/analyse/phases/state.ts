@@ -3,7 +3,7 @@
 // the same association read twice with the same values (a glob and a path naming one file, a copy) is one
 // association; read with different values, or a service account claimed by two different associations,
 // it is a conflict: an `error` naming every source, and none of them is compared with live (never in sync
-// on the strength of one). Target roles likewise: phases/external-ids.ts sees every distinct trust policy.
+// on the strength of one). Roles likewise: the later phases see every distinct record of a role.
 import type { StateAssociation, StateLocation, StateRole } from "../../model";
 import { adviceForStateError } from "../advice";
 import type { AnalysisContext } from "../context";
@@ -54,7 +54,13 @@ export function readState(ctx: AnalysisContext): void {
     ctx.addressOf.set(a.associationId, a.address);
   }
 
-  for (const group of groupBy(roles, (r) => r.arn).values()) ctx.roles.set(group[0]!.arn, distinctBy(group, (r) => r.assumeRolePolicy));
+  for (const group of groupBy(roles, (r) => r.arn).values()) ctx.roles.set(group[0]!.arn, distinctBy(group, roleRecord));
+}
+
+/** What a state source records about a role: two records that differ here disagree (its trust and its policies). */
+function roleRecord(r: StateRole): string {
+  const inline = r.inlinePolicies.map((p) => [p.name, p.policy]).sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
+  return JSON.stringify([r.assumeRolePolicy, r.permissionsBoundary ?? null, inline, r.attachments.map((x) => x.policyArn).sort()]);
 }
 
 /** What a state source records about an association: two records that differ here disagree. */

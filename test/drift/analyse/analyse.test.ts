@@ -201,7 +201,18 @@ describe("analyse: state sources that disagree", () => {
   it("a target role whose trust policies in two sources disagree about the external id: the check says so", () => {
     const id = `${REGION}/${ACCOUNT}/prod/payments/sa-a-1`;
     const a = stateAssoc("a-1", { disableSessionTags: true, externalId: id });
-    const target = (policy: string, source: string) => ({ source, address: "aws_iam_role.target", provider: "p", arn: role("target", TARGET_ACCOUNT), assumeRolePolicy: policy });
+    const target = (policy: string, source: string) => ({
+      source,
+      address: "aws_iam_role.target",
+      provider: "p",
+      arn: role("target", TARGET_ACCOUNT),
+      name: "target",
+      accountId: TARGET_ACCOUNT,
+      partition: "aws",
+      assumeRolePolicy: policy,
+      inlinePolicies: [],
+      attachments: [],
+    });
     const r = both([a], [], [scanOk([liveOf(a)])], [[target(trustWithExternalId(id), "a.tfstate")], [target(trustWithExternalId("other"), "b.tfstate")]]);
     expect(r.findings.map((f) => [f.finding.kind, f.counts])).toEqual([["external-id-mismatch", false]]);
     expect(r.findings[0]!.finding.detail).toMatch(/trust policies that disagree about this external id: a\.tfstate \(aws_iam_role\.target\), b\.tfstate \(aws_iam_role\.target\)$/);
@@ -328,7 +339,18 @@ describe("analyse: revocation-pending", () => {
 describe("analyse: external ids (session tags off)", () => {
   const target = role("target", TARGET_ACCOUNT);
   const expectedId = `${REGION}/${ACCOUNT}/prod/payments/sa-a-1`;
-  const roleInState = (policy: string) => ({ source: "target.tfstate", address: "aws_iam_role.target", provider: "p", arn: target, assumeRolePolicy: policy });
+  const roleInState = (policy: string) => ({
+    source: "target.tfstate",
+    address: "aws_iam_role.target",
+    provider: "p",
+    arn: target,
+    name: target.split("/").pop()!,
+    accountId: target.split(":")[4]!,
+    partition: "aws",
+    assumeRolePolicy: policy,
+    inlinePolicies: [],
+    attachments: [],
+  });
 
   it.each([
     ["allowed", [expectedId], []],

@@ -1,8 +1,7 @@
 // One role, state against live: which fields changed and whether each broadens.
 import { describe, expect, it } from "vitest";
 import { combinedBroadening, compareRole } from "../../../drift/analyse/roles";
-import type { LiveRole } from "../../../drift/live/iam";
-import type { StateIamRole } from "../../../drift/state/iam-roles";
+import type { LiveRole, StateRole } from "../../../drift/model";
 import { encodeRfc3986 } from "../../support/iam-server";
 
 const ARN = "arn:aws:iam::222222222222:role/ledger-reader";
@@ -11,7 +10,7 @@ const READ = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 const DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
 
-const state: StateIamRole = {
+const state: StateRole = {
   source: "terraform.data.tfstate",
   address: "aws_iam_role.ledger",
   provider: 'provider["registry.terraform.io/hashicorp/aws"].target',
@@ -86,7 +85,7 @@ describe("compareRole", () => {
   });
 
   it("the permissions boundary: removed broadens, added narrows, replaced is not judged", () => {
-    const withBoundary: StateIamRole = { ...state, permissionsBoundary: "arn:aws:iam::222222222222:policy/cap" };
+    const withBoundary: StateRole = { ...state, permissionsBoundary: "arn:aws:iam::222222222222:policy/cap" };
     expect(compareRole(withBoundary, live()).permissions.map((f) => [f.name, f.judgement.broadens])).toEqual([["permissions_boundary", true]]);
     expect(compareRole(state, live({ permissionsBoundary: "arn:aws:iam::222222222222:policy/cap" })).permissions[0]!.judgement.broadens).toBe(false);
     expect(compareRole(withBoundary, live({ permissionsBoundary: "arn:aws:iam::222222222222:policy/other" })).permissions[0]!.judgement.broadens).toBeNull();

@@ -61,7 +61,7 @@ describe("loadDriftConfig", () => {
       'clusters[0].region: "Ireland" is not an AWS region such as eu-west-1',
       'accounts["12345"]: "12345" is not a 12-digit AWS account id (quote it in YAML)',
       'cache.targetRoleTtl: "1 hour" is not a duration; write it like 59m, 6h or 1h30m',
-      'ignore[0].kinds[0]: string "drift" is not one of "changed", "missing", "replaced", "unmanaged", "cache-pending", "revocation-pending", "external-id-mismatch", "error"',
+      'ignore[0].kinds[0]: string "drift" is not one of "changed", "missing", "replaced", "unmanaged", "cache-pending", "revocation-pending", "external-id-mismatch", "role-missing", "trust-changed", "permission-changed", "error"',
       'addonOwned: string "yes" is not one of "report", "drift", "ignore"',
       "histroy: unknown field; remove it or check its spelling",
     ]);

@@ -1,17 +1,17 @@
 // End to end, as a user runs it: synthesize the example app (pod-identity.yaml) into a temp dir, "apply" it to
-// the EKS emulator (test/support/state-applier.ts writes the state Terraform would), run
-// `pod-identity-drift check` as a child process, change live out of band, and move --now across the TTLs.
+// the EKS emulator and the IAM server (../support/example-world.ts), run `pod-identity-drift check` as a
+// child process, change live associations out of band, and move --now across the TTLs. (IAM changes:
+// ./iam.test.ts.)
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding, Report } from "../../../drift/report/report";
-import { loadConfig } from "../../../modules/config/load";
-import { startEksEmulator, type EksEmulator, type EmulatorClusterRef } from "../../support/eks-emulator";
-import { applySynthesizedApp } from "../../support/state-applier";
+import type { Finding } from "../../../drift/model";
+import type { Report } from "../../../drift/report/report";
+import type { EksEmulator, EmulatorClusterRef } from "../../support/eks-emulator";
 import { REPO, runCli } from "../support/cli";
+import { startExampleWorld, type ExampleWorld } from "../support/example-world";
 
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
@@ -23,6 +23,7 @@ const T0 = Date.parse("2026-03-01T00:00:00Z"); // apply
 const T1 = T0 + 8 * HOUR; // out-of-band changes
 const iso = (ms: number) => new Date(ms).toISOString();
 
+let world: ExampleWorld;
 let eks: EksEmulator;
 let dir: string;
 let clock = T0;
@@ -44,37 +45,19 @@ const one = (report: Report, kind: Finding["kind"], sa: string) => {
 const kindsOf = (report: Report) => report.findings.map((f) => `${f.kind} ${f.cluster}:${f.namespace}/${f.serviceAccount}${f.informational ? " (info)" : ""}`).sort();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "drift-e2e-"));
-  // 1. synthesize the example config, as `cdktf synth` does, into the temp dir
-  await promisify(execFile)(process.execPath, [join(REPO, "node_modules", "tsx", "dist", "cli.mjs"), "main.ts"], {
-    cwd: REPO,
-    env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out") },
+  world = await startExampleWorld({
+    now: () => new Date(clock),
+    // The default drift config file, found in the working directory.
+    driftYaml: "# defaults: state terraform.*.tfstate here, history .drift/history.db\ncache:\n  podIdentityRoleTtl: 6h\n  targetRoleTtl: 59m\n",
   });
-  // 2. apply it to the emulator, writing the state Terraform would
-  eks = await startEksEmulator({ now: () => new Date(clock) });
-  const stacks = await applySynthesizedApp(join(dir, "cdktf.out"), { emulator: eks, stateDir: dir });
-  expect(stacks.map((s) => [s.stack, s.statePath])).toEqual([["platform", join(dir, "terraform.platform.tfstate")]]);
-  // By the association's name in the example (addresses follow cluster key, namespace and service account).
-  const example = loadConfig(join(REPO, "pod-identity.yaml"));
-  const names = new Map(example.associations.map((a) => [`${example.clusters[a.cluster]!.name}/${a.namespace}/${a.serviceAccount}`, a.name!]));
-  ids = Object.fromEntries(stacks[0]!.associations.map((a) => [names.get(`${a.cluster.name}/${a.namespace}/${a.serviceAccount}`)!, a.associationId]));
+  ({ dir, eks, ids, env } = world);
+  expect(world.stack.statePath).toBe(join(dir, "terraform.platform.tfstate"));
   // An association an EKS add-on owns, there from the start: listed, never drift.
   eks.createAssociation(PROD, { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", roleArn: `arn:aws:iam::${ACCOUNT}:role/ebs-csi`, ownerArn: `arn:aws:eks:${REGION}:${ACCOUNT}:addon/prod-eu/aws-ebs-csi-driver/1234` });
-  const keys = eks.credentialsFor(ACCOUNT);
-  env = {
-    AWS_ENDPOINT_URL_EKS: eks.endpoint,
-    AWS_ACCESS_KEY_ID: keys.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-    AWS_REGION: REGION,
-    AWS_MAX_ATTEMPTS: "2",
-  };
-  // The default drift config file, found in the working directory.
-  writeFileSync(join(dir, "drift.yaml"), "# defaults: state terraform.*.tfstate here, history .drift/history.db\ncache:\n  podIdentityRoleTtl: 6h\n  targetRoleTtl: 59m\n");
 }, 120_000);
 
 afterAll(async () => {
-  await eks?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await world?.close();
 });
 
 describe("pod-identity-drift check, end to end", () => {

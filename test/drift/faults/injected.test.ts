@@ -6,7 +6,8 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Finding, Report } from "../../../drift/report/report";
+import type { Finding } from "../../../drift/model";
+import type { Report } from "../../../drift/report/report";
 import { runCli } from "../support/cli";
 import { PROD, STAGING, checkIn, role, stateFor, useSeededWorld, writeFile } from "../support/world";
 

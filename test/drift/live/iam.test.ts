@@ -1,8 +1,8 @@
 // readRoles over the IAM server, with the real @aws-sdk/client-iam configured only through the SDK's
 // standard environment (AWS_ENDPOINT_URL_IAM, credentials in env, AWS_MAX_ATTEMPTS).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { readRoles, type LiveRole, type RoleRead } from "../../../drift/live/iam";
-import type { ApiCallEvent } from "../../../drift/model";
+import { readRoles } from "../../../drift/live/iam";
+import type { ApiCallEvent, LiveRole, RoleRead } from "../../../drift/model";
 import { startIamServer, type IamServer } from "../../support/iam-server";
 
 const A = "111111111111";
@@ -118,7 +118,7 @@ describe("readRoles", () => {
     iam.putRole({ accountId: A, name: "loop", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { a: READ, b: READ, c: READ } });
     iam.inject({ operation: "ListRolePolicies", loopMarker: true });
     const [r] = await readRoles([{ arn: arn("loop") }]);
-    expect(r).toMatchObject({ ok: false, error: { code: "PaginationError", message: expect.stringContaining("Marker it had returned before") } });
+    expect(r).toMatchObject({ ok: false, error: { code: "PaginationLoop", message: expect.stringContaining("Marker it had returned before") } });
     expect(iam.count({ operation: "ListRolePolicies" })).toBe(2);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { exitCode } from "../../../drift/report/exit-code";
 import { render } from "../../../drift/report/render";
-import { REPORT_SCHEMA_VERSION, type Finding, type Report } from "../../../drift/report/report";
+import type { Finding } from "../../../drift/model";
+import { REPORT_SCHEMA_VERSION, type Report } from "../../../drift/report/report";
 import { summarize } from "../../../drift/report/build";
 
 function finding(kind: Finding["kind"], over: Partial<Finding> = {}): Finding {

@@ -1,8 +1,8 @@
-// Roles and their policies from Terraform state: which resources belong to which role, and which source
+// Roles and their policies from Terraform state (parseState with drift/state/iam-roles.ts): which resources belong to which role, and which source
 // wins when the provider also recorded them on the role.
 import { describe, expect, it } from "vitest";
-import { readIamRoles, type StateIamRole } from "../../../drift/state/iam-roles";
-import { StateReadError } from "../../../drift/state";
+import type { StateRole } from "../../../drift/model";
+import { parseState, StateReadError } from "../../../drift/state";
 
 const AWS = 'provider["registry.terraform.io/hashicorp/aws"]';
 const CLUSTER = `${AWS}.cluster`;
@@ -27,8 +27,9 @@ function role(name: string, account = "111111111111", extra: object = {}) {
   return { arn: `arn:aws:iam::${account}:role/pod-identity/${name}`, name, path: "/pod-identity/", unique_id: `AROA${name.toUpperCase().padEnd(17, "X")}`, assume_role_policy: TRUST, permissions_boundary: "", inline_policy: [], managed_policy_arns: [], ...extra };
 }
 
-function read(...resources: R[]): StateIamRole[] {
-  return readIamRoles("terraform.platform.tfstate", resources.map(resource));
+function read(...resources: R[]): StateRole[] {
+  const text = JSON.stringify({ version: 4, terraform_version: "1.9.8", serial: 1, lineage: "x", outputs: {}, resources: resources.map(resource) });
+  return [...parseState("terraform.platform.tfstate", text).roles];
 }
 
 describe("roles and their policies from state", () => {

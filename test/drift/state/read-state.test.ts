@@ -102,7 +102,13 @@ describe("readStateSources: parsing", () => {
         provider: `${AWS}.target`,
         providerAlias: "target",
         arn: "arn:aws:iam::222222222222:role/target",
+        name: "target",
+        accountId: "222222222222",
+        partition: "aws",
+        uniqueId: "AROAEXAMPLEEXAMPLE01",
         assumeRolePolicy: JSON.stringify(TRUST),
+        inlinePolicies: [{ name: "inline", policy: expect.stringContaining("s3:GetObject"), address: "aws_iam_role.target" }],
+        attachments: [],
       },
     ]);
     // Only the needed attributes are read: nothing else from the state is carried along.
