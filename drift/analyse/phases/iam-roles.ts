@@ -165,7 +165,7 @@ function report(ctx: AnalysisContext, c: Change): void {
     : until !== null
       ? ` EKS ${c.verdicts!.live === "refuses" ? "no longer gives" : "may no longer give"} ${c.workload} new credentials: cached ones keep working until ${until} at the latest.`
       : c.verdicts?.live === "allows"
-        ? ` ${c.workload} still pass it.`
+        ? ` ${capital(c.workload)} still pass it.`
         : "";
   const fix =
     b === true
@@ -260,4 +260,8 @@ function whereOf(ctx: AnalysisContext, a: StateAssociation): Where {
 
 function lower(s: string): string {
   return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -280,7 +280,9 @@ class Search {
       });
       if (found !== undefined) {
         const st = this.decide(this.state, found);
-        const how = this.decide(this.live, found) === "account" ? `trusts every principal of its own account that has the permission, e.g. ${describeRequest(found, this.keys)}` : `allows ${describeRequest(found, this.keys)}`;
+        // Absent keys are named only where they explain the difference: state's statements for this request test them.
+        const said = describeRequest(found, this.keys, conditionKeys(allowsOf(this.state), found, this.ctx));
+        const how = this.decide(this.live, found) === "account" ? `trusts every principal of its own account that has the permission, e.g. ${said}` : `allows ${said}`;
         const was = st === "deny" ? "state's denied it" : st === "account" ? "state's trusted it only through the principal's own permission" : "state's did not allow it";
         return { reason: `live ${how} (statement ${statementLabel(s)}); ${was}`, example: exampleOf(found, this.keys) };
       }
@@ -293,7 +295,7 @@ class Search {
     const liveDenies = deniesOf(this.live);
     for (const d of deniesOf(this.state)) {
       const found = this.find(d, (r) => liveDenies.every((x) => this.match(x, r) === "no"));
-      if (found !== undefined) return { reason: `live no longer denies ${describeRequest(found, this.keys)} (state's Deny ${statementLabel(d)})`, example: exampleOf(found, this.keys) };
+      if (found !== undefined) return { reason: `live no longer denies ${describeRequest(found, this.keys, conditionKeys([d], found, this.ctx))} (state's Deny ${statementLabel(d)})`, example: exampleOf(found, this.keys) };
     }
     return undefined;
   }
@@ -448,13 +450,14 @@ function keyCandidates(all: readonly PolicyStatement[], fresh: string): Map<stri
     }
   }
   for (const entry of out.values()) {
-    entry.values = [...new Set(entry.values), entry.key.endsWith("account") ? fresh : "example-value", undefined];
+    // Absent first: the first request found then carries only the keys it needs.
+    entry.values = [undefined, ...new Set(entry.values), entry.key.endsWith("account") ? fresh : "example-value"];
   }
   return out;
 }
 
-/** `sts:AssumeRole to arn:… with aws:SourceAccount=…, without aws:RequestTag/x`: keys named as written. */
-function describeRequest(r: PolicyRequest, keys: ReadonlyMap<string, KeyCandidates>): string {
+/** `sts:AssumeRole to arn:… with aws:SourceAccount=…, without aws:RequestTag/x`: keys named as written; of the absent ones, those in `relevant`. */
+function describeRequest(r: PolicyRequest, keys: ReadonlyMap<string, KeyCandidates>, relevant: ReadonlySet<string>): string {
   const parts = [r.action];
   if (r.resource !== undefined) parts.push(`on ${r.resource}`);
   if (r.principal !== undefined) parts.push(`to ${r.principal.type === "AWS" ? r.principal.id : `${r.principal.type} ${r.principal.id}`}`);
@@ -462,12 +465,25 @@ function describeRequest(r: PolicyRequest, keys: ReadonlyMap<string, KeyCandidat
   const absent: string[] = [];
   for (const k of keys.values()) {
     const v = r.context.get(k.key);
-    if (v === undefined) absent.push(k.name);
-    else given.push(`${k.name}=${v.join(",")}`);
+    if (v !== undefined) given.push(`${k.name}=${v.join(",")}`);
+    else if (relevant.has(k.key)) absent.push(k.name);
   }
   if (given.length > 0) parts.push(`with ${given.join(", ")}`);
   if (absent.length > 0) parts.push(`without ${absent.join(", ")}`);
   return parts.join(" ");
+}
+
+/** The condition keys of the statements whose principal, action and resource match the request: what decided it. */
+function conditionKeys(statements: readonly PolicyStatement[], r: PolicyRequest, ctx: Ctx): Set<string> {
+  const out = new Set<string>();
+  for (const s of statements) {
+    const fits =
+      partialMatch(s, "action", r.action, ctx) &&
+      (r.resource === undefined || partialMatch(s, "resource", r.resource, ctx)) &&
+      (r.principal === undefined || s.principal === undefined || partialMatch(s, "principal", r.principal, ctx));
+    if (fits) for (const c of s.conditions) out.add(c.keyLower);
+  }
+  return out;
 }
 
 function exampleOf(r: PolicyRequest, keys: ReadonlyMap<string, KeyCandidates>): ExampleRequest {
