@@ -12,6 +12,11 @@
 //                                       Identity session carries EKS's transitive session tags into every
 //                                       role it chains to, and STS then requires it (domain brief, section 1)
 //   kms:Decrypt                         only when the caller names the state's KMS keys
+//   iam:GetRole, iam:ListRolePolicies,  resource type role → exactly the chain roles named (roleArns), in
+//   iam:GetRolePolicy,                  the role's own account (IAM reads the caller's account)
+//   iam:ListAttachedRolePolicies
+//   iam:GetPolicy, iam:GetPolicyVersion resource type policy → AWS managed policies and this account's, only
+//                                       with roleArns: the documents of attachments that differ from state
 // Nothing is granted on `*`.
 import { Token } from "cdktf";
 import { dependOn, lateString } from "./late";
@@ -54,6 +59,13 @@ export interface DriftReadScope {
   readonly clusterArns?: readonly string[];
   /** Terraform state in S3 (in any account whose bucket policy allows it). @default - none */
   readonly state?: DriftStateObjects;
+  /**
+   * IAM roles of the chains, in the role's own account, whose trust and policies the drift check compares with
+   * state: the read actions on exactly these, and iam:GetPolicy / iam:GetPolicyVersion on the managed policies
+   * that can be attached to them (AWS's and this account's: an attachment that differs from state is judged
+   * from its document). @default - none
+   */
+  readonly roleArns?: readonly string[];
 }
 
 /** Options of the daemon's role. */
@@ -149,7 +161,7 @@ export class DriftReaderRole extends RoleBase {
   }
 
   public permissionDocument(): PolicyDocument {
-    const doc = readDocument(this.props, this.account.partition);
+    const doc = readDocument(this.props, this.account.partition, this.account.accountId);
     if (this.readers.length > 0) {
       doc.addStatements(new PolicyStatement({ sid: "AssumeAccountReaders", actions: [ASSUME_ROLE, TAG_SESSION], resources: [...new Set(this.readers)] }));
     }
@@ -172,7 +184,7 @@ export class DriftReaderRole extends RoleBase {
       }
     }
     if (this.permissionDocument().isEmpty) {
-      errors.push(`${where}: nothing to read: give clusterArns, state or reader roles`);
+      errors.push(`${where}: nothing to read: give clusterArns, state, roleArns or reader roles`);
     }
     return errors;
   }
@@ -215,13 +227,13 @@ export class DriftAccountReaderRole extends RoleBase {
   }
 
   public permissionDocument(): PolicyDocument {
-    return readDocument(this.props, this.account.partition);
+    return readDocument(this.props, this.account.partition, this.account.accountId);
   }
 
   private validateReader(): string[] {
     const where = `drift account reader role "${this.label}" (account ${this.account.accountId})`;
     const errors = scopeProblems(where, this.props, this.account.accountId);
-    if (this.permissionDocument().isEmpty) errors.push(`${where}: nothing to read: give clusterArns or state`);
+    if (this.permissionDocument().isEmpty) errors.push(`${where}: nothing to read: give clusterArns, state or roleArns`);
     const daemon = parseRoleArn(this.props.daemonRoleArn);
     if (daemon && daemon.account === this.account.accountId && !Token.isUnresolved(this.props.daemonRoleArn)) {
       errors.push(`${where}: daemonRoleArn "${this.props.daemonRoleArn}" is in this same account: the daemon role reads its own account directly, no reader role is needed`);
@@ -230,9 +242,25 @@ export class DriftAccountReaderRole extends RoleBase {
   }
 }
 
+/** IAM's read actions the drift check uses on a chain role (drift/live/iam.ts). */
+export const IAM_ROLE_READ_ACTIONS = ["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"] as const;
+/** And on a managed policy attached to one, to read its default version. */
+export const IAM_POLICY_READ_ACTIONS = ["iam:GetPolicy", "iam:GetPolicyVersion"] as const;
+
 /** The read statements for a scope; never a `*` resource. */
-function readDocument(scope: DriftReadScope, partition: string): PolicyDocument {
+function readDocument(scope: DriftReadScope, partition: string, accountId: string): PolicyDocument {
   const doc = new PolicyDocument();
+  const roles = [...new Set(scope.roleArns ?? [])];
+  if (roles.length > 0) {
+    doc.addStatements(
+      new PolicyStatement({ sid: "ReadChainRoles", actions: [...IAM_ROLE_READ_ACTIONS], resources: roles }),
+      new PolicyStatement({
+        sid: "ReadAttachedPolicies",
+        actions: [...IAM_POLICY_READ_ACTIONS],
+        resources: [`arn:${partition}:iam::aws:policy/*`, `arn:${partition}:iam::${accountId}:policy/*`],
+      }),
+    );
+  }
   const clusters = [...new Set(scope.clusterArns ?? [])];
   if (clusters.length > 0) {
     doc.addStatements(
@@ -283,6 +311,7 @@ const CLUSTER_ARN = /^arn:(aws|aws-cn|aws-us-gov):eks:[a-z]{2}(-[a-z]+)+-\d+:\d{
 
 /** What can never be right: thrown at once, with the value. */
 function assertScope(where: string, scope: DriftReadScope): void {
+  for (const r of scope.roleArns ?? []) assertRoleArn(`${where}: roleArns`, r);
   for (const a of scope.clusterArns ?? []) {
     if (!Token.isUnresolved(a) && !CLUSTER_ARN.test(a)) {
       throw new Error(`${where}: clusterArns: "${a}" is not an EKS cluster ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME)`);
@@ -317,6 +346,14 @@ function scopeProblems(where: string, scope: DriftReadScope, accountId: string):
     if (p && !Token.isUnresolved(a) && !Token.isUnresolved(accountId) && p.account !== accountId) {
       errors.push(
         `${where}: clusterArns: "${a}" is in account ${p.account}; EKS is read with this role's own credentials, so list only clusters of account ${accountId} and read the others through a reader role in their account`,
+      );
+    }
+  }
+  for (const r of scope.roleArns ?? []) {
+    const p = parseRoleArn(r);
+    if (p && !Token.isUnresolved(r) && !Token.isUnresolved(accountId) && p.account !== accountId) {
+      errors.push(
+        `${where}: roleArns: "${r}" is in account ${p.account}; IAM reads the caller's own account, so list only roles of account ${accountId} and read the others through a reader role in their account`,
       );
     }
   }

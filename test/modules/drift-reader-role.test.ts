@@ -182,7 +182,7 @@ describe("DriftReaderRole errors", () => {
     expect(errorsOf(f.stack)).toEqual([
       `drift reader role "d" (account ${CLUSTER_ACCOUNT}): clusterArns: "${DATA_CLUSTER}" is in account ${DATA_ACCOUNT}; EKS is read with this role's own credentials, so list only clusters of account ${CLUSTER_ACCOUNT} and read the others through a reader role in their account`,
       `drift reader role "d" (account ${CLUSTER_ACCOUNT}): readerRoleArns: "arn:aws:iam::${CLUSTER_ACCOUNT}:role/x" is in the daemon's own account; read this account's clusters directly (clusterArns) instead of through a reader role`,
-      `drift account reader role "empty" (account ${THIRD_ACCOUNT}): nothing to read: give clusterArns or state`,
+      `drift account reader role "empty" (account ${THIRD_ACCOUNT}): nothing to read: give clusterArns, state or roleArns`,
     ]);
   });
 });
@@ -266,5 +266,65 @@ describe("DriftReaderRole policies under the IAM simulator", () => {
       });
     expect((await as(DAEMON_ROLE)).decision).toBe("Allowed");
     expect((await as(other)).decision).toBe("ImplicitlyDenied");
+  });
+});
+
+describe("DriftReaderRole: the chain's IAM roles, under the IAM simulator", () => {
+  const HUB = `arn:aws:iam::${DATA_ACCOUNT}:role/pod-identity/ledger-reader`;
+  const STAGING = `arn:aws:iam::${DATA_ACCOUNT}:role/pod-identity/ledger-staging-reader`;
+  const OTHER = `arn:aws:iam::${DATA_ACCOUNT}:role/admin`;
+  const READER_SESSION = `arn:aws:sts::${DATA_ACCOUNT}:assumed-role/pod-identity-drift-reader/pod-identity-drift`;
+
+  function reader() {
+    const f = fixture();
+    const daemon = new DriftReaderRole(f.stack, "drift", { account: f.platform, clusterName: "ops", clusterArns: [HOME] });
+    const r = daemon.addAccountReader(f.stack, "drift_data", { account: f.data, clusterArns: [DATA_CLUSTER], roleArns: [HUB, STAGING] });
+    return { f, r, doc: r.permissionDocument().toDocumentJson() as PolicyDocumentJson };
+  }
+
+  it("grants exactly the IAM read actions on exactly the chain roles, and the managed policy reads", () => {
+    const { f, doc } = reader();
+    expect(errorsOf(f.stack)).toEqual([]);
+    expect(doc.Statement.filter((s) => s.Sid === "ReadChainRoles" || s.Sid === "ReadAttachedPolicies")).toEqual([
+      { Sid: "ReadAttachedPolicies", Effect: "Allow", Action: ["iam:GetPolicy", "iam:GetPolicyVersion"], Resource: [`arn:aws:iam::${DATA_ACCOUNT}:policy/*`, "arn:aws:iam::aws:policy/*"] },
+      { Sid: "ReadChainRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], Resource: [HUB, STAGING] },
+    ]);
+  });
+
+  const cases: { what: string; action: string; resource: string; expect: string }[] = [
+    ...["iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"].flatMap((action) => [
+      { what: `${action} on a chain role`, action, resource: HUB, expect: "Allowed" },
+      { what: `${action} on another role of the account`, action, resource: OTHER, expect: "ImplicitlyDenied" },
+    ]),
+    { what: "read an AWS managed policy's default version", action: "iam:GetPolicyVersion", resource: "arn:aws:iam::aws:policy/AdministratorAccess", expect: "Allowed" },
+    { what: "read one of the account's managed policies", action: "iam:GetPolicy", resource: `arn:aws:iam::${DATA_ACCOUNT}:policy/ledger`, expect: "Allowed" },
+    { what: "read another account's managed policy", action: "iam:GetPolicy", resource: `arn:aws:iam::${CLUSTER_ACCOUNT}:policy/ledger`, expect: "ImplicitlyDenied" },
+    { what: "change a chain role's trust", action: "iam:UpdateAssumeRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
+    { what: "put an inline policy on a chain role", action: "iam:PutRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
+    { what: "attach a policy to a chain role", action: "iam:AttachRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
+    { what: "list the account's roles", action: "iam:ListRoles", resource: "*", expect: "ImplicitlyDenied" },
+    { what: "pass a chain role", action: "iam:PassRole", resource: HUB, expect: "ImplicitlyDenied" },
+  ];
+
+  it.each(cases.map((c) => [c.expect, c.what, c] as const))("reader role: %s: %s", async (_e, _w, c) => {
+    const { doc } = reader();
+    const call = await simulate({
+      principal: READER_SESSION,
+      action: c.action,
+      resource: c.resource,
+      resourceAccount: c.resource.startsWith("arn:aws:iam::aws:") || c.resource === "*" ? DATA_ACCOUNT : c.resource.split(":")[4]!,
+      identityPolicies: [doc],
+      context: { "aws:PrincipalArn": READER_ROLE, "aws:PrincipalAccount": DATA_ACCOUNT },
+    });
+    expect(call.decision).toBe(c.expect);
+  });
+
+  it("a chain role of another account is refused with the fix: read it through that account's reader role", () => {
+    const f = fixture();
+    new DriftReaderRole(f.stack, "drift", { account: f.platform, clusterName: "ops", clusterArns: [HOME], roleArns: [HUB] });
+    expect(errorsOf(f.stack)).toEqual([
+      `drift reader role "drift" (account ${CLUSTER_ACCOUNT}): roleArns: "${HUB}" is in account ${DATA_ACCOUNT}; IAM reads the caller's own account, so list only roles of account ${CLUSTER_ACCOUNT} and read the others through a reader role in their account`,
+    ]);
+    expect(() => new DriftReaderRole(fixture().stack, "x", { account: f.platform, clusterName: "ops", roleArns: ["arn:aws:iam::111111111111:user/someone"] })).toThrow(/roleArns/);
   });
 });
