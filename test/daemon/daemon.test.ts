@@ -239,6 +239,31 @@ describe("daemon: findings, metrics and notifications", () => {
     expect(off.received).toHaveLength(0);
   });
 
+  it("a change that broadens a chain role's access is sent at once: even from a silent start, and again when a change comes to broaden", async () => {
+    const role = { arn: "arn:aws:iam::222222222222:role/pod-identity/ledger-reader", address: "aws_iam_role.ledger", source: "terraform.platform.tfstate" };
+    const narrowed = finding("trust-changed", { role, broadens: false, fields: [{ name: "assume_role_policy", expected: {}, actual: {}, statements: [] }] });
+    const widened = finding("permission-changed", { role, broadens: true, serviceAccount: "worker" });
+    let current = report([finding("missing"), narrowed, widened]);
+    const hook = await receiver();
+    const { d, base } = await start({ settings: settings({ webhooks: [{ url: hook.url }], notifyOnStart: false }), check: async () => result(current) });
+    const seen = scans(d);
+    await waitFor("the first notification", () => hook.received.length === 1);
+    // notifyOnStart: false keeps the first scan a silent baseline, except for what broadens access.
+    expect(hook.received[0]!.body).toMatchObject({ initial: true, added: [widened], resolved: [] });
+    const m = (await get(`${base}/metrics`)).body;
+    expect(metricValue(m, "pod_identity_drift_findings", { kind: "trust-changed", cluster: "alpha" })).toBe(1);
+    expect(metricValue(m, "pod_identity_drift_findings", { kind: "permission-changed", cluster: "alpha" })).toBe(1);
+    expect(metricValue(m, "pod_identity_drift_broadening_findings", { cluster: "alpha" })).toBe(1);
+
+    // The narrowed trust comes to broaden: a new finding, notified.
+    const now = seen.length;
+    await waitFor("a scan", () => seen.length > now);
+    const broadened = { ...narrowed, broadens: true };
+    current = report([finding("missing"), broadened, widened]);
+    await waitFor("the second notification", () => hook.received.length === 2);
+    expect(hook.received[1]!.body).toMatchObject({ initial: false, added: [broadened], resolved: [narrowed] });
+  });
+
   it("an incomplete scan does not report findings of a cluster it could not read as resolved", async () => {
     const hook = await receiver();
     const changedAlpha = finding("changed");
