@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs, type BenchArgs } from "./lib/args";
 import { describeMachine, type Machine } from "./lib/machine";
+import { ratio } from "./lib/stats";
 import { renderTable, type Cell } from "./lib/table";
 import { FULL_HISTORY_SCENARIOS, QUICK_HISTORY_SCENARIOS, runHistory, type HistoryRow } from "./history/suite";
 import { FULL_SCENARIOS, QUICK_SCENARIOS } from "./scan/scenarios";
@@ -66,6 +67,9 @@ function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | u
       out.push(target(`scan ${row.scenario}: calls / minimum`, "≤ 1.02", row.callsOverMin, (x) => x <= 1.02));
     }
     out.push(target(`scan ${row.scenario}: failed scans`, "0", row.error ? null : row.failedScans, (x) => x === 0));
+    // Issue 12: each distinct chain role read once (every call that got an answer was needed), none failed.
+    out.push(target(`scan ${row.scenario}: IAM answered calls / minimum`, "= 1", row.error ? null : ratio(row.iamOkCalls, row.iamMinCalls), (x) => x === 1));
+    out.push(target(`scan ${row.scenario}: failed role reads`, "0", row.error ? null : row.failedRoles, (x) => x === 0));
     if (row.associations >= 5000) {
       out.push(target(`scan ${row.scenario}: peak RSS MB`, "< 200", row.error ? null : row.peakRssMb, (x) => x < 200));
     }
@@ -124,8 +128,13 @@ function scanTable(rows: readonly ScanRow[]): string {
     ["scenario", "pacing", "R/s", "scan ms", "bound ms", "wall/bound", "calls", "min calls", "calls/min", "throttled", "peak RSS MB", "failed"],
     rows.map((r) => [r.scenario, r.pacing, r.rps, r.scanMs, r.boundMs, r.wallOverBound, r.calls, r.minCalls, r.callsOverMin, r.throttles, r.peakRssMb, r.failedScans]),
   );
+  const iam = renderTable(
+    "Scan, IAM chain roles (read after the clusters; IAM throttles above its R req/s per account)",
+    ["scenario", "roles", "R/s", "IAM bound ms", "calls", "answered", "min calls", "calls/min", "throttled", "failed roles"],
+    rows.map((r) => [r.scenario, r.iamRoles, r.iamRps, r.iamBoundMs, r.iamCalls, r.iamOkCalls, r.iamMinCalls, r.iamCallsOverMin, r.iamThrottles, r.failedRoles]),
+  );
   const errs = rows.flatMap((r) => (r.errors ?? []).map((e) => `${r.scenario}: ${e}`));
-  return [t, ...errs].join("\n");
+  return [t, iam, ...errs].join("\n");
 }
 
 function historyTable(rows: readonly HistoryRow[]): string {
@@ -140,7 +149,7 @@ function historyTable(rows: readonly HistoryRow[]): string {
 
 function targetTable(ts: readonly Target[]): string {
   return renderTable(
-    "Targets (issues 5 and 10)",
+    "Targets (issues 5, 10 and 12)",
     ["target", "want", "measured", "met"],
     ts.map((t) => [t.name, t.target, t.measured, t.met === null ? "not measured" : t.met ? "yes" : "NO"]),
   );

@@ -34,6 +34,41 @@ export interface PlannedCluster {
 
 export const SCAN_REGION = "eu-west-1";
 
+// The chain roles of the workload: associations share roles as teams do (a Pod Identity role per team in each
+// cluster account, a target role per team in one of the target accounts), each role with one inline policy.
+// IAM throttles each account above IAM_RPS requests/s (its quotas are low).
+export const TEAMS = 40;
+export const TARGET_ACCOUNTS = 20;
+export const IAM_RPS = 20;
+/** GetRole, ListRolePolicies, GetRolePolicy (one inline policy), ListAttachedRolePolicies. */
+export const IAM_CALLS_PER_ROLE = 4;
+
+export const piRoleArn = (accountId: string, i: number) => `arn:aws:iam::${accountId}:role/pi-team-${i % TEAMS}`;
+export const targetRoleArn = (i: number) => `arn:aws:iam::2000000000${String(i % TARGET_ACCOUNTS).padStart(2, "0")}:role/target-team-${i % TEAMS}`;
+
+/** Every distinct chain role of the planned associations, by account. */
+export function planRoles(clusters: readonly PlannedCluster[]): Map<string, Set<string>> {
+  const byAccount = new Map<string, Set<string>>();
+  const add = (arn: string) => {
+    const account = arn.split(":")[4]!;
+    byAccount.set(account, (byAccount.get(account) ?? new Set()).add(arn));
+  };
+  for (const c of clusters) {
+    for (let i = 0; i < c.associations; i++) {
+      add(piRoleArn(c.accountId, i));
+      add(targetRoleArn(i));
+    }
+  }
+  return byAccount;
+}
+
+/** The IAM rate bound: accounts read in parallel, each at IAM_RPS at best. */
+export function iamBoundMs(roles: ReadonlyMap<string, ReadonlySet<string>>, rps: number): number {
+  let worst = 0;
+  for (const r of roles.values()) worst = Math.max(worst, r.size * IAM_CALLS_PER_ROLE);
+  return (worst / rps) * 1000;
+}
+
 export function accountIdFor(i: number): string {
   return `3${String(i + 1).padStart(11, "0")}`;
 }

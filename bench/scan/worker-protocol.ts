@@ -16,9 +16,12 @@ export interface WorkerResult {
   readonly clusters: number;
   /** Clusters the check could not read (scope.clusters with ok: false). */
   readonly failedClusters: number;
+  /** Chain roles read from IAM, and those that could not be (scope.iam.roles with ok: false). */
+  readonly roles?: number;
+  readonly failedRoles?: number;
   /** Live associations read, over all clusters. */
   readonly associations: number;
-  /** The check's own count of API call attempts (EKS and STS). */
+  /** The check's own count of API call attempts (EKS, STS and IAM). */
   readonly scannerApiCalls?: number;
   /** The report's summary, as a sanity check (everything should be managed and in sync). */
   readonly summary?: Readonly<Record<string, number>>;

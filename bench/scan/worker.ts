@@ -27,6 +27,8 @@ async function main(): Promise<void> {
     scanMs,
     clusters: clusters.length,
     failedClusters: clusters.length > 0 ? clusters.filter((c) => !c.ok).length : spec.clusters,
+    roles: report.scope?.iam?.roles.length ?? 0,
+    failedRoles: report.scope?.iam?.roles.filter((r) => !r.ok).length ?? 0,
     associations: Object.values(result.associationsByCluster).reduce((s, n) => s + n, 0),
     scannerApiCalls: result.apiCalls,
     summary: { ...report.summary },

@@ -33,7 +33,7 @@ describe("npm run bench -- --quick --reps 1", () => {
     expect(stdout).toContain("Synth (median of reps");
     expect(stdout).toContain("Scan (median of reps");
     expect(stdout).toContain("History (median of reps");
-    expect(stdout).toContain("Targets (issues 5 and 10)");
+    expect(stdout).toContain("Targets (issues 5, 10 and 12)");
     expect(results.schemaVersion).toBe(1);
     expect(results.options).toMatchObject({ quick: true, reps: 1, sizes: [1] });
   });
@@ -70,6 +70,10 @@ describe("npm run bench -- --quick --reps 1", () => {
       expect(r.failedScans).toBe(0);
       expect(r.associationsSeen).toBe(r.associations);
       expect(r.calls).toBeGreaterThanOrEqual(r.minCalls);
+      // The chain roles: each distinct one read once, none failed, whatever IAM throttled.
+      expect(r.iamRoles).toBeGreaterThan(0);
+      expect(r.failedRoles).toBe(0);
+      expect(r.iamOkCalls).toBe(r.iamMinCalls);
       expect(r.peakRssMb).toBeGreaterThan(0);
     }
   });
