@@ -77,7 +77,12 @@ afterAll(() => lease.close());
 describe("the shipped alert expressions with two replicas", () => {
   it("fire for what is true of the deployment, not once per replica, and never because a follower exists", async () => {
     const check: CheckFn = async () => ({
-      report: report([finding("revocation-pending", { effectiveAfter: "2030-01-01T00:00:00.000Z" }), finding("missing")]),
+      report: report([
+        finding("revocation-pending", { effectiveAfter: "2030-01-01T00:00:00.000Z" }),
+        finding("missing"),
+        finding("trust-changed", { broadens: true, role: { arn: "arn:aws:iam::222222222222:role/target", address: "aws_iam_role.target", source: "terraform.tfstate" } }),
+        finding("permission-changed", { broadens: false, role: { arn: "arn:aws:iam::111111111111:role/pi", address: "aws_iam_role.pi", source: "terraform.tfstate" } }),
+      ]),
       durationMs: 1,
       apiCalls: 0,
       associationsByCluster: { alpha: 2 },
@@ -108,7 +113,8 @@ describe("the shipped alert expressions with two replicas", () => {
       const both = await scrape(leader, follower);
       expect(select(both.samples, 'pod_identity_drift_findings{kind="revocation-pending"}')).toHaveLength(1);
       expect(select(both.samples, "pod_identity_drift_last_successful_scan_timestamp_seconds").map((s) => s.labels.instance)).toEqual([leader.identity]);
-      expect(firing([both, both])).toEqual(["PodIdentityRevocationPending"]);
+      expect(select(both.samples, "pod_identity_drift_broadening_findings").map((s) => [s.labels.instance, s.value])).toEqual([[leader.identity, 1]]);
+      expect(firing([both, both])).toEqual(["PodIdentityRevocationPending", "PodIdentityChainAccessBroadened"]);
 
       // The leader dies: the follower alone exports no findings and no scan time, and leads nobody yet.
       await leader.crash();
@@ -117,7 +123,7 @@ describe("the shipped alert expressions with two replicas", () => {
 
       await waitFor("takeover and a scan", () => follower.isLeader && follower.latestReport);
       const after = await scrape(follower);
-      expect(firing([alone, after])).toEqual(["PodIdentityRevocationPending"]);
+      expect(firing([alone, after])).toEqual(["PodIdentityRevocationPending", "PodIdentityChainAccessBroadened"]);
     } finally {
       await a.shutdown();
       await b.shutdown();
