@@ -6,7 +6,7 @@
 // to another stack are forgotten there and imported here, and changes that would replace what only moved are
 // refused with their fix (./refactoring/compare.ts).
 import * as path from "node:path";
-import { Annotations, App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "cdktf";
+import { Annotations, App, LocalBackend, S3Backend, TerraformStack, Token, type S3BackendConfig } from "./terraform-cdk";
 import { Construct } from "constructs";
 import { PodIdentityChain } from "./chain";
 import { roleStacks, stackIdFor, type SharedRoleKind } from "./config/placement";

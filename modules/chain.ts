@@ -1,8 +1,8 @@
 // One association, end to end: Pod Identity role → its permission to chain → target role trust →
 // aws_eks_pod_identity_association. Usable on its own or with roles shared between chains.
-import { Annotations, TerraformStack, Token, type TerraformProvider } from "cdktf";
+import { Annotations, TerraformStack, Token, type TerraformProvider } from "./terraform-cdk";
 import { Construct } from "constructs";
-import { EksPodIdentityAssociation } from "./aws";
+import { EksPodIdentityAssociation, setNativeSessionPolicy } from "./aws";
 import { dependOn } from "./late";
 import { clusterArn, partitionForRegion, type Partition } from "./policy/arn";
 import { minifiedJson } from "./policy/document";
@@ -22,6 +22,7 @@ import {
   sessionPolicyProblem,
 } from "./validation/cross-field";
 import { accountIdProblem, clusterNameProblem, namespaceProblem, regionProblem, serviceAccountProblem } from "./validation/rules";
+import { ValidationError } from "./errors";
 
 /** The EKS cluster an association is made in. */
 export interface ClusterRef {
@@ -110,7 +111,7 @@ export class PodIdentityChain extends Construct {
     } else if (props.targetRole !== undefined) {
       const t = props.targetRole;
       if (!props.providers.target && t.existingRoleArn === undefined) {
-        throw new Error(`association "${this.label}": providers.target is required to create the target role in account ${t.accountId}`);
+        throw new ValidationError(`association "${this.label}": providers.target is required to create the target role in account ${t.accountId}`, this);
       }
       const { accountId, region, partition, ...options } = t;
       this.targetRole = new TargetRole(this, "target_role", {
@@ -167,8 +168,10 @@ export class PodIdentityChain extends Construct {
       if (!stack.dependencies.includes(other)) stack.addDependency(other);
     }
     if (props.sessionPolicy !== undefined && !this.sessionTags) {
-      // Escape hatch: the prebuilt binding (AWS provider 6.25.0) lacks `policy`.
-      this.association.addOverride("policy", minifiedJson(props.sessionPolicy));
+      const json = minifiedJson(props.sessionPolicy);
+      // Escape hatch where the binding lacks `policy` (the prebuilt CDKTF one, from AWS provider 6.25.0).
+      if (!setNativeSessionPolicy(this.association, json)) this.association.addOverride("policy", json);
+      // Either way Terraform needs a provider that has the argument: an older one then fails at init, not plan.
       pinAwsProvider(stack, SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT);
     }
 

@@ -18,7 +18,7 @@
 //   iam:GetPolicy, iam:GetPolicyVersion resource type policy → AWS managed policies and this account's, only
 //                                       with roleArns: the documents of attachments that differ from state
 // Nothing is granted on `*`.
-import { Token } from "cdktf";
+import { Token } from "./terraform-cdk";
 import { dependOn, lateString } from "./late";
 import type { Construct } from "constructs";
 import { EksPodIdentityAssociation } from "./aws";

@@ -3,7 +3,7 @@
 // debugging token errors; with thousands of associations that was most of synth time (a CPU profile at
 // 5,000 associations: 7.4 s of 17 s in stack capture). Role names and ARNs are known strings here, so
 // nothing needs a reference: these two helpers keep late rendering and ordering without the capture.
-import { Token, TerraformStack, type IResolvable, type TerraformResource } from "cdktf";
+import { Token, TerraformStack, type IResolvable, type TerraformResource } from "./terraform-cdk";
 
 /** A string rendered when the stack is synthesized (e.g. a trust policy that later associations extend). */
 export function lateString(produce: () => string): string {

@@ -2,6 +2,7 @@
 // (sts:AssumeRole + sts:TagSession) into exactly the target roles of the associations that use it.
 // One role may serve many associations in its account (a hub) or one each.
 import type { Construct } from "constructs";
+import { ValidationError } from "./errors";
 import { lateString } from "./late";
 import { PolicyDocument } from "./policy/document";
 import { chainPermissionStatement } from "./policy/permission";
@@ -46,8 +47,10 @@ export class PodIdentityRole extends RoleBase {
 
   public constructor(scope: Construct, id: string, props: PodIdentityRoleProps) {
     if (props.existingRoleArn !== undefined && (props.restrictSourceAccount !== undefined || props.restrictToServiceAccounts !== undefined)) {
-      throw new Error(
+      throw new ValidationError(
         `Pod Identity role "${props.label ?? id}": existingRoleArn names a role owned elsewhere, so its trust options (restrictSourceAccount, restrictToServiceAccounts) cannot be set here`,
+        scope,
+        id,
       );
     }
     super(scope, id, props, "Pod Identity role");

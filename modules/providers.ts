@@ -1,12 +1,13 @@
 // One aliased AwsProvider per account key. Every resource is created with the provider of the account it
 // lives in. Each provider pins `allowed_account_ids` to its account: Terraform refuses to touch any other
 // account, and tools can read an account id back from the synthesized JSON.
-import type { TerraformProvider, TerraformStack } from "cdktf";
+import type { TerraformProvider, TerraformStack } from "./terraform-cdk";
 import type { Construct } from "constructs";
 import { AWS_PROVIDER_VERSION_CONSTRAINT, AwsProvider } from "./aws";
 import { partitionForRegion, type Partition } from "./policy/arn";
 import { arnAccountProblem, partitionRegionProblem } from "./validation/cross-field";
 import { accountIdProblem, partitionProblem, regionProblem, roleArnProblem } from "./validation/rules";
+import { ValidationError } from "./errors";
 
 /**
  * The provider version the association's `policy` argument (an inline session policy) needs: it was added
@@ -55,7 +56,7 @@ const ALIAS = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** Creates the aliased provider for `key` in `scope`'s stack. */
 export function createAccountProvider(scope: Construct, key: string, options: AccountOptions): AwsAccount {
   if (!ALIAS.test(key)) {
-    throw new Error(`account key "${key}" cannot be a Terraform provider alias: use letters, digits, '_' and '-', starting with a letter or '_'`);
+    throw new ValidationError(`account key "${key}" cannot be a Terraform provider alias: use letters, digits, '_' and '-', starting with a letter or '_'`, scope, `aws_${key}`);
   }
   const partition = options.partition ?? partitionForRegion(options.region);
   const provider = new AwsProvider(scope, `aws_${key}`, {

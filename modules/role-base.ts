@@ -3,7 +3,7 @@
 // (`aws_iam_role_policy`, counted against IAM's 10,240-character total), managed policy attachments, and the
 // bring-your-own mode, in which nothing is created and Terraform outputs carry the policy JSON another
 // team must apply.
-import { TerraformOutput, TerraformStack, Token, type TerraformResource } from "cdktf";
+import { TerraformOutput, TerraformStack, Token, type TerraformResource } from "./terraform-cdk";
 import { Construct } from "constructs";
 import { IamRole, IamRolePolicy, IamRolePolicyAttachment } from "./aws";
 import { dependOn, lateString } from "./late";
@@ -24,6 +24,7 @@ import {
   roleNameProblem,
   rolePathProblem,
 } from "./validation/rules";
+import { UsageError, ValidationError } from "./errors";
 
 /** Options every role built here accepts. */
 export interface RoleOptions {
@@ -113,7 +114,7 @@ export abstract class RoleBase extends Construct {
     this.trustPolicyMaxSize = props.trustPolicyMaxSize ?? TRUST_POLICY_DEFAULT_LIMIT;
     const what = `${kind} "${this.label}"`;
     if (props.name !== undefined && props.namePrefix !== undefined) {
-      throw new Error(`${what}: set either name ("${props.name}") or namePrefix ("${props.namePrefix}"), not both`);
+      throw new ValidationError(`${what}: set either name ("${props.name}") or namePrefix ("${props.namePrefix}"), not both`, this);
     }
     this.isExisting = props.existingRoleArn !== undefined;
     if (this.isExisting) {
@@ -121,7 +122,7 @@ export abstract class RoleBase extends Construct {
         ROLE_OWNED_FIELDS.filter((f) => props[f] !== undefined),
         "existingRoleArn",
       );
-      if (extra) throw new Error(`${what}: existingRoleArn ("${props.existingRoleArn}") ${extra}`);
+      if (extra) throw new ValidationError(`${what}: existingRoleArn ("${props.existingRoleArn}") ${extra}`, this);
       this.arn = props.existingRoleArn!;
       this.roleName = parseRoleArn(this.arn)?.name;
       this.arnIsEstimate = false;
@@ -207,7 +208,7 @@ export abstract class RoleBase extends Construct {
 
   /** Adds an inline policy (`aws_iam_role_policy`) to the created role. */
   protected addInlinePolicy(name: string, json: string, document: () => PolicyDocumentJson | undefined): void {
-    if (!this.role) throw new Error(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`);
+    if (!this.role) throw new UsageError(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`, this);
     const resource = new IamRolePolicy(this, `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
       provider: this.account.provider,
       name,

@@ -2,6 +2,7 @@
 // Only the elements this project writes are modelled (Effect, Principal, Action, Resource, Condition).
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
 import type { ConditionBlockJson, PrincipalJson, StatementJson } from "./json";
+import { UsageError } from "../errors";
 
 /** The principal kinds a statement can name. */
 export type PrincipalType = "AWS" | "Service" | "Federated";
@@ -140,7 +141,7 @@ export class PolicyStatement {
   }
 
   private assertNotFrozen(): void {
-    if (this.frozen) throw new Error("PolicyStatement is frozen: it has already been rendered; build a new statement instead");
+    if (this.frozen) throw new UsageError("PolicyStatement is frozen: it has already been rendered; build a new statement instead");
   }
 }
 

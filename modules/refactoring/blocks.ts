@@ -9,9 +9,10 @@
 //   Terraform >= 1.7 (`required_version`), so an older Terraform stops at init instead of misreading them.
 // cdktf's own `moveFromId` allows one move per resource, and its `importFrom` checks for a Terraform binary at
 // validation, which synth must not need: the blocks are rendered here.
-import { TerraformElement, TerraformResource, TerraformStack } from "cdktf";
+import { TerraformElement, TerraformResource, TerraformStack } from "../terraform-cdk";
 import type { Construct } from "constructs";
 import { logicalId } from "./paths";
+import { ValidationError } from "../errors";
 
 export interface MovedBlock {
   readonly from: string;
@@ -58,11 +59,11 @@ export class RefactoringBlocks extends TerraformElement {
     const declared = this.holdingDeclared.has(scope)
       ? [...this.earlierPaths.keys()].find((d) => d.node.scopes.includes(scope))
       : scopes.find((s) => this.earlierPaths.has(s));
-    if (declared !== undefined) throw new Error(`${scope.node.path}: movedFrom is already declared for ${declared.node.path}; declare it on one of them`);
+    if (declared !== undefined) throw new ValidationError(`movedFrom is already declared for ${declared.node.path}; declare it on one of them`, scope);
     const current = pathBelowStack(scope).join("/");
     for (const p of paths) {
-      if (p === "" || p.split("/").some((c) => c === "")) throw new Error(`${scope.node.path}: movedFrom "${p}" is not a construct path below the stack (ids joined by "/")`);
-      if (p === current) throw new Error(`${scope.node.path}: movedFrom "${p}" is where it is now`);
+      if (p === "" || p.split("/").some((c) => c === "")) throw new ValidationError(`movedFrom "${p}" is not a construct path below the stack (ids joined by "/")`, scope);
+      if (p === current) throw new ValidationError(`movedFrom "${p}" is where it is now`, scope);
     }
     this.earlierPaths.set(scope, paths.map((p) => p.split("/")));
     for (const s of scopes) this.holdingDeclared.add(s);

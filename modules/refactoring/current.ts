@@ -1,6 +1,6 @@
 // The app being built, as ./compare.ts sees it: every tracked resource of every stack with its address, what
 // it is in AWS, and the config entry that declares it; and each stack's moved blocks.
-import { TerraformResource, type TerraformStack } from "cdktf";
+import { TerraformResource, type TerraformStack } from "../terraform-cdk";
 import type { Construct } from "constructs";
 import { RefactoringBlocks } from "./blocks";
 import type { CurrentResource, CurrentStack, Owner } from "./compare";

@@ -3,7 +3,7 @@
 // cluster (account, region, name), namespace and service account; a role is its account and name (IAM role
 // names are unique per account); an inline policy is its role and name; an attachment is its role and policy
 // ARN. The import id is what `terraform import` takes for the type (terraform-provider-aws docs).
-import { Token, type TerraformResource } from "cdktf";
+import { Token, type TerraformResource } from "../terraform-cdk";
 import { AwsProvider, EksPodIdentityAssociation, IamRole, IamRolePolicy, IamRolePolicyAttachment } from "../aws";
 
 /** The resource types whose addresses the app keeps stable. */

@@ -6,7 +6,7 @@
 // A namespace or service account never holds '_', so `<namespace>_<service account>` is unambiguous and
 // never a JavaScript object-member name. Before addresses followed identity, an association's chain was at
 // its name (label), one component, so no old path can equal a new one.
-import { makeUniqueId } from "cdktf/lib/private/unique";
+import { makeUniqueId } from "../terraform-cdk";
 import type { SharedRoleKind } from "../config/placement";
 
 /** The logical id cdktf gives an element whose construct ids below its stack are `path`. */

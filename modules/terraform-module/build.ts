@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformResource } from "cdktf";
+import { App, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, type TerraformResource } from "../terraform-cdk";
 import {
   AwsProvider,
   DataAwsCallerIdentity,

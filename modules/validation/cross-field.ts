@@ -2,7 +2,7 @@
 // path of the field to fix (`associations[3].sessionPolicy: …`); the constructs report them at synth, naming
 // the association or role (`association "x" (cluster …): sessionPolicy: …`). Each function returns the
 // problem, or undefined; the caller says where. Values that are unresolved cdktf tokens are not judged.
-import { Token } from "cdktf";
+import { Token } from "../terraform-cdk";
 import { isSupportedPartition, parseArn, regionPartition } from "../policy/arn";
 import { ASSOCIATIONS_PER_CLUSTER_LIMIT } from "../policy/size";
 

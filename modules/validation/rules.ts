@@ -8,7 +8,7 @@
 // Schema: built from the same regular expressions and limits as the check, never looser than needed and
 // never stricter than the check (test/app/json-schema.test.ts checks both on samples, with an independent
 // JSON Schema validator).
-import { Token } from "cdktf";
+import { Token } from "../terraform-cdk";
 import { PARTITIONS, UNSUPPORTED_REGION_PREFIXES, isSupportedPartition, parseArn, parseRoleArn, regionPartition } from "../policy/arn";
 import {
   ROLE_NAME_MAX,

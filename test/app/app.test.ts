@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../../modules/terraform-cdk";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { dump as stringify } from "js-yaml";
 import { buildApp, validateApp, warningsOf } from "../../modules/app";

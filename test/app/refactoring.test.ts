@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { tmpdir } from "node:os";
-import { Testing } from "cdktf";
+import { Testing } from "../../modules/terraform-cdk";
 import { dump as yaml } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { buildApp, validateApp } from "../../modules/app";

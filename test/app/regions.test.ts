@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { Testing } from "cdktf";
+import { Testing } from "../../modules/terraform-cdk";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildApp, validateApp } from "../../modules/app";
 import { parseConfig } from "../../modules/config/load";

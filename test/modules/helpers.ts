@@ -1,4 +1,4 @@
-import { Testing, TerraformStack, type App } from "cdktf";
+import { Testing, TerraformStack, type App } from "../../modules/terraform-cdk";
 import type { Construct } from "constructs";
 import { createAccountProvider, type AwsAccount } from "../../modules/providers";
 

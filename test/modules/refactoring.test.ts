@@ -70,7 +70,7 @@ describe("movedFrom on the constructs", () => {
           providers: { cluster: platform.provider },
           movedFrom: ["y"],
         }),
-    ).toThrow("test/c: movedFrom is already declared for test/c/pod_identity_role; declare it on one of them");
-    expect(() => new TargetRole(stack, "here", { account: data, name: "here", movedFrom: ["here"] })).toThrow('test/here: movedFrom "here" is where it is now');
+    ).toThrow("[test/c] movedFrom is already declared for test/c/pod_identity_role; declare it on one of them");
+    expect(() => new TargetRole(stack, "here", { account: data, name: "here", movedFrom: ["here"] })).toThrow('[test/here] movedFrom "here" is where it is now');
   });
 });

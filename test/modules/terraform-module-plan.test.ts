@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "../../modules/terraform-cdk";
 import { describe, expect, it } from "vitest";
 import { ADDON_NAMES, addonPolicyDocument, addonPolicySchema, type AddonName } from "../../modules/policy/addons";
 import type { TargetTrustGrant } from "../../modules/policy/trust";

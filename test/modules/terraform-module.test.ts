@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Testing, TerraformStack } from "cdktf";
+import { Testing, TerraformStack } from "../../modules/terraform-cdk";
 import { afterAll, describe, expect, it } from "vitest";
 import { ADDON_NAMES, addonPolicySchema } from "../../modules/policy/addons";
 import { PodIdentityRole } from "../../modules/pod-identity-role";
