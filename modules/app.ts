@@ -61,11 +61,17 @@ class AppStack extends TerraformStack {
   }
 }
 
+/** The Terraform and OpenTofu versions with the S3 backend's `use_lockfile`. */
+const S3_LOCKFILE_TARGET_VERSIONS = { terraform: ">=1.10.0", opentofu: ">=1.10.0" };
+
 /** Builds (does not synthesize) the app for a config that passed ../config/schema.ts. */
 export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}): BuiltApp {
   const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
   const outdir = path.resolve(projectRoot, options.outdir ?? (process.env.CDKTF_OUTDIR || "cdktf.out"));
-  const app = new App({ outdir, stackTraces: false, skipValidation: options.validatedByCaller === true });
+  // CDK Terrain checks a backend's features against the Terraform versions the project targets (context
+  // `targetVersions`, default Terraform >= 1.5.7): the S3 backend's lock file needs 1.10. CDKTF ignores it.
+  const context = config.backend.type === "s3" ? { targetVersions: S3_LOCKFILE_TARGET_VERSIONS } : {};
+  const app = new App({ outdir, stackTraces: false, skipValidation: options.validatedByCaller === true, context });
   const stacks = new Map<string, AppStack>();
   const providers = new Map<string, AwsAccount>();
   const d = config.defaults;

@@ -8,6 +8,7 @@ import { measure, tsxArgs, type Measurement } from "../lib/measure";
 import { summarizeOutput, type OutputSummary } from "../lib/output";
 import { max, median, min, ratio } from "../lib/stats";
 import { makeWorkload, type Workload } from "../workload";
+import { TERRAFORM_CDK } from "../../modules/terraform-cdk";
 import { OUR_CONFIG_MODULE, writeOurConfig } from "./our-config";
 
 export const REPO = resolve(__dirname, "..", "..");
@@ -237,8 +238,9 @@ async function runExample(root: string, opts: SynthOptions): Promise<SynthRow> {
   delete env.POD_IDENTITY_CONFIG;
   delete env.CDKTF_OUTDIR;
   for (let rep = 0; rep < opts.reps; rep++) {
-    await runOnce(c, npx, { args: ["cdktf", "synth", "--output", outdir], env }, outdir, REPO);
-    opts.log(`synth example (npx cdktf synth) rep ${rep + 1}/${opts.reps}: ${c.failures === 0 ? `${c.walls.at(-1)!.toFixed(0)} ms` : "failed"}`);
+    // The CLI of the CDK library this build uses: cdktf, or cdktn on CDK Terrain.
+    await runOnce(c, npx, { args: [TERRAFORM_CDK, "synth", "--output", outdir], env }, outdir, REPO);
+    opts.log(`synth example (npx ${TERRAFORM_CDK} synth) rep ${rep + 1}/${opts.reps}: ${c.failures === 0 ? `${c.walls.at(-1)!.toFixed(0)} ms` : "failed"}`);
   }
   const size = c.output?.resources["aws_eks_pod_identity_association"] ?? 0;
   return toRow("cdktf-synth-example", size, opts.reps, c);

@@ -18,6 +18,7 @@ import {
   DataAwsPartition,
   DataAwsRegion,
   EksPodIdentityAssociation,
+  setNativeSessionPolicy,
   IamRole,
   IamRolePolicy,
   IamRolePolicyAttachment,
@@ -200,8 +201,9 @@ function buildModule(stack: TerraformStack): void {
   });
   association.addOverride("for_each", expr(associations));
   association.addOverride("disable_session_tags", expr("!each.value.session_tags"));
-  // The prebuilt binding (AWS provider 6.25.0) lacks `policy`; it is why the module needs SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT.
-  association.addOverride("policy", expr("each.value.session_policy"));
+  // CDKTF's prebuilt binding (AWS provider 6.25.0) lacks `policy`: an override there. Either way the module
+  // needs SESSION_POLICY_PROVIDER_VERSION_CONSTRAINT.
+  if (!setNativeSessionPolicy(association, expr("each.value.session_policy"))) association.addOverride("policy", expr("each.value.session_policy"));
   association.addOverride("tags", expr("each.value.tags"));
 
   // Rules over several inputs, or over values only Terraform knows.
@@ -291,6 +293,11 @@ function preconditions(resource: TerraformResource, rules: readonly (readonly [c
 /** Removes what makes a cdktf stack a root module and pins the providers the caller passes in. */
 function finish(tf: Record<string, unknown>): Record<string, unknown> {
   const out = stripMetadata(tf) as Record<string, any>;
+  for (const kind of ["resource", "data"]) {
+    for (const blocks of Object.values((out[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
+      for (const [name, body] of Object.entries(blocks)) blocks[name] = canonicalOrder(body);
+    }
+  }
   delete out.provider;
   const terraform = (out.terraform ?? {}) as Record<string, unknown>;
   delete terraform.backend;
@@ -304,6 +311,19 @@ function finish(tf: Record<string, unknown>): Record<string, unknown> {
     },
   };
   return out;
+}
+
+/** Meta-arguments, written after a block's own arguments in this order. */
+const META_ARGUMENTS = ["count", "for_each", "provider", "depends_on", "lifecycle"];
+
+/**
+ * A block's arguments sorted, then its meta-arguments: the same text however an argument was set (by the
+ * binding, or by an override where a binding lacks it, which cdktf appends), so on CDKTF and CDK Terrain alike.
+ */
+function canonicalOrder(body: Record<string, unknown>): Record<string, unknown> {
+  const rank = (k: string): number => META_ARGUMENTS.indexOf(k);
+  const keys = Object.keys(body).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(keys.map((k) => [k, body[k]]));
 }
 
 function stripMetadata(value: unknown): unknown {

@@ -119,7 +119,7 @@ describe("PodIdentityChain", () => {
     expect(resource(json, "aws_eks_pod_identity_association", "x").policy).toBe(JSON.stringify(sessionPolicy));
     expect(json.terraform.required_providers.aws).toEqual({ source: "hashicorp/aws", version: ">= 6.57.1, < 7.0.0" });
     // CDK Terrain's binding (AWS provider 6.66.0) has the argument; CDKTF's (6.25.0) has not: an override.
-    if (TERRAFORM_CDK === "cdktn") expect((chain.association as unknown as { policy: string }).policy).toBe(JSON.stringify(sessionPolicy));
+    if (TERRAFORM_CDK === "cdktn") expect((chain.association as unknown as { policyInput: string }).policyInput).toBe(JSON.stringify(sessionPolicy));
     else expect("policy" in chain.association).toBe(false);
   });
 
