@@ -8,8 +8,8 @@ import { targetTrustStatements, type TargetTrustGrant } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
 import { UNUSED_TARGET_ROLE_PROBLEM } from "./validation/cross-field";
 
-/** Options of a target role. */
-export interface TargetRoleOptions extends RoleOptions {}
+/** Options of a target role: those of every role (its trust comes from the associations that use it). */
+export type TargetRoleOptions = RoleOptions;
 
 export interface TargetRoleProps extends TargetRoleOptions, RoleBaseProps {}
 

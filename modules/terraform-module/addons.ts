@@ -52,19 +52,32 @@ export interface AddonRefs {
   readonly region: string;
 }
 
+/** The parts of an add-on's JSON Schema (from zod) that its module inputs are made from. */
+interface JsonSchemaNode {
+  readonly type?: string;
+  readonly const?: string;
+  readonly description?: string;
+  readonly pattern?: string;
+  readonly items?: JsonSchemaNode;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
+  readonly required?: readonly string[];
+}
+
 /** Every set, in ADDON_NAMES order, read from its zod schema. */
 export function addonSpecs(): AddonSpec[] {
   const byName = new Map<string, z.ZodType>();
   for (const option of addonPolicySchema.options) {
-    const name = (z.toJSONSchema(option, { io: "input", unrepresentable: "any" }) as any).properties?.name?.const;
-    byName.set(name, option);
+    const name = (z.toJSONSchema(option, { io: "input", unrepresentable: "any" }) as JsonSchemaNode).properties?.name?.const;
+    if (name !== undefined) byName.set(name, option);
   }
   return ADDON_NAMES.map((name) => {
     const option = byName.get(name);
     if (!option) throw new Error(`add-on ${name} has no schema`);
-    const schema = z.toJSONSchema(option, { io: "input", unrepresentable: "any" }) as any;
+    const schema = z.toJSONSchema(option, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
     const required = new Set<string>(schema.required ?? []);
-    const fields = Object.entries(schema.properties as Record<string, any>)
+    const fields = Object.entries(schema.properties ?? {})
       .filter(([field]) => field !== "name")
       .map(([field, p]): AddonField => {
         const list = p.type === "array";
@@ -75,9 +88,9 @@ export function addonSpecs(): AddonSpec[] {
           attribute: snakeCase(field),
           list,
           required: required.has(field),
-          ...(item.pattern !== undefined ? { pattern: item.pattern as string } : {}),
+          ...(item.pattern !== undefined ? { pattern: item.pattern } : {}),
           minItems: list ? (p.minItems ?? 0) : 0,
-          description: (item.description ?? p.description ?? field) as string,
+          description: item.description ?? p.description ?? field,
         };
       });
     return { name, attribute: snakeCase(name), policyName: addonInlinePolicyName(name), description: schema.description ?? name, fields };

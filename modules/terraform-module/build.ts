@@ -292,7 +292,7 @@ function preconditions(resource: TerraformResource, rules: readonly (readonly [c
 
 /** Removes what makes a cdktf stack a root module and pins the providers the caller passes in. */
 function finish(tf: Record<string, unknown>): Record<string, unknown> {
-  const out = stripMetadata(tf) as Record<string, any>;
+  const out = stripMetadata(tf) as Record<string, unknown>;
   for (const kind of ["resource", "data"]) {
     for (const blocks of Object.values((out[kind] ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
       for (const [name, body] of Object.entries(blocks)) blocks[name] = canonicalOrder(body);

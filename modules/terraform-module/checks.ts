@@ -1,7 +1,7 @@
 // Checks on the generated module (run by the script before anything is written, and by the tests).
 import * as os from "node:os";
 
-import { CONFIGURATION_ALIASES, type ModuleFiles } from "./constants";
+import { CONFIGURATION_ALIASES, type ModuleFiles, type ModuleJson } from "./constants";
 
 // A reference: var.x, local.x, data.aws_x.y or aws_x.y (not an attribute such as config.aws_x.y).
 const REFERENCE = /(?<![\w.])(var|local)\.([A-Za-z_][\w-]*)|(?<![\w.])(data\.)?(aws_\w+)\.([A-Za-z_][\w-]*)/g;
@@ -9,14 +9,15 @@ const REFERENCE = /(?<![\w.])(var|local)\.([A-Za-z_][\w-]*)|(?<![\w.])(data\.)?(
 /** Everything wrong with a generated module, as a reusable module for HCL callers; empty when it is fine. */
 export function moduleProblems(files: ModuleFiles): string[] {
   const problems: string[] = [];
-  const tf: Record<string, any> = {};
+  const blocks: Record<string, unknown> = {};
   for (const [file, content] of Object.entries(files)) {
     if (!file.endsWith(".tf.json")) problems.push(`${file}: not a .tf.json file`);
     for (const [block, body] of Object.entries(content)) {
-      if (tf[block] !== undefined && block !== "resource" && block !== "data") problems.push(`${file}: block "${block}" is also in another file`);
-      tf[block] = block === "resource" || block === "data" ? { ...tf[block], ...(body as object) } : body;
+      if (blocks[block] !== undefined && block !== "resource" && block !== "data") problems.push(`${file}: block "${block}" is also in another file`);
+      blocks[block] = block === "resource" || block === "data" ? { ...(blocks[block] as object), ...(body as object) } : body;
     }
   }
+  const tf = blocks as ModuleJson;
   if (tf.provider !== undefined) problems.push("a provider block: the caller passes the providers in (providers = { aws.cluster = …, aws.target = … })");
   if (tf.terraform?.backend !== undefined || tf.terraform?.cloud !== undefined) problems.push("a backend: the caller's root module chooses where state lives");
   const aws = tf.terraform?.required_providers?.aws;
@@ -67,21 +68,21 @@ export function moduleProblems(files: ModuleFiles): string[] {
 
   for (const mode of ["resource", "data"] as const) {
     for (const [type, byName] of Object.entries(tf[mode] ?? {})) {
-      for (const [name, body] of Object.entries(byName as Record<string, any>)) {
-        if (!(CONFIGURATION_ALIASES as readonly string[]).includes(body.provider)) {
+      for (const [name, body] of Object.entries(byName)) {
+        if (!(CONFIGURATION_ALIASES as readonly unknown[]).includes(body.provider)) {
           problems.push(`${mode === "data" ? "data." : ""}${type}.${name}: provider is ${JSON.stringify(body.provider)}, not one of ${CONFIGURATION_ALIASES.join(", ")}`);
         }
       }
     }
   }
-  for (const [name, v] of Object.entries(tf.variable ?? {}) as [string, any][]) {
+  for (const [name, v] of Object.entries(tf.variable ?? {})) {
     if (typeof v.type !== "string" || typeof v.description !== "string" || v.description === "") problems.push(`variable ${name}: needs a type and a description`);
     for (const rule of v.validation ?? []) {
       if (!/^[A-Z].*[.?]$/s.test(rule.error_message ?? "")) problems.push(`variable ${name}: validation error_message must be a sentence (capital first, "." or "?" last)`);
       if (!/^\$\{.*\}$/s.test(rule.condition ?? "")) problems.push(`variable ${name}: validation condition must be one interpolation`);
     }
   }
-  for (const [name, o] of Object.entries(tf.output ?? {}) as [string, any][]) {
+  for (const [name, o] of Object.entries(tf.output ?? {})) {
     if (o.value === undefined || typeof o.description !== "string" || o.description === "") problems.push(`output ${name}: needs a value and a description`);
   }
   return problems;

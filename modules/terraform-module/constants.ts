@@ -12,3 +12,26 @@ export const MODULE_DIR = "terraform/pod-identity-chain";
 
 /** The generated module: file name → JSON content. */
 export type ModuleFiles = Readonly<Record<string, Record<string, unknown>>>;
+
+/** The parts of a Terraform JSON module that the checks and the generated docs read. */
+export interface ModuleJson {
+  readonly [block: string]: unknown;
+  readonly provider?: unknown;
+  readonly terraform?: {
+    readonly backend?: unknown;
+    readonly cloud?: unknown;
+    readonly required_providers?: { readonly aws?: { readonly source?: unknown; readonly version?: unknown; readonly configuration_aliases?: readonly string[] } };
+  };
+  readonly resource?: Readonly<Record<string, Readonly<Record<string, { readonly provider?: unknown }>>>>;
+  readonly data?: Readonly<Record<string, Readonly<Record<string, { readonly provider?: unknown }>>>>;
+  readonly variable?: Readonly<Record<string, ModuleVariableJson>>;
+  readonly output?: Readonly<Record<string, { readonly value?: unknown; readonly description?: unknown }>>;
+}
+
+/** A variable block of a Terraform JSON module. */
+export interface ModuleVariableJson {
+  readonly type?: unknown;
+  readonly description?: unknown;
+  readonly default?: unknown;
+  readonly validation?: readonly { readonly condition?: string; readonly error_message?: string }[];
+}

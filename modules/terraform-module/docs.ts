@@ -1,6 +1,6 @@
 // Documentation, generated from the module itself: the usage examples and the input/output tables, for the
 // module's README.md and for docs/terraform-module.md.
-import { MODULE_DIR, type ModuleFiles } from "./constants";
+import { MODULE_DIR, type ModuleFiles, type ModuleJson, type ModuleVariableJson } from "./constants";
 
 /** How a caller pins the committed module by tag (a release of this repository). */
 export const MODULE_SOURCE = `git::https://github.com/your-org/eks-pod-identity-cross-account.git//${MODULE_DIR}?ref=v0.2.0`;
@@ -88,8 +88,8 @@ module "ledger_reader_us" { # another cluster account: its own Pod Identity role
 
 /** The inputs and outputs tables of the module, in Markdown, under `heading` ("##" or "###"). */
 export function renderTables(files: ModuleFiles, heading = "##"): string {
-  const variables = (files["variables.tf.json"]?.variable ?? {}) as Record<string, any>;
-  const outputs = (files["outputs.tf.json"]?.output ?? {}) as Record<string, any>;
+  const variables = ((files["variables.tf.json"] as ModuleJson | undefined)?.variable ?? {}) as Readonly<Record<string, ModuleVariableJson & { description: string; type: string }>>;
+  const outputs = ((files["outputs.tf.json"] as ModuleJson | undefined)?.output ?? {}) as Readonly<Record<string, { description: string }>>;
   const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const lines = [`${heading} Inputs`, "", "| Name | Description | Type | Default | Required |", "| --- | --- | --- | --- | :---: |"];
   for (const [name, v] of Object.entries(variables)) {

@@ -195,7 +195,7 @@ describe("refactoring a deployed config", () => {
     const off = p.synth();
     expect(off.code).toBe(1);
     expect(off.stderr).toContain("set stacks.labelAddressMoves: true (it was turned off, but this deployment still has the addresses of before)");
-    expect(off.stderr.match(/^  associations\[\d\]\.name: /gm)).toHaveLength(5);
+    expect(off.stderr.match(/^ {2}associations\[\d\]\.name: /gm)).toHaveLength(5);
 
     // On purpose: POD_IDENTITY_ALLOW_REPLACE=1 synthesizes the replacement.
     expect(p.synth({ POD_IDENTITY_ALLOW_REPLACE: "1" })).toEqual({ code: 0, stderr: "" });

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { TerraformStack, Testing } from "../../modules/terraform-cdk";
 import { describe, expect, it } from "vitest";
 import { ADDON_NAMES, addonPolicyDocument, addonPolicySchema, type AddonName } from "../../modules/policy/addons";
@@ -410,7 +411,7 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
     () => {
       for (const hcl of [USAGE_HCL, SHARED_ROLE_HCL]) {
         const r = spawnSync("terraform", ["fmt", "-"], { input: `${hcl}\n`, encoding: "utf8", env: { ...process.env, TF_CLI_CONFIG_FILE: "/dev/null" } });
-        expect(r.stderr.replace(/\u001b\[[0-9;]*m/g, "")).toBe("");
+        expect(stripVTControlCharacters(r.stderr)).toBe("");
         expect(r.stdout).toBe(`${hcl}\n`);
       }
     },

@@ -66,7 +66,7 @@ function parsePolicy(json: unknown, where: string): PolicyDocumentJson {
   try {
     parsed = JSON.parse(json);
   } catch (e) {
-    throw new Error(`${where}: not valid JSON (${(e as Error).message}): ${json}`);
+    throw new Error(`${where}: not valid JSON (${(e as Error).message}): ${json}`, { cause: e });
   }
   const doc = parsed as PolicyDocumentJson;
   if (doc === null || typeof doc !== "object" || !Array.isArray(doc.Statement)) throw new Error(`${where}: not a policy document: ${json}`);

@@ -51,7 +51,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     await server.initialise();
     await server.start();
   } catch (e) {
-    throw new Error(`could not start the test PostgreSQL server: ${(e as Error)?.message ?? e}\n${log.join("").slice(-2000)}`);
+    throw new Error(`could not start the test PostgreSQL server: ${(e as Error)?.message ?? e}\n${log.join("").slice(-2000)}`, { cause: e });
   }
   const url = (database: string) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`;
   const query = async (database: string, sql: string, params: unknown[] = []) => {

@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 type Json = Record<string, any>;
 
@@ -119,7 +120,7 @@ export function terraform(cwd: string, args: readonly string[]) {
 }
 
 function clean(text: string): string {
-  return text.replace(/\u001b\[[0-9;]*m/g, "");
+  return stripVTControlCharacters(text);
 }
 
 /** A JSON input as a .tf.json argument: strings are templates there, so they are escaped. */
