@@ -26,7 +26,9 @@ import { ValidationError } from "./errors";
 
 /** The EKS cluster an association is made in. */
 export interface ClusterRef {
+  /** The cluster's name. */
   readonly name: string;
+  /** The cluster's account (the association and its Pod Identity role live there). */
   readonly accountId: string;
   /** The cluster's region: the association is created there (its `region` argument), whatever the provider's region. */
   readonly region: string;
@@ -44,9 +46,13 @@ export interface ChainTargetRoleOptions extends TargetRoleOptions {
   readonly partition?: Partition;
 }
 
+/** Props of one association, end to end. */
 export interface PodIdentityChainProps {
+  /** The cluster the association is made in. */
   readonly cluster: ClusterRef;
+  /** The Kubernetes namespace of the pods. */
   readonly namespace: string;
+  /** The Kubernetes service account of the pods. */
   readonly serviceAccount: string;
   /** A shared Pod Identity role, or options to create one for this chain (in the cluster account). */
   readonly podIdentityRole: PodIdentityRole | PodIdentityRoleOptions;
@@ -77,12 +83,23 @@ export interface PodIdentityChainProps {
   readonly movedFrom?: readonly string[];
 }
 
+/**
+ * One EKS Pod Identity association, end to end: its Pod Identity role (shared, or created in the cluster
+ * account), the permission to chain into its target role, the target role's trust (merged with the other
+ * associations using it), and `aws_eks_pod_identity_association` in the cluster's region, ordered after them.
+ */
 export class PodIdentityChain extends Construct {
+  /** The `aws_eks_pod_identity_association` resource. */
   public readonly association: EksPodIdentityAssociation;
+  /** The Pod Identity role the association uses. */
   public readonly podIdentityRole: PodIdentityRole;
+  /** The target role it chains into, if any. */
   public readonly targetRole?: TargetRole;
+  /** Names the association in messages. */
   public readonly label: string;
+  /** The cluster's partition. */
   public readonly partition: Partition;
+  /** Whether the chained session carries EKS's session tags. */
   public readonly sessionTags: boolean;
   /** The external id EKS passes to the target role when session tags are off. */
   public readonly externalId?: string;

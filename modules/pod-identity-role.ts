@@ -25,6 +25,7 @@ export interface PodIdentityRoleOptions extends RoleOptions {
   readonly restrictToServiceAccounts?: boolean;
 }
 
+/** Props of a Pod Identity role: its options, its account and label. */
 export interface PodIdentityRoleProps extends PodIdentityRoleOptions, RoleBaseProps {}
 
 /** What an association tells the Pod Identity role it uses. */
@@ -33,13 +34,20 @@ export interface PodIdentityRoleUse {
   readonly label: string;
   /** The cluster's region (add-on sets act there). @default - the role's account region */
   readonly region?: string;
+  /** The association's Kubernetes namespace. */
   readonly namespace: string;
+  /** The association's Kubernetes service account. */
   readonly serviceAccount: string;
+  /** Whether the association keeps EKS's session tags. */
   readonly sessionTags: boolean;
   /** The target role ARN it chains to. @default - no target role */
   readonly targetRoleArn?: string;
 }
 
+/**
+ * The Pod Identity role, in the cluster's account: trusted by `pods.eks.amazonaws.com`, allowed to chain
+ * (`sts:AssumeRole` + `sts:TagSession`) into exactly the target roles of the associations that use it.
+ */
 export class PodIdentityRole extends RoleBase {
   private readonly uses: PodIdentityRoleUse[] = [];
   private readonly podOptions: PodIdentityRoleOptions;

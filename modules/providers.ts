@@ -45,9 +45,13 @@ export interface AccountOptions {
 export interface AwsAccount {
   /** The key of the account in the config; the provider alias. */
   readonly key: string;
+  /** The 12-digit account id. */
   readonly accountId: string;
+  /** The provider's region. */
   readonly region: string;
+  /** The account's partition. */
   readonly partition: Partition;
+  /** The aliased AWS provider every resource of the account is created with. */
   readonly provider: TerraformProvider;
 }
 

@@ -86,6 +86,7 @@ export interface InlinePolicy {
 }
 
 
+/** What every role construct shares: a literal name and path, inline and managed policies, bring-your-own. */
 export abstract class RoleBase extends Construct {
   /** The role ARN: a literal string unless `namePrefix` is used. */
   public readonly arn: string;
@@ -93,7 +94,9 @@ export abstract class RoleBase extends Construct {
   public readonly roleName?: string;
   /** The IAM role resource, or undefined for a bring-your-own role. */
   public readonly role?: IamRole;
+  /** The account the role lives in. */
   public readonly account: AwsAccount;
+  /** Names the role in messages and outputs. */
   public readonly label: string;
   /** True when the role is someone else's (`existingRoleArn`). */
   public readonly isExisting: boolean;

@@ -11,13 +11,19 @@ import { UNUSED_TARGET_ROLE_PROBLEM } from "./validation/cross-field";
 /** Options of a target role: those of every role (its trust comes from the associations that use it). */
 export type TargetRoleOptions = RoleOptions;
 
+/** Props of a target role: its options, its account and label. */
 export interface TargetRoleProps extends TargetRoleOptions, RoleBaseProps {}
 
 /** One association's trust, with its label for messages. */
 export interface TargetRoleGrant extends TargetTrustGrant {
+  /** The association's label, for messages. */
   readonly label: string;
 }
 
+/**
+ * The target role, in any account: its trust policy is merged over every association that chains into it,
+ * each in the form its session-tag setting needs.
+ */
 export class TargetRole extends RoleBase {
   private readonly grants: TargetRoleGrant[] = [];
 

@@ -4,6 +4,7 @@
 
 /** The AWS partitions this project supports. */
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
+/** An AWS partition: `aws`, `aws-cn` or `aws-us-gov`. */
 export type Partition = (typeof PARTITIONS)[number];
 
 /** Region name prefixes of every partition but `aws`, including those this project does not support. */

@@ -4,11 +4,13 @@ import type { PolicyDocumentJson } from "./json";
 import { mergeStatements } from "./private/merge";
 import { PolicyStatement, renderStatement } from "./statement";
 
+/** Options of a policy document. */
 export interface PolicyDocumentProps {
   /** Merge statements that differ in one dimension only (see ./private/merge.ts). @default true */
   readonly minimize?: boolean;
 }
 
+/** An IAM policy document as an object: statements are added, then rendered late, merged and sorted. */
 export class PolicyDocument {
   private readonly statements: PolicyStatement[] = [];
   private readonly minimize: boolean;
@@ -17,11 +19,13 @@ export class PolicyDocument {
     this.minimize = props.minimize ?? true;
   }
 
+  /** Adds statements (frozen when the document is rendered). */
   public addStatements(...statements: PolicyStatement[]): this {
     this.statements.push(...statements);
     return this;
   }
 
+  /** True when no statement was added. */
   public get isEmpty(): boolean {
     return this.statements.length === 0;
   }

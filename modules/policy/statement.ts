@@ -34,6 +34,11 @@ export interface PolicyStatementProps {
   readonly resources?: readonly string[];
 }
 
+/**
+ * An IAM policy statement as an object: built with `add*` methods (values deduplicated), frozen when
+ * rendered; a rendered statement cannot change (`UsageError`). Documents merge statements by the rule in
+ * ./private/merge.ts.
+ */
 export class PolicyStatement {
   /** Builds a statement from its canonical parts (used by the merge rule). */
   public static fromParts(parts: StatementParts): PolicyStatement {
@@ -45,7 +50,9 @@ export class PolicyStatement {
     return s;
   }
 
+  /** The statement id, if any (statements with one are never merged). */
   public readonly sid?: string;
+  /** Whether the statement allows or denies. */
   public readonly effect: "Allow" | "Deny";
   private readonly actions = new Set<string>();
   private readonly resources = new Set<string>();
@@ -60,18 +67,21 @@ export class PolicyStatement {
     this.addResources(...(props.resources ?? []));
   }
 
+  /** Adds actions (`sts:AssumeRole`). */
   public addActions(...actions: string[]): this {
     this.assertNotFrozen();
     for (const a of actions) this.actions.add(a);
     return this;
   }
 
+  /** Adds resources (ARNs or ARN patterns). */
   public addResources(...arns: string[]): this {
     this.assertNotFrozen();
     for (const r of arns) this.resources.add(r);
     return this;
   }
 
+  /** Adds principals of one kind (`AWS` ARNs, `Service` names, `Federated` providers). */
   public addPrincipals(type: PrincipalType, ...ids: string[]): this {
     this.assertNotFrozen();
     if (ids.length === 0) return this;
@@ -81,10 +91,12 @@ export class PolicyStatement {
     return this;
   }
 
+  /** Adds an `AWS` principal (an account root or role ARN). */
   public addAwsPrincipal(arn: string): this {
     return this.addPrincipals("AWS", arn);
   }
 
+  /** Adds a `Service` principal (`pods.eks.amazonaws.com`). */
   public addServicePrincipal(service: string): this {
     return this.addPrincipals("Service", service);
   }
@@ -106,6 +118,7 @@ export class PolicyStatement {
     return this;
   }
 
+  /** True once the statement was rendered (or frozen): it can no longer change. */
   public get isFrozen(): boolean {
     return this.frozen;
   }

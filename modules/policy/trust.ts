@@ -5,7 +5,9 @@ import { PolicyStatement } from "./statement";
 
 /** The service principal EKS Pod Identity assumes roles with. */
 export const PODS_SERVICE_PRINCIPAL = "pods.eks.amazonaws.com";
+/** The action that assumes a role. */
 export const ASSUME_ROLE = "sts:AssumeRole";
+/** The action that passes session tags; EKS Pod Identity needs it with `sts:AssumeRole`. */
 export const TAG_SESSION = "sts:TagSession";
 
 /** How a target role names the Pod Identity role it trusts. */
@@ -19,6 +21,7 @@ export type TargetTrustForm =
    */
   | "role-principal";
 
+/** Every target trust form. */
 export const TARGET_TRUST_FORMS: readonly TargetTrustForm[] = ["principal-arn", "role-principal"];
 
 /** Options narrowing the Pod Identity role's trust of `pods.eks.amazonaws.com`. */
@@ -52,13 +55,19 @@ export function podIdentityTrustStatements(opts: PodIdentityTrustOptions = {}): 
 
 /** What a target role must trust for one association. */
 export interface TargetTrustGrant {
+  /** The cluster's partition. */
   readonly partition: string;
   /** The cluster's region. */
   readonly region: string;
+  /** The cluster's account. */
   readonly clusterAccountId: string;
+  /** The cluster's name. */
   readonly clusterName: string;
+  /** The association's Kubernetes namespace. */
   readonly namespace: string;
+  /** The association's Kubernetes service account. */
   readonly serviceAccount: string;
+  /** The Pod Identity role that chains into the target role. */
   readonly podIdentityRoleArn: string;
   /** false when the association has `disable_session_tags = true`. */
   readonly sessionTags: boolean;

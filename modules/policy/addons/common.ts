@@ -14,7 +14,9 @@ import type { ConditionBlockJson, PolicyDocumentJson, StatementJson } from "../j
 
 /** Where a policy is rendered: the partition and account of the role it is attached to, and the region(s) it acts in. */
 export interface AddonContext {
+  /** The partition of the role's account. */
   readonly partition: string;
+  /** The role's account. */
   readonly accountId: string;
   /** The region regional resources are scoped to. */
   readonly region: string;

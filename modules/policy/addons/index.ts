@@ -30,7 +30,9 @@ export const addonPolicySchema = z
   ])
   .describe("A least-privilege permission set for a common EKS add-on, scoped by your ARNs; `name` picks the add-on");
 
+/** One add-on permission set with the ARNs that scope it (see docs/addon-policies.md). */
 export type AddonPolicy = z.infer<typeof addonPolicySchema>;
+/** The name of an add-on permission set. */
 export type AddonName = AddonPolicy["name"];
 
 /** Every add-on name, in a stable order. */
