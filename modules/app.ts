@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import { PodIdentityChain } from "./chain";
 import { roleStacks, stackIdFor, type SharedRoleKind } from "./config/placement";
 import { associationName, type AssociationConfig, type PodIdentityConfig } from "./config/schema";
+import { resolvingPlainValuesDirectly } from "./plain-resolve";
 import { PodIdentityRole } from "./pod-identity-role";
 import { createAccountProvider, pinAwsProvider, type AwsAccount } from "./providers";
 import { RefactoringBlocks } from "./refactoring/blocks";
@@ -58,6 +59,11 @@ class AppStack extends TerraformStack {
   public override prepareStack(): void {
     if (this.crossStackReferences) super.prepareStack();
     else this.ensureBackendExists();
+  }
+
+  /** cdktf's synthesis of the stack, with plain values resolved directly (./plain-resolve.ts). */
+  public override toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
+    return resolvingPlainValuesDirectly(() => super.toTerraform());
   }
 }
 

@@ -18,6 +18,7 @@ export {
   TerraformVariable,
   Testing,
   Token,
+  Tokenization,
   type IResolvable,
   type S3BackendConfig,
   type TerraformProvider,
