@@ -235,8 +235,9 @@ export abstract class RoleBase extends Construct {
 
   /** The trust policy against the size limit: exact with literal ARNs, an estimate otherwise. */
   protected validateTrustSize(where: string): string[] {
-    if (this.trustDocument().isEmpty) return [];
-    const json = this.trustJson();
+    const document = this.trustDocument();
+    if (document.isEmpty) return [];
+    const json = this.renderOnce("trust", () => document);
     if (containsToken(json)) {
       // A referenced ARN (name prefix) renders as a token; count it as a role ARN of maximal name length.
       const estimate = json.replace(TOKEN_MARKER, "x".repeat(80)).length;

@@ -6,6 +6,7 @@ import { existsSync, rmdirSync } from "node:fs";
 import * as path from "node:path";
 import { buildApp, validateApp, warningsOf } from "./app";
 import { ConfigError, configPath, displayPath, loadConfig } from "./config/load";
+import { withoutTokenCreationStacks } from "./late";
 import { PreviousStateError, readPreviousDeployment } from "./refactoring/previous";
 
 /** Set to 1 to synthesize even where a resource that only moved would be destroyed and created again. */
@@ -45,7 +46,9 @@ export function runSynth(run: SynthRun): number {
     throw e;
   }
   const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
-  const { app } = buildApp(config, { outdir, projectRoot: run.projectRoot, validatedByCaller: true, previous, allowReplace: run.env[ALLOW_REPLACE_ENV] === "1" });
+  const { app } = withoutTokenCreationStacks(() =>
+    buildApp(config, { outdir, projectRoot: run.projectRoot, validatedByCaller: true, previous, allowReplace: run.env[ALLOW_REPLACE_ENV] === "1" }),
+  );
   const errors = validateApp(app);
   if (errors.length > 0) {
     // The App constructor creates (empty) output directories: remove the ones it created.

@@ -8,6 +8,7 @@ export const TERRAFORM_CDK: "cdktf" | "cdktn" = "cdktf";
 export {
   Annotations,
   App,
+  Lazy,
   LocalBackend,
   S3Backend,
   TerraformElement,
