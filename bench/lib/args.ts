@@ -10,6 +10,8 @@ export interface BenchArgs {
   readonly rate?: number;
   /** Scan with `scan.requestsPerSecond` = R in the drift config (the quota known), instead of the default adaptive pacing. */
   readonly paced: boolean;
+  /** How the synth variants are run (bench/synth/suite.ts). @default "compiled", as cdktf.json runs the app */
+  readonly runner: "compiled" | "tsx";
   /** Also run `npx cdktf synth` of the shipped example. */
   readonly example: boolean;
   /** Write a CPU profile (node --cpu-prof) of each measured run into this directory. */
@@ -18,7 +20,7 @@ export interface BenchArgs {
   readonly outDir?: string;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan|history] [--sizes 1,100,...] [--rate R] [--paced] [--no-example] [--cpu-prof DIR]
+export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth|scan|history] [--sizes 1,100,...] [--rate R] [--paced] [--runner compiled|tsx] [--no-example] [--cpu-prof DIR]
   --quick       smallest sizes only (the CI smoke run)
   --reps N      repetitions per measurement, the median is reported (default 3, quick 1)
   --only        run one suite (history: the same check twice, the second with the first's history)
@@ -26,6 +28,8 @@ export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth
   --rate R      emulator throttles above R requests/s per account (default per scenario: 250 for one
                 cluster, 25 for 10 accounts, i.e. 250/s in total either way)
   --paced       scan with scan.requestsPerSecond = R in the drift config (default: none, adaptive pacing)
+  --runner      how the synth variants run, all three alike: compiled (default; bin/run-ts.cjs, as cdktf.json
+                runs the app) or tsx (node --import tsx, transpiled at each run)
   --no-example  skip \`npx cdktf synth\` of the shipped example
   --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D
   --out-dir D   write the JSON results into D (default bench/results)`;
@@ -44,6 +48,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let rate: number | undefined;
   let paced = false;
   let example = true;
+  let runner: BenchArgs["runner"] = "compiled";
   let cpuProfDir: string | undefined;
   let outDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -72,6 +77,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case "--paced":
         paced = true;
         break;
+      case "--runner": {
+        const v = value();
+        if (v !== "compiled" && v !== "tsx") throw new Error(`--runner takes compiled or tsx, got ${v ?? "nothing"}`);
+        runner = v;
+        break;
+      }
       case "--no-example":
         example = false;
         break;
@@ -97,6 +108,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     ...(sizes ? { sizes } : {}),
     ...(rate ? { rate } : {}),
     paced,
+    runner,
     example,
     ...(cpuProfDir ? { cpuProfDir } : {}),
     ...(outDir ? { outDir } : {}),

@@ -99,6 +99,14 @@ export function measure(command: string, args: readonly string[], opts: RunOptio
   });
 }
 
+/** The launcher cdktf.json's app runs (the script bundled by esbuild, cached; bin/run-ts.cjs). */
+export const RUN_TS = resolve(__dirname, "..", "..", "bin", "run-ts.cjs");
+
+/** `node bin/run-ts.cjs <script>`: how `cdktf synth` runs the app. */
+export function runTsArgs(script: string, nodeArgs: readonly string[] = []): string[] {
+  return [...nodeArgs, RUN_TS, script];
+}
+
 /** `node --import tsx <script>`: one process (the tsx CLI would add a wrapper process around it). */
 export function tsxArgs(script: string, nodeArgs: readonly string[] = []): string[] {
   return [...nodeArgs, "--import", "tsx", script];

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { measure, tsxArgs, type Measurement } from "../lib/measure";
+import { measure, runTsArgs, tsxArgs, type Measurement } from "../lib/measure";
 import { summarizeOutput, type OutputSummary } from "../lib/output";
 import { max, median, min, ratio } from "../lib/stats";
 import { makeWorkload, type Workload } from "../workload";
@@ -14,6 +14,11 @@ import { OUR_CONFIG_MODULE, writeOurConfig } from "./our-config";
 export const REPO = resolve(__dirname, "..", "..");
 
 export type SynthVariantName = "ours" | "naive" | "floor";
+/**
+ * How every variant's script is run: "compiled" as cdktf.json runs the app (bin/run-ts.cjs: bundled by
+ * esbuild, cached), "tsx" transpiled and loaded by tsx at each run (`node --import tsx`).
+ */
+export type SynthRunner = "compiled" | "tsx";
 export const VARIANTS: readonly SynthVariantName[] = ["ours", "naive", "floor"];
 
 export interface Spread {
@@ -58,6 +63,7 @@ export interface PerAssociation {
 }
 
 export interface SynthResults {
+  readonly runner: SynthRunner;
   readonly rows: readonly SynthRow[];
   readonly ratios: readonly SynthRatios[];
   readonly perAssociation: readonly PerAssociation[];
@@ -67,8 +73,10 @@ export interface SynthResults {
 export interface SynthOptions {
   readonly sizes: readonly number[];
   readonly reps: number;
+  /** The same for all three variants. */
+  readonly runner: SynthRunner;
   readonly example: boolean;
-  /** Run each variant once, unmeasured, before measuring (fills tsx's transform cache and the page cache). */
+  /** Run each variant once, unmeasured, before measuring (fills the runner's cache: bundles or tsx's transforms; and the page cache). */
   readonly warmup: boolean;
   /** Extra node flags for the measured processes (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
@@ -86,15 +94,23 @@ interface Invocation {
   readonly env: NodeJS.ProcessEnv;
 }
 
-function invocation(variant: SynthVariantName, workloadFile: string, configFile: string, outdir: string, nodeArgs: readonly string[] = []): Invocation {
+function invocation(
+  runner: SynthRunner,
+  variant: SynthVariantName,
+  workloadFile: string,
+  configFile: string,
+  outdir: string,
+  nodeArgs: readonly string[] = [],
+): Invocation {
   const env = { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" };
+  const run = runner === "compiled" ? runTsArgs : tsxArgs;
   switch (variant) {
     case "ours":
-      return { args: tsxArgs(join(REPO, "main.ts"), nodeArgs), env: { ...env, POD_IDENTITY_CONFIG: configFile } };
+      return { args: run(join(REPO, "main.ts"), nodeArgs), env: { ...env, POD_IDENTITY_CONFIG: configFile } };
     case "naive":
-      return { args: tsxArgs(join(REPO, "bench", "naive-app.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
+      return { args: run(join(REPO, "bench", "naive-app.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
     case "floor":
-      return { args: tsxArgs(join(REPO, "bench", "floor.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
+      return { args: run(join(REPO, "bench", "floor.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
   }
 }
 
@@ -174,7 +190,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
   const root = mkdtempSync(join(tmpdir(), "bench-synth-"));
   const rows: SynthRow[] = [];
   try {
-    // Warm-up, not measured: fills tsx's transform cache and the page cache so no variant pays for compiling
+    // Warm-up, not measured: fills the runner's cache (bin/run-ts.cjs's bundles, or tsx's transforms) and the page cache so no variant pays for compiling
     // TypeScript or reading cold files.
     if (opts.warmup) {
       const dir = join(root, "warmup");
@@ -184,7 +200,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
       for (const v of VARIANTS) {
         if (v === "ours" && p.configError) continue;
         const scratch: Collected = { walls: [], peaks: [], trees: [], processes: 0, failures: 0 };
-        await runOnce(scratch, process.execPath, invocation(v, p.workloadFile, p.configFile, join(dir, "out")), join(dir, "out"), REPO);
+        await runOnce(scratch, process.execPath, invocation(opts.runner, v, p.workloadFile, p.configFile, join(dir, "out")), join(dir, "out"), REPO);
       }
     }
 
@@ -207,7 +223,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
             continue;
           }
           const outdir = join(dir, `out-${v}`);
-          await runOnce(c, process.execPath, invocation(v, p.workloadFile, p.configFile, outdir, opts.nodeArgs), outdir, REPO);
+          await runOnce(c, process.execPath, invocation(opts.runner, v, p.workloadFile, p.configFile, outdir, opts.nodeArgs), outdir, REPO);
           opts.log(
             `synth n=${size} ${v} rep ${rep + 1}/${opts.reps}: ` +
               (c.walls.length > 0 && c.failures === 0 ? `${c.walls.at(-1)!.toFixed(0)} ms` : `failed`),
@@ -219,7 +235,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
 
     let example: SynthRow | undefined;
     if (opts.example) example = await runExample(root, opts);
-    return { rows, ratios: ratiosOf(rows), perAssociation: perAssociationOf(rows), ...(example ? { example } : {}) };
+    return { runner: opts.runner, rows, ratios: ratiosOf(rows), perAssociation: perAssociationOf(rows), ...(example ? { example } : {}) };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -33,9 +33,10 @@ describe("npm run bench -- --quick --reps 1", () => {
     expect(stdout).toContain("Synth (median of reps");
     expect(stdout).toContain("Scan (median of reps");
     expect(stdout).toContain("History (median of reps");
-    expect(stdout).toContain("Targets (issues 5, 10 and 12)");
+    expect(stdout).toContain("Targets (issues 5, 10, 12 and 13)");
     expect(results.schemaVersion).toBe(1);
     expect(results.options).toMatchObject({ quick: true, reps: 1, sizes: [1] });
+    expect(results.synth?.runner).toBe("compiled");
   });
 
   it("synthesizes N=1 with our app, the naive app and the floor, each to the same resources", () => {
