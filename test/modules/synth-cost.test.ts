@@ -70,16 +70,23 @@ describe("resolvingPlainValuesDirectly", () => {
 });
 
 describe("withoutTokenCreationStacks", () => {
-  it("creates tokens without a creation stack, keeps the stacks of errors, and restores the formatter", () => {
-    const before = Error.prepareStackTrace;
-    const { token, error } = withoutTokenCreationStacks(() => ({
+  it("creates tokens without a creation stack, keeps the stacks of errors, and restores stack capture", () => {
+    const before = Error.captureStackTrace;
+    class CustomError extends Error {
+      public constructor() {
+        super("custom");
+        Error.captureStackTrace(this, CustomError);
+      }
+    }
+    const { token, error, custom } = withoutTokenCreationStacks(() => ({
       token: Lazy.stringValue({ produce: () => "x" }),
       error: new Error("kept"),
+      custom: new CustomError(),
     }));
-    expect(Token.isUnresolved(token)).toBe(true);
     expect(Tokenization.reverseString(token).firstToken?.creationStack).toEqual([]);
     expect(error.stack).toMatch(/^Error: kept\n\s+at /);
-    expect(Error.prepareStackTrace).toBe(before);
+    expect(custom.stack).toMatch(/^Error: custom\n\s+at /);
+    expect(Error.captureStackTrace).toBe(before);
     // Outside, cdktf records where a token was made.
     expect(Tokenization.reverseString(Lazy.stringValue({ produce: () => "y" })).firstToken?.creationStack.length).toBeGreaterThan(0);
   });
