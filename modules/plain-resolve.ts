@@ -16,6 +16,8 @@ type ResolveOptions = Parameters<Resolve>[1];
 
 /** Every token kind's encoding contains this: string (`${TfToken[…]}`), list (`#{TfToken[…]}`), map (`&{…}`). */
 const TOKEN_MARKER = "TfToken[";
+/** A list token's encoding: a list holding one is resolved whole. */
+const LIST_TOKEN_MARKER = "#{TfToken[";
 /** A superset of what cdktf's encoded-number pattern can match inside a string (`[-|\d|.+]+e[-|\d|.|e|E|+]+`). */
 const MAY_HOLD_NUMBER_TOKEN = /[-|\d.+]e[-|\d.eE+]/;
 
@@ -25,7 +27,7 @@ const mayHoldToken = (s: string): boolean => s.includes(TOKEN_MARKER) || MAY_HOL
  * Resolves `value` as cdktf's `resolve` does, handing it only what may hold a token: plain objects and arrays
  * are walked here and strings without a token marker kept as they are. A member that holds a token is
  * resolved on its own, as cdktf's walk would at that point (a token's resolution does not depend on the plain
- * structure around it); lists and maps that may be tokens themselves go to cdktf whole.
+ * structure around it); lists that hold a list token or a number (possibly an encoded list), and maps with token keys, go to cdktf whole.
  */
 function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOptions): unknown {
   switch (typeof value) {
@@ -37,7 +39,7 @@ function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOpt
     case "object": {
       if (value === null) return null;
       if (Array.isArray(value)) {
-        if (value.some((item) => typeof item === "number" || (typeof item === "string" && mayHoldToken(item)))) return resolve(value, options);
+        if (value.some((item) => typeof item === "number" || (typeof item === "string" && item.includes(LIST_TOKEN_MARKER)))) return resolve(value, options);
         const out: unknown[] = [];
         for (const item of value) {
           const resolved = resolvePlainFirst(resolve, item, options);
