@@ -24,7 +24,8 @@ const MAY_HOLD_NUMBER_TOKEN = /[-|\d.+]e[-|\d.eE+]/;
 const mayHoldToken = (s: string): boolean => s.includes(TOKEN_MARKER) || MAY_HOLD_NUMBER_TOKEN.test(s);
 
 /**
- * Resolves `value` as cdktf's `resolve` does, handing it only what may hold a token: plain objects and arrays
+ * Resolves `value` as cdktf's `resolve` does, handing it only what may hold a token (a value with none is
+ * returned as it is, not copied: cdktf's synthesis only reads what it resolved): plain objects and arrays
  * are walked here and strings without a token marker kept as they are. A member that holds a token is
  * resolved on its own, as cdktf's walk would at that point (a token's resolution does not depend on the plain
  * structure around it); lists that hold a list token or a number (possibly an encoded list), and maps with token keys, go to cdktf whole.
@@ -40,24 +41,31 @@ function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOpt
       if (value === null) return null;
       if (Array.isArray(value)) {
         if (value.some((item) => typeof item === "number" || (typeof item === "string" && item.includes(LIST_TOKEN_MARKER)))) return resolve(value, options);
-        const out: unknown[] = [];
-        for (const item of value) {
+        let out: unknown[] | undefined;
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
           const resolved = resolvePlainFirst(resolve, item, options);
-          if (resolved !== undefined) out.push(resolved);
+          if (out === undefined && (resolved !== item || item === undefined)) out = value.slice(0, i);
+          if (out !== undefined && resolved !== undefined) out.push(resolved);
         }
-        return out;
+        return out ?? value;
       }
       const proto: unknown = Object.getPrototypeOf(value);
       const record = value as Record<string, unknown>;
       if ((proto !== Object.prototype && proto !== null) || typeof record.resolve === "function") return resolve(value, options);
       const keys = Object.keys(record);
       if (keys.some(mayHoldToken)) return resolve(value, options);
-      const out: Record<string, unknown> = {};
-      for (const key of keys) {
-        const resolved = resolvePlainFirst(resolve, record[key], options);
-        if (resolved !== undefined) out[key] = resolved;
+      let out: Record<string, unknown> | undefined;
+      for (let i = 0; i < keys.length; i++) {
+        const member = record[keys[i]!];
+        const resolved = resolvePlainFirst(resolve, member, options);
+        if (out === undefined && (resolved !== member || member === undefined)) {
+          out = {};
+          for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+        }
+        if (out !== undefined && resolved !== undefined) out[keys[i]!] = resolved;
       }
-      return out;
+      return out ?? record;
     }
     default:
       // Numbers may be encoded tokens; functions and symbols are errors cdktf reports.
