@@ -12,6 +12,7 @@ import { FULL_HISTORY_SCENARIOS, QUICK_HISTORY_SCENARIOS, runHistory, type Histo
 import { FULL_SCENARIOS, QUICK_SCENARIOS } from "./scan/scenarios";
 import { runScan, type ScanRow } from "./scan/suite";
 import { runSynth, type SynthResults, type SynthRow } from "./synth/suite";
+import { TERRAFORM_CDK } from "../modules/terraform-cdk";
 
 const REPO = resolve(__dirname, "..");
 const RESULTS = join(REPO, "bench", "results");
@@ -101,7 +102,7 @@ function synthTables(s: SynthResults): string {
   ]);
   if (s.example) {
     const e = s.example;
-    rows.push([`npx cdktf synth (example, ${e.processes} processes)`, e.size, e.wallMs.median, e.peakRssMb.median, e.output?.resourceCount, e.output ? Math.round(e.output.bytes / 1024) : undefined, e.failures]);
+    rows.push([`npx ${TERRAFORM_CDK} synth (example, ${e.processes} processes)`, e.size, e.wallMs.median, e.peakRssMb.median, e.output?.resourceCount, e.output ? Math.round(e.output.bytes / 1024) : undefined, e.failures]);
   }
   const parts = [
     renderTable(`Synth (median of reps; one fresh process each; runner: ${s.runner})`, ["variant", "N", "wall ms", "peak RSS MB", "resources", "out KiB", "failed"], rows),
@@ -120,7 +121,7 @@ function synthTables(s: SynthResults): string {
       ),
     );
   }
-  if (s.example?.error) parts.push(`npx cdktf synth (example): ${s.example.error}`);
+  if (s.example?.error) parts.push(`npx ${TERRAFORM_CDK} synth (example): ${s.example.error}`);
   for (const r of s.rows) if (r.error) parts.push(`${r.variant} N=${r.size}: ${r.error}`);
   return parts.join("\n\n");
 }
