@@ -96,6 +96,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("--kubeconfig <file>", "kubeconfig for leader election; default: KUBECONFIG, ~/.kube/config, else in-cluster")
     .action(async (o: { config?: string; state?: string[]; schedule?: string; timezone?: string; listen?: string; graceSeconds?: number; kubeconfig?: string }) => {
       // Loaded only for watch: a one-shot check needs neither the HTTP server, metrics nor the scheduler.
+      // A require, not import(): the CLI runs under tsx's CommonJS loader (bin/pod-identity-drift.js), which
+      // does not hook import().
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runDaemon } = require("./daemon/run") as typeof import("./daemon/run");
       code = await runDaemon({
         ...(o.config !== undefined ? { configPath: o.config } : {}),

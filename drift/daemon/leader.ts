@@ -188,7 +188,7 @@ export class LeaderElector {
     try {
       return await call(signal);
     } catch (e) {
-      if (timeout.aborted) throw new Error(`Lease ${this.store.description}: ${what}: no answer within ${this.requestTimeoutMs} ms`);
+      if (timeout.aborted) throw new Error(`Lease ${this.store.description}: ${what}: no answer within ${this.requestTimeoutMs} ms`, { cause: e });
       throw e;
     }
   }

@@ -50,8 +50,8 @@ function event(scope: ApiCallScope, operation: string, cluster: string | undefin
 }
 
 /** A client plugin reporting each attempt to `listener`. */
-// The plugin is generic over the client's input/output types; `any` is how the SDK types `clientPlugins` too.
-export function apiCallCounterPlugin(scope: ApiCallScope, listener: ApiCallListener): Pluggable<any, any> {
+// For any client: every command's input is an object and every output bears response metadata.
+export function apiCallCounterPlugin(scope: ApiCallScope, listener: ApiCallListener): Pluggable<object, MetadataBearer> {
   const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
     (next, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
       const input = args.input as { clusterName?: unknown };

@@ -10,7 +10,7 @@
 // AWS_RETRY_MODE=adaptive: then the SDK's limiter alone).
 import { EKSClient } from "@aws-sdk/client-eks";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { Pluggable } from "@smithy/types";
+import type { MetadataBearer, Pluggable } from "@smithy/types";
 import type { AccountReader } from "../model";
 import { apiCallCounterPlugin, type ApiCallListener } from "./api-call-counter";
 import { awsClientConfig } from "./client-config";
@@ -84,8 +84,7 @@ export class EksClientPool {
  * Temporary credentials of an account's reader role (STS AssumeRole, the default chain as the source), for any
  * client of the check; `counter` reports the STS calls. Errors say they came from assuming the reader role.
  */
-// `any`: how the SDK types clientPlugins (./api-call-counter.ts).
-export function readerCredentials(reader: AccountReader, region: string | undefined, requestTimeoutMs: number | undefined, counter: Pluggable<any, any>) {
+export function readerCredentials(reader: AccountReader, region: string | undefined, requestTimeoutMs: number | undefined, counter: Pluggable<object, MetadataBearer>) {
   return namingRole(
     reader.roleArn,
     fromTemporaryCredentials({

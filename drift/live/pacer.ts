@@ -223,8 +223,8 @@ const SMITHY_CONTEXT_KEY = "__smithy_context"; // where the SDK puts the command
  * A client plugin that waits for `pacer` before every attempt. Add it after the call counter: both sit
  * right after retryMiddleware and the one added last runs first, so attempts are counted when sent.
  */
-// Generic over the client's input/output types, as the SDK types `clientPlugins`.
-export function pacerPlugin(pacer: Pacer): Pluggable<any, any> {
+// For any client: every command's input is an object and every output bears response metadata.
+export function pacerPlugin(pacer: Pacer): Pluggable<object, MetadataBearer> {
   const middleware: FinalizeRequestMiddleware<object, MetadataBearer> =
     (next, context: HandlerExecutionContext) => async (args: FinalizeHandlerArguments<object>) => {
       const signal = (context as Record<string, { abortSignal?: AbortSignal } | undefined>)[SMITHY_CONTEXT_KEY]?.abortSignal;

@@ -80,8 +80,9 @@ describe("faults", () => {
     ["state format version 3", JSON.stringify({ version: 3, serial: 1, modules: [] }), /StateVersionUnsupported: .*version 3/],
     ["an empty file", "", /StateEmpty: .*empty/],
   ])("state: %s", async (_name, text, detail) => {
-    writeFile(t.world.dir, `bad-${n}.tfstate`, text);
-    const r = await check({ state: [good, join("..", `bad-${n}.tfstate`)] });
+    const bad = `bad-${n++}.tfstate`;
+    writeFile(t.world.dir, bad, text);
+    const r = await check({ state: [good, join("..", bad)] });
     expectIncomplete(r, detail);
     // The good state is still compared; live associations are not called unmanaged without saying why.
     expect(r.report!.summary.managed).toBe(3);

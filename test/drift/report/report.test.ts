@@ -57,8 +57,8 @@ describe("render", () => {
     const t = render(r, "table");
     const what = t.split("\n").filter((l) => /tags\.|target_role_arn/.test(l)).map((l) => l.slice(t.split("\n").find((h) => h.includes("WHAT"))!.indexOf("WHAT")).trimEnd());
     expect(what).toEqual(["tags.b: 2 → 3", "tags.c: (none) → x", "target_role_arn: arn:x → (none)"]);
-    expect(t).not.toMatch(/\u001b\[/);
-    expect(render(r, "table", { color: true })).toMatch(/\u001b\[33mchanged/);
+    expect(t).not.toContain("\u001b[");
+    expect(render(r, "table", { color: true })).toContain("\u001b[33mchanged");
   });
 
   it("table: a long value wraps in its column, whole; nothing is cut away", () => {
