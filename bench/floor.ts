@@ -57,9 +57,7 @@ for (const clusterAccount of workload.clusterAccounts) {
       "//": meta(stack, podId),
       assume_role_policy: JSON.stringify({
         Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
-        ],
+        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
       }),
       name: a.podIdentityRoleName,
       provider: clusterProvider,

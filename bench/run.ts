@@ -47,7 +47,12 @@ function target(name: string, text: string, measured: number | null | undefined,
   return { name, target: text, measured: m, met: m === null ? null : ok(m) };
 }
 
-function targetsOf(synth: SynthResults | undefined, scan: readonly ScanRow[] | undefined, history: readonly HistoryRow[] | undefined, quick: boolean): Target[] {
+function targetsOf(
+  synth: SynthResults | undefined,
+  scan: readonly ScanRow[] | undefined,
+  history: readonly HistoryRow[] | undefined,
+  quick: boolean,
+): Target[] {
   const out: Target[] = [];
   if (synth) {
     // Issue 13's targets (issue 5 and 10 asked for ≤ 0.3 and ≤ 10 at 1,000), all variants run the same way.
@@ -102,10 +107,22 @@ function synthTables(s: SynthResults): string {
   ]);
   if (s.example) {
     const e = s.example;
-    rows.push([`npx ${TERRAFORM_CDK} synth (example, ${e.processes} processes)`, e.size, e.wallMs.median, e.peakRssMb.median, e.output?.resourceCount, e.output ? Math.round(e.output.bytes / 1024) : undefined, e.failures]);
+    rows.push([
+      `npx ${TERRAFORM_CDK} synth (example, ${e.processes} processes)`,
+      e.size,
+      e.wallMs.median,
+      e.peakRssMb.median,
+      e.output?.resourceCount,
+      e.output ? Math.round(e.output.bytes / 1024) : undefined,
+      e.failures,
+    ]);
   }
   const parts = [
-    renderTable(`Synth (median of reps; one fresh process each; runner: ${s.runner})`, ["variant", "N", "wall ms", "peak RSS MB", "resources", "out KiB", "failed"], rows),
+    renderTable(
+      `Synth (median of reps; one fresh process each; runner: ${s.runner})`,
+      ["variant", "N", "wall ms", "peak RSS MB", "resources", "out KiB", "failed"],
+      rows,
+    ),
     renderTable(
       "Synth ratios (median wall, median peak RSS)",
       ["N", "ours/naive wall", "ours/naive RSS", "ours/floor wall", "ours/floor RSS"],
@@ -130,12 +147,36 @@ function scanTable(rows: readonly ScanRow[]): string {
   const t = renderTable(
     "Scan (median of reps; emulator throttles above R req/s per account)",
     ["scenario", "pacing", "R/s", "scan ms", "bound ms", "wall/bound", "calls", "min calls", "calls/min", "throttled", "peak RSS MB", "failed"],
-    rows.map((r) => [r.scenario, r.pacing, r.rps, r.scanMs, r.boundMs, r.wallOverBound, r.calls, r.minCalls, r.callsOverMin, r.throttles, r.peakRssMb, r.failedScans]),
+    rows.map((r) => [
+      r.scenario,
+      r.pacing,
+      r.rps,
+      r.scanMs,
+      r.boundMs,
+      r.wallOverBound,
+      r.calls,
+      r.minCalls,
+      r.callsOverMin,
+      r.throttles,
+      r.peakRssMb,
+      r.failedScans,
+    ]),
   );
   const iam = renderTable(
     "Scan, IAM chain roles (read after the clusters; IAM throttles above its R req/s per account)",
     ["scenario", "roles", "R/s", "IAM bound ms", "calls", "answered", "min calls", "calls/min", "throttled", "failed roles"],
-    rows.map((r) => [r.scenario, r.iamRoles, r.iamRps, r.iamBoundMs, r.iamCalls, r.iamOkCalls, r.iamMinCalls, r.iamCallsOverMin, r.iamThrottles, r.failedRoles]),
+    rows.map((r) => [
+      r.scenario,
+      r.iamRoles,
+      r.iamRps,
+      r.iamBoundMs,
+      r.iamCalls,
+      r.iamOkCalls,
+      r.iamMinCalls,
+      r.iamCallsOverMin,
+      r.iamThrottles,
+      r.failedRoles,
+    ]),
   );
   const errs = rows.flatMap((r) => (r.errors ?? []).map((e) => `${r.scenario}: ${e}`));
   return [t, iam, ...errs].join("\n");
@@ -179,7 +220,14 @@ async function main(): Promise<void> {
   }
   let scan: ScanRow[] | undefined;
   if (args.only === undefined || args.only === "scan") {
-    scan = await runScan({ scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS, ...(args.rate ? { rps: args.rate } : {}), paced: args.paced, reps: args.reps, nodeArgs, log });
+    scan = await runScan({
+      scenarios: args.quick ? QUICK_SCENARIOS : FULL_SCENARIOS,
+      ...(args.rate ? { rps: args.rate } : {}),
+      paced: args.paced,
+      reps: args.reps,
+      nodeArgs,
+      log,
+    });
   }
   let history: HistoryRow[] | undefined;
   if (args.only === undefined || args.only === "history") {

@@ -77,7 +77,13 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
 }
 
 /** Steps 1 to 4, with the history store open (or, with `problems` saying why, without one). */
-async function checkWith(opts: CheckOptions, now: Date, store: HistoryStore | undefined, problems: readonly RunProblem[], started: number): Promise<CheckResult> {
+async function checkWith(
+  opts: CheckOptions,
+  now: Date,
+  store: HistoryStore | undefined,
+  problems: readonly RunProblem[],
+  started: number,
+): Promise<CheckResult> {
   const { config } = opts;
   let events = 0;
   const onApiCall = (e: ApiCallEvent) => {
@@ -134,7 +140,16 @@ async function checkWith(opts: CheckOptions, now: Date, store: HistoryStore | un
   const settings = analyseSettings(config);
   const scope = buildScope(states, scans, roles);
   const analyseWith = (history: HistoryView, extra: readonly RunProblem[] = []): Analysis =>
-    analyse({ states, scans, ...(roles ? { roles } : {}), history, settings, now, ...(defaultRegion ? { defaultRegion } : {}), problems: [...problems, ...extra] });
+    analyse({
+      states,
+      scans,
+      ...(roles ? { roles } : {}),
+      history,
+      settings,
+      now,
+      ...(defaultRegion ? { defaultRegion } : {}),
+      problems: [...problems, ...extra],
+    });
 
   let report: Report;
   if (store !== undefined) {
@@ -203,7 +218,9 @@ export function analyseSettings(config: DriftConfig): AnalyseSettings {
 export function clustersToScan(states: readonly StateReadResult[], config: DriftConfig, defaultRegion?: string): ClusterRef[] {
   const out: ClusterRef[] = [];
   const add = (c: ClusterRef) => {
-    const same = out.find((x) => x.name === c.name && x.region === c.region && (x.accountId === undefined || c.accountId === undefined || x.accountId === c.accountId));
+    const same = out.find(
+      (x) => x.name === c.name && x.region === c.region && (x.accountId === undefined || c.accountId === undefined || x.accountId === c.accountId),
+    );
     if (same === undefined) out.push(c);
     else if (same.accountId === undefined && c.accountId !== undefined) out[out.indexOf(same)] = { ...same, accountId: c.accountId };
   };
@@ -227,7 +244,12 @@ export function clustersToScan(states: readonly StateReadResult[], config: Drift
  * was read (and not left out by an ignore rule), when a state read manages the role (an aws_iam_role); each
  * with the managed policies state attaches to it.
  */
-export function chainRoleRequests(states: readonly StateReadResult[], scans: readonly ClusterScan[], config: DriftConfig, defaultRegion?: string): RoleRequest[] {
+export function chainRoleRequests(
+  states: readonly StateReadResult[],
+  scans: readonly ClusterScan[],
+  config: DriftConfig,
+  defaultRegion?: string,
+): RoleRequest[] {
   const managed = new Map<string, Set<string>>();
   for (const s of states) {
     if (!s.ok) continue;
@@ -246,7 +268,12 @@ export function chainRoleRequests(states: readonly StateReadResult[], scans: rea
       const arn = parseArn(a.associationArn);
       const region = a.region ?? arn.region ?? defaultRegion;
       const accountId = a.accountId ?? arn.accountId;
-      if (!read.some((c) => c.name === a.clusterName && c.region === region && (c.accountId === undefined || accountId === undefined || c.accountId === accountId))) continue;
+      if (
+        !read.some(
+          (c) => c.name === a.clusterName && c.region === region && (c.accountId === undefined || accountId === undefined || c.accountId === accountId),
+        )
+      )
+        continue;
       for (const role of [a.roleArn, a.targetRoleArn]) if (role !== undefined && managed.has(role)) wanted.add(role);
     }
   }
@@ -277,6 +304,7 @@ function historyProblem(e: HistoryError): RunProblem {
   return {
     what: "history store",
     message: e.message,
-    advice: "Fix the history path (history.path in the drift config) and run again. Without history, cache TTLs are assumed and deletions cannot be reported as revocation-pending.",
+    advice:
+      "Fix the history path (history.path in the drift config) and run again. Without history, cache TTLs are assumed and deletions cannot be reported as revocation-pending.",
   };
 }

@@ -28,7 +28,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const collect = (value: string, previous: string[] = []) => [...previous, value];
 
   const program = new Command(PROGRAM)
-    .description("Compare live EKS Pod Identity associations with Terraform state, and report changes the Pod Identity Agent's credential cache has not applied yet.")
+    .description(
+      "Compare live EKS Pod Identity associations with Terraform state, and report changes the Pod Identity Agent's credential cache has not applied yet.",
+    )
     .version(version(), "-V, --version", "print the version and exit")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -41,9 +43,14 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("-s, --state <uri>", "state source: a path, a glob, file://PATH or s3://BUCKET/KEY; repeatable; replaces the config's state sources", collect)
     .addOption(new Option("-f, --format <format>", "report format").choices(REPORT_FORMATS).default("table"))
     .option("-o, --output <file>", "write the report to this file instead of standard output")
-    .addOption(new Option("--fail-on <what>", "what exits 2: drift; cache-pending (drift, and changes not yet in effect); never").choices(FAIL_ON).default("drift"))
+    .addOption(
+      new Option("--fail-on <what>", "what exits 2: drift; cache-pending (drift, and changes not yet in effect); never").choices(FAIL_ON).default("drift"),
+    )
     .option("--now <iso8601>", "the check's clock, for reproducible runs (e.g. 2026-01-01T00:00:00Z)")
-    .option("--request-timeout <seconds>", "deadline of one attempt of an AWS request (connection, headers, body); overrides scan.requestTimeoutSeconds (default 10)")
+    .option(
+      "--request-timeout <seconds>",
+      "deadline of one attempt of an AWS request (connection, headers, body); overrides scan.requestTimeoutSeconds (default 10)",
+    )
     .option("--call-timeout <seconds>", "deadline of one AWS call with its retries; overrides scan.callTimeoutSeconds (default 60)")
     .option("--cluster-timeout <seconds>", "deadline of the scan of one cluster; overrides scan.clusterTimeoutSeconds (default 600)")
     .option("--no-iam", "do not read the chain's IAM roles (the report says they were not checked); overrides iam in the drift config")
@@ -94,22 +101,24 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     .option("--listen <host:port>", "HTTP address; overrides daemon.listen (default 127.0.0.1:9464)")
     .option("--grace-seconds <n>", "how long SIGTERM waits for the scan in flight; overrides daemon.graceSeconds", (v) => Number(v))
     .option("--kubeconfig <file>", "kubeconfig for leader election; default: KUBECONFIG, ~/.kube/config, else in-cluster")
-    .action(async (o: { config?: string; state?: string[]; schedule?: string; timezone?: string; listen?: string; graceSeconds?: number; kubeconfig?: string }) => {
-      // Loaded only for watch: a one-shot check needs neither the HTTP server, metrics nor the scheduler.
-      // A require, not import(): the CLI runs under tsx's CommonJS loader (bin/pod-identity-drift.js), which
-      // does not hook import().
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runDaemon } = require("./daemon/run") as typeof import("./daemon/run");
-      code = await runDaemon({
-        ...(o.config !== undefined ? { configPath: o.config } : {}),
-        ...(o.state ? { stateUris: o.state } : {}),
-        ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
-        ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
-        ...(o.listen !== undefined ? { listen: o.listen } : {}),
-        ...(o.graceSeconds !== undefined ? { graceSeconds: o.graceSeconds } : {}),
-        ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
-      });
-    });
+    .action(
+      async (o: { config?: string; state?: string[]; schedule?: string; timezone?: string; listen?: string; graceSeconds?: number; kubeconfig?: string }) => {
+        // Loaded only for watch: a one-shot check needs neither the HTTP server, metrics nor the scheduler.
+        // A require, not import(): the CLI runs under tsx's CommonJS loader (bin/pod-identity-drift.js), which
+        // does not hook import().
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { runDaemon } = require("./daemon/run") as typeof import("./daemon/run");
+        code = await runDaemon({
+          ...(o.config !== undefined ? { configPath: o.config } : {}),
+          ...(o.state ? { stateUris: o.state } : {}),
+          ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
+          ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
+          ...(o.listen !== undefined ? { listen: o.listen } : {}),
+          ...(o.graceSeconds !== undefined ? { graceSeconds: o.graceSeconds } : {}),
+          ...(o.kubeconfig !== undefined ? { kubeconfig: o.kubeconfig } : {}),
+        });
+      },
+    );
 
   try {
     await program.parseAsync([...argv], { from: "user" });

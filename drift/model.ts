@@ -143,8 +143,7 @@ export interface ApiCallEvent {
 
 /** What one state source yielded, or why it could not be read. Never partial. */
 export type StateReadResult =
-  | { readonly ok: true; readonly snapshot: StateSnapshot }
-  | { readonly ok: false; readonly source: string; readonly error: ScanError };
+  { readonly ok: true; readonly snapshot: StateSnapshot } | { readonly ok: false; readonly source: string; readonly error: ScanError };
 
 /** A role the check assumes to read one account (the default credential chain otherwise). */
 export interface AccountReader {
@@ -176,8 +175,15 @@ export type FindingKind = z.output<typeof findingKindSchema>;
 export const statementChangeSchema = z
   .object({
     change: z.enum(["added", "removed", "changed"]),
-    statement: z.string().describe('The statement\'s Sid (quoted) or position (#1): state\'s for removed and changed statements, live\'s for added ones; "Version" for the document\'s version.'),
-    lines: z.array(z.string()).readonly().describe("Added or removed: the statement on one line. Changed: one line per element that differs (`Principal AWS: + arn:…`)."),
+    statement: z
+      .string()
+      .describe(
+        "The statement's Sid (quoted) or position (#1): state's for removed and changed statements, live's for added ones; \"Version\" for the document's version.",
+      ),
+    lines: z
+      .array(z.string())
+      .readonly()
+      .describe("Added or removed: the statement on one line. Changed: one line per element that differs (`Principal AWS: + arn:…`)."),
   })
   .strict()
   .readonly();
@@ -186,7 +192,9 @@ export type StatementChange = z.output<typeof statementChangeSchema>;
 export const fieldDiffSchema = z
   .object({
     name: z.string().describe("The attribute as Terraform names it (role_arn, tags, assume_role_policy, inline_policy.NAME, managed_policy_arns, …)."),
-    expected: z.unknown().describe("State's value (or the previous configuration's, for pending changes); null when there is none. Policy documents in their normal form."),
+    expected: z
+      .unknown()
+      .describe("State's value (or the previous configuration's, for pending changes); null when there is none. Policy documents in their normal form."),
     actual: z.unknown().describe("Live's value; null when there is none."),
     statements: z.array(statementChangeSchema).readonly().optional().describe("For a policy document: what changed, statement by statement."),
   })
@@ -228,13 +236,17 @@ export const findingSchema = z
     informational: z
       .boolean()
       .optional()
-      .describe("True when listed for information only, not drift (an add-on-owned unmanaged association, a check that was not possible): it does not affect the exit code. Absent means false."),
+      .describe(
+        "True when listed for information only, not drift (an add-on-owned unmanaged association, a check that was not possible): it does not affect the exit code. Absent means false.",
+      ),
     role: findingRoleSchema.optional(),
     broadens: z
       .boolean()
       .nullable()
       .optional()
-      .describe("trust-changed and permission-changed: true when live grants a principal, action or resource, or drops a condition, that state's did not (a security finding); false when it only narrows; null when it cannot be decided (detail says why)."),
+      .describe(
+        "trust-changed and permission-changed: true when live grants a principal, action or resource, or drops a condition, that state's did not (a security finding); false when it only narrows; null when it cannot be decided (detail says why).",
+      ),
   })
   .strict()
   .readonly();

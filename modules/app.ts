@@ -91,7 +91,12 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
       // Terraform runs in <outdir>/stacks/<id>: a path relative to there keeps absolute paths out of the JSON
       // and puts the state at the project root.
       const file = path.join(projectRoot, `terraform.${id}.tfstate`);
-      new LocalBackend(stack, { path: path.relative(path.join(outdir, "stacks", id), file).split(path.sep).join("/") });
+      new LocalBackend(stack, {
+        path: path
+          .relative(path.join(outdir, "stacks", id), file)
+          .split(path.sep)
+          .join("/"),
+      });
     } else {
       const b = config.backend;
       new S3Backend(stack, {
@@ -122,7 +127,15 @@ export function buildApp(config: PodIdentityConfig, options: BuildOptions = {}):
   };
   // Shared roles live in their `stack`, else in the stack of the first association that uses them. Both
   // kinds take the same options from the config; a bring-your-own role (existingArn) takes none of them.
-  type SharedRoleConfig = { account: string; existingArn?: string; stack?: string; path?: string; tags?: Record<string, string>; movedFrom?: string[]; name?: string };
+  type SharedRoleConfig = {
+    account: string;
+    existingArn?: string;
+    stack?: string;
+    path?: string;
+    tags?: Record<string, string>;
+    movedFrom?: string[];
+    name?: string;
+  };
   const roleProps = <T extends SharedRoleConfig>(kind: SharedRoleKind, key: string, r: T, stack: TerraformStack) => {
     const { account, existingArn, stack: _placement, movedFrom, ...rest } = r;
     void _placement;
@@ -251,7 +264,10 @@ function keepWhatMoved(config: PodIdentityConfig, previous: PreviousDeployment, 
   for (const w of previous.warnings) warn(w.stack, w.message);
   if (config.backend.type === "s3") {
     for (const s of previous.stacks.filter((p) => p.source === "state")) {
-      warn(s.stack, `${s.file} was read as the state of stack "${s.stack}" (the backend is S3, so it is a downloaded copy): delete it once the stacks that move resources are deployed`);
+      warn(
+        s.stack,
+        `${s.file} was read as the state of stack "${s.stack}" (the backend is S3, so it is a downloaded copy): delete it once the stacks that move resources are deployed`,
+      );
     }
   }
   const current = currentStacks(parts.stacks.values(), parts.owners);

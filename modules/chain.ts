@@ -110,7 +110,13 @@ export class PodIdentityChain extends Construct {
     const c = props.cluster;
     this.partition = c.partition ?? partitionForRegion(c.region);
     this.sessionTags = props.sessionTags ?? true;
-    const clusterAccount: AwsAccount = { key: "cluster", accountId: c.accountId, region: c.region, partition: this.partition, provider: props.providers.cluster };
+    const clusterAccount: AwsAccount = {
+      key: "cluster",
+      accountId: c.accountId,
+      region: c.region,
+      partition: this.partition,
+      provider: props.providers.cluster,
+    };
 
     this.podIdentityRole =
       props.podIdentityRole instanceof PodIdentityRole
@@ -134,7 +140,13 @@ export class PodIdentityChain extends Construct {
       this.targetRole = new TargetRole(this, "target_role", {
         ...options,
         defaultName: t.defaultName ?? `${c.name}-${props.namespace}-${props.serviceAccount}`,
-        account: { key: "target", accountId, region: region ?? c.region, partition: partition ?? this.partition, provider: props.providers.target ?? props.providers.cluster },
+        account: {
+          key: "target",
+          accountId,
+          region: region ?? c.region,
+          partition: partition ?? this.partition,
+          provider: props.providers.target ?? props.providers.cluster,
+        },
         label: `${this.label}-target`,
         trustPolicyMaxSize: props.trustPolicyMaxSize,
       });
@@ -222,7 +234,10 @@ export function validateChain(label: string, props: PodIdentityChainProps, podId
   add("serviceAccount", serviceAccountProblem(props.serviceAccount));
   if (c.partition !== undefined) add("cluster.partition", partitionRegionProblem(c.partition, c.region));
   add("sessionPolicy", sessionPolicyProblem(props.sessionPolicy !== undefined, props.sessionTags ?? true));
-  add("podIdentityRole", podIdentityRoleAccountProblem({ label: podIdentityRole.label, accountId: podIdentityRole.account.accountId }, { label: c.name, accountId: c.accountId }));
+  add(
+    "podIdentityRole",
+    podIdentityRoleAccountProblem({ label: podIdentityRole.label, accountId: podIdentityRole.account.accountId }, { label: c.name, accountId: c.accountId }),
+  );
   const partition = c.partition ?? partitionForRegion(c.region);
   add("podIdentityRole", chainPartitionProblem("Pod Identity role", podIdentityRole.label, podIdentityRole.account.partition, c.name, partition));
   if (targetRole) add("targetRole", chainPartitionProblem("target role", targetRole.label, targetRole.account.partition, c.name, partition));
@@ -266,7 +281,9 @@ export class ChainRegistry extends Construct {
         const first = seen.get(e.key);
         if (first !== undefined) {
           const [ns, sa] = e.key.split("/") as [string, string];
-          errors.push(`association "${e.label}" (cluster "${cluster.name}", account ${cluster.accountId}): serviceAccount: ${duplicateServiceAccountProblem(ns, sa, cluster.name, `association "${first}"`)}`);
+          errors.push(
+            `association "${e.label}" (cluster "${cluster.name}", account ${cluster.accountId}): serviceAccount: ${duplicateServiceAccountProblem(ns, sa, cluster.name, `association "${first}"`)}`,
+          );
         } else seen.set(e.key, e.label);
       }
     }

@@ -108,7 +108,9 @@ export class DriftReaderRole extends RoleBase {
 
   public constructor(scope: Construct, id: string, props: DriftReaderRoleProps) {
     if (props.existingRoleArn !== undefined) {
-      throw new Error(`drift reader role "${props.label ?? id}": existingRoleArn is not supported: this construct exists to create the daemon's least-privilege role`);
+      throw new Error(
+        `drift reader role "${props.label ?? id}": existingRoleArn is not supported: this construct exists to create the daemon's least-privilege role`,
+      );
     }
     super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift" }, "drift reader role");
     this.props = props;
@@ -117,8 +119,10 @@ export class DriftReaderRole extends RoleBase {
     this.readers = [...(props.readerRoleArns ?? [])];
     for (const a of this.readers) assertRoleArn(`drift reader role "${this.label}": readerRoleArns`, a);
     assertScope(`drift reader role "${this.label}"`, props);
-    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, lateString(() => this.permissionDocument().toJsonString()), () =>
-      this.permissionDocument().toDocumentJson(),
+    this.addInlinePolicy(
+      DRIFT_READ_POLICY_NAME,
+      lateString(() => this.permissionDocument().toJsonString()),
+      () => this.permissionDocument().toDocumentJson(),
     );
     this.association = new EksPodIdentityAssociation(this, "association", {
       provider: props.account.provider,
@@ -180,7 +184,9 @@ export class DriftReaderRole extends RoleBase {
     for (const r of this.readers) {
       const parsed = parseRoleArn(r);
       if (parsed && !Token.isUnresolved(r) && parsed.account === this.account.accountId) {
-        errors.push(`${where}: readerRoleArns: "${r}" is in the daemon's own account; read this account's clusters directly (clusterArns) instead of through a reader role`);
+        errors.push(
+          `${where}: readerRoleArns: "${r}" is in the daemon's own account; read this account's clusters directly (clusterArns) instead of through a reader role`,
+        );
       }
     }
     if (this.permissionDocument().isEmpty) {
@@ -202,8 +208,10 @@ export class DriftAccountReaderRole extends RoleBase {
     assertScope(`drift account reader role "${props.label ?? id}"`, props);
     super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift-reader" }, "drift account reader role");
     this.props = props;
-    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, lateString(() => this.permissionDocument().toJsonString()), () =>
-      this.permissionDocument().toDocumentJson(),
+    this.addInlinePolicy(
+      DRIFT_READ_POLICY_NAME,
+      lateString(() => this.permissionDocument().toJsonString()),
+      () => this.permissionDocument().toDocumentJson(),
     );
     this.node.addValidation({ validate: () => this.validateReader() });
   }
@@ -236,7 +244,9 @@ export class DriftAccountReaderRole extends RoleBase {
     if (this.permissionDocument().isEmpty) errors.push(`${where}: nothing to read: give clusterArns, state or roleArns`);
     const daemon = parseRoleArn(this.props.daemonRoleArn);
     if (daemon && daemon.account === this.account.accountId && !Token.isUnresolved(this.props.daemonRoleArn)) {
-      errors.push(`${where}: daemonRoleArn "${this.props.daemonRoleArn}" is in this same account: the daemon role reads its own account directly, no reader role is needed`);
+      errors.push(
+        `${where}: daemonRoleArn "${this.props.daemonRoleArn}" is in this same account: the daemon role reads its own account directly, no reader role is needed`,
+      );
     }
     return errors;
   }
@@ -276,10 +286,7 @@ function readDocument(scope: DriftReadScope, partition: string, accountId: strin
   if (st) {
     const prefix = st.workspaceKeyPrefix ?? "env:";
     const workspaces = st.workspaces === "*" ? ["*"] : [...(st.workspaces ?? [])];
-    const keys = [
-      ...(st.defaultWorkspace ?? true ? st.keys : []),
-      ...workspaces.flatMap((w) => st.keys.map((k) => `${prefix}/${w}/${k}`)),
-    ];
+    const keys = [...((st.defaultWorkspace ?? true) ? st.keys : []), ...workspaces.flatMap((w) => st.keys.map((k) => `${prefix}/${w}/${k}`))];
     if (keys.length > 0) {
       doc.addStatements(
         new PolicyStatement({ sid: "ReadTerraformState", actions: ["s3:GetObject"], resources: keys.map((k) => `arn:${partition}:s3:::${st.bucket}/${k}`) }),

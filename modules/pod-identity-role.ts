@@ -64,10 +64,8 @@ export class PodIdentityRole extends RoleBase {
     super(scope, id, props, "Pod Identity role");
     this.podOptions = props;
     if (this.isExisting) {
-      this.addJsonOutput(
-        "required_trust_policy",
-        `Trust policy the owners of ${this.arn} must apply so that EKS Pod Identity can assume it`,
-        () => this.trustJson(),
+      this.addJsonOutput("required_trust_policy", `Trust policy the owners of ${this.arn} must apply so that EKS Pod Identity can assume it`, () =>
+        this.trustJson(),
       );
     }
     this.node.addValidation({ validate: () => this.validateUses() });
@@ -81,11 +79,7 @@ export class PodIdentityRole extends RoleBase {
     this.chainPolicyAdded = true;
     const json = (): string => this.renderOnce("permission", () => this.permissionDocument());
     if (this.isExisting) {
-      this.addJsonOutput(
-        "required_permission_policy",
-        `Inline policy the owners of ${this.arn} must attach so that it can chain into its target roles`,
-        json,
-      );
+      this.addJsonOutput("required_permission_policy", `Inline policy the owners of ${this.arn} must attach so that it can chain into its target roles`, json);
     } else {
       this.addInlinePolicy(CHAIN_POLICY_NAME, lateString(json), () => this.permissionDocument().toDocumentJson());
     }

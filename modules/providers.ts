@@ -60,7 +60,11 @@ const ALIAS = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 /** Creates the aliased provider for `key` in `scope`'s stack. */
 export function createAccountProvider(scope: Construct, key: string, options: AccountOptions): AwsAccount {
   if (!ALIAS.test(key)) {
-    throw new ValidationError(`account key "${key}" cannot be a Terraform provider alias: use letters, digits, '_' and '-', starting with a letter or '_'`, scope, `aws_${key}`);
+    throw new ValidationError(
+      `account key "${key}" cannot be a Terraform provider alias: use letters, digits, '_' and '-', starting with a letter or '_'`,
+      scope,
+      `aws_${key}`,
+    );
   }
   const partition = options.partition ?? partitionForRegion(options.region);
   const provider = new AwsProvider(scope, `aws_${key}`, {

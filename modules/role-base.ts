@@ -85,7 +85,6 @@ export interface InlinePolicy {
   readonly document: () => PolicyDocumentJson | undefined;
 }
 
-
 /** What every role construct shares: a literal name and path, inline and managed policies, bring-your-own. */
 export abstract class RoleBase extends Construct {
   /** The role ARN: a literal string unless `namePrefix` is used. */
@@ -152,8 +151,17 @@ export abstract class RoleBase extends Construct {
     for (const addon of props.addonPolicies ?? []) {
       // Rendered late: the add-on acts in the regions of the clusters the role serves, known once they are added.
       const doc = (): PolicyDocumentJson =>
-        addonPolicyDocument(addon, { partition: props.account.partition, accountId: props.account.accountId, region: props.account.region, regions: this.addonRegions() });
-      this.addInlinePolicy(addonInlinePolicyName(addon.name), lateString(() => minifiedJson(doc())), doc);
+        addonPolicyDocument(addon, {
+          partition: props.account.partition,
+          accountId: props.account.accountId,
+          region: props.account.region,
+          regions: this.addonRegions(),
+        });
+      this.addInlinePolicy(
+        addonInlinePolicyName(addon.name),
+        lateString(() => minifiedJson(doc())),
+        doc,
+      );
     }
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
       const attachment = new IamRolePolicyAttachment(this, `managed_${i}`, {
@@ -242,12 +250,16 @@ export abstract class RoleBase extends Construct {
       // A referenced ARN (name prefix) renders as a token; count it as a role ARN of maximal name length.
       const estimate = json.replace(TOKEN_MARKER, "x".repeat(80)).length;
       return estimate > this.trustPolicyMaxSize
-        ? [`${where}: trust policy: about ${estimate} characters (an estimate: a role ARN is only known after apply), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more roles, or raise trustPolicyMaxSize after AWS raised your quota`]
+        ? [
+            `${where}: trust policy: about ${estimate} characters (an estimate: a role ARN is only known after apply), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more roles, or raise trustPolicyMaxSize after AWS raised your quota`,
+          ]
         : [];
     }
     const size = json.length;
     return size > this.trustPolicyMaxSize
-      ? [`${where}: trust policy: ${size} characters (minified), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more target roles, or raise trustPolicyMaxSize (up to 4096) after AWS raised your account's quota`]
+      ? [
+          `${where}: trust policy: ${size} characters (minified), more than the limit of ${this.trustPolicyMaxSize}; split the associations across more target roles, or raise trustPolicyMaxSize (up to 4096) after AWS raised your account's quota`,
+        ]
       : [];
   }
 
@@ -288,11 +300,15 @@ export abstract class RoleBase extends Construct {
       for (const f of addonArns(addon)) add(`addonPolicies[${i}] (${addon.name})`, arnAccountProblem(f.arn, "resource", this.account));
     });
     if (managed.length > MANAGED_POLICIES_LIMIT) {
-      add("managedPolicyArns", `${managed.length} managed policies are attached, more than IAM's default quota of ${MANAGED_POLICIES_LIMIT} per role; merge some into an inline policy or ask AWS to raise the quota`);
+      add(
+        "managedPolicyArns",
+        `${managed.length} managed policies are attached, more than IAM's default quota of ${MANAGED_POLICIES_LIMIT} per role; merge some into an inline policy or ask AWS to raise the quota`,
+      );
     }
     const names = this.inlinePolicies.map((p) => p.name);
     const dup = names.filter((n, i) => names.indexOf(n) !== i);
-    if (dup.length > 0) add("inlinePolicies", `policy name(s) ${[...new Set(dup)].map((n) => `"${n}"`).join(", ")} used more than once; give each inline policy its own name`);
+    if (dup.length > 0)
+      add("inlinePolicies", `policy name(s) ${[...new Set(dup)].map((n) => `"${n}"`).join(", ")} used more than once; give each inline policy its own name`);
     let total = 0;
     const sizes: string[] = [];
     for (const p of this.inlinePolicies) {
@@ -303,7 +319,10 @@ export abstract class RoleBase extends Construct {
       sizes.push(`${p.name}: ${size}`);
     }
     if (total > INLINE_POLICIES_LIMIT) {
-      add("inlinePolicies", `the inline policies total ${total} characters (minified; ${sizes.join(", ")}), more than IAM's ${INLINE_POLICIES_LIMIT} per role; move permissions into managed policies or split the role`);
+      add(
+        "inlinePolicies",
+        `the inline policies total ${total} characters (minified; ${sizes.join(", ")}), more than IAM's ${INLINE_POLICIES_LIMIT} per role; move permissions into managed policies or split the role`,
+      );
     }
     return errors;
   }

@@ -40,9 +40,16 @@ export function runSynth(run: SynthRun): number {
   let previous;
   try {
     const accountIds = Object.fromEntries(Object.entries(config.accounts).map(([k, a]) => [k, a.accountId]));
-    previous = readPreviousDeployment({ projectRoot: run.projectRoot, outdir, outputs: config.backend.type !== "local", accountIds, show: (f) => displayPath(f, run.projectRoot) });
+    previous = readPreviousDeployment({
+      projectRoot: run.projectRoot,
+      outdir,
+      outputs: config.backend.type !== "local",
+      accountIds,
+      show: (f) => displayPath(f, run.projectRoot),
+    });
   } catch (e) {
-    if (e instanceof PreviousStateError) return fail(`${e.message}; synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state`);
+    if (e instanceof PreviousStateError)
+      return fail(`${e.message}; synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state`);
     throw e;
   }
   const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
@@ -61,4 +68,3 @@ export function runSynth(run: SynthRun): number {
   app.synth();
   return 0;
 }
-

@@ -30,10 +30,8 @@ export class TargetRole extends RoleBase {
   public constructor(scope: Construct, id: string, props: TargetRoleProps) {
     super(scope, id, props, "target role");
     if (this.isExisting) {
-      this.addJsonOutput(
-        "required_trust_policy",
-        `Trust policy the owners of ${this.arn} must apply so that the Pod Identity roles can chain into it`,
-        () => this.trustJson(),
+      this.addJsonOutput("required_trust_policy", `Trust policy the owners of ${this.arn} must apply so that the Pod Identity roles can chain into it`, () =>
+        this.trustJson(),
       );
     }
     this.node.addValidation({ validate: () => this.validateGrants() });

@@ -117,14 +117,20 @@ function check(out: string, files: ModuleFiles, docs: string | undefined): numbe
   const stale = Object.entries(moduleFileTexts(files))
     .filter(([name, text]) => !existsSync(path.join(out, name)) || readFileSync(path.join(out, name), "utf8") !== text)
     .map(([name]) => path.join(path.relative(process.cwd(), out) || ".", name));
-  const extra = existsSync(out) ? readdirSync(out).filter((name) => !(name in moduleFileTexts(files))).map((name) => path.join(path.relative(process.cwd(), out) || ".", name)) : [];
+  const extra = existsSync(out)
+    ? readdirSync(out)
+        .filter((name) => !(name in moduleFileTexts(files)))
+        .map((name) => path.join(path.relative(process.cwd(), out) || ".", name))
+    : [];
   if (docs !== undefined) stale.push(path.relative(process.cwd(), DOCS));
   if (stale.length === 0 && extra.length === 0) {
     process.stdout.write(`${path.relative(process.cwd(), out) || "."}/ is up to date\n`);
     return 0;
   }
   const lines = [...stale.map((f) => `  ${f}: out of date`), ...extra.map((f) => `  ${f}: not generated`)];
-  process.stderr.write(`synth:module: the committed module is not what the generator writes:\n${lines.join("\n")}\nRun npm run synth:module and commit the result.\n`);
+  process.stderr.write(
+    `synth:module: the committed module is not what the generator writes:\n${lines.join("\n")}\nRun npm run synth:module and commit the result.\n`,
+  );
   return 1;
 }
 

@@ -126,7 +126,10 @@ async function runScenario(scenario: HistoryScenario, opts: HistoryOptions): Pro
         // Loaded as bin/pod-identity-drift.js loads the CLI (tsx's CommonJS hook, no loader thread).
         const m = await measure(process.execPath, [...(opts.nodeArgs ?? []), "--require", "tsx/cjs", WORKER], { env, cwd: REPO });
         const line = m.stdout.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-        if (m.exitCode !== 0 || !line) throw new Error(`${which} run: worker ${m.signal ? `killed by ${m.signal}` : `exit ${m.exitCode}`}: ${m.stderr.trim().split("\n").slice(-6).join(" | ")}`);
+        if (m.exitCode !== 0 || !line)
+          throw new Error(
+            `${which} run: worker ${m.signal ? `killed by ${m.signal}` : `exit ${m.exitCode}`}: ${m.stderr.trim().split("\n").slice(-6).join(" | ")}`,
+          );
         const r = JSON.parse(line.slice(RESULT_PREFIX.length)) as WorkerResult;
         if (r.error) throw new Error(`${which} run: ${r.error}`);
         if (r.complete === false) errors.add(`${which} run: report not complete: ${r.errors.join("; ")}`);

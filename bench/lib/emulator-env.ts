@@ -20,6 +20,14 @@ export function emulatorEnv(
     AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: "true",
   };
-  for (const k of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", ...(iamEndpoint === undefined ? ["AWS_ENDPOINT_URL_IAM"] : [])]) delete env[k];
+  for (const k of [
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    ...(iamEndpoint === undefined ? ["AWS_ENDPOINT_URL_IAM"] : []),
+  ])
+    delete env[k];
   return env;
 }

@@ -19,7 +19,13 @@ export interface BenchRole {
 }
 
 /** Writes terraform.<account>.tfstate into `dir`; returns its path. */
-export function writeState(dir: string, accountId: string, region: string, associations: readonly EmulatedAssociation[], roles: readonly BenchRole[] = []): string {
+export function writeState(
+  dir: string,
+  accountId: string,
+  region: string,
+  associations: readonly EmulatedAssociation[],
+  roles: readonly BenchRole[] = [],
+): string {
   const alias = `cluster_${accountId}`;
   const name = (arn: string) => arn.split("/").pop()!;
   const provider = (arn: string) => `${AWS}.account_${arn.split(":")[4]}`;
@@ -43,14 +49,26 @@ export function writeState(dir: string, accountId: string, region: string, assoc
           type: "aws_iam_role",
           name: `role_${i}`,
           provider: provider(r.arn),
-          instances: [{ schema_version: 0, attributes: { arn: r.arn, name: name(r.arn), path: "/", assume_role_policy: r.trust, inline_policy: [], managed_policy_arns: [] }, sensitive_attributes: [] }],
+          instances: [
+            {
+              schema_version: 0,
+              attributes: { arn: r.arn, name: name(r.arn), path: "/", assume_role_policy: r.trust, inline_policy: [], managed_policy_arns: [] },
+              sensitive_attributes: [],
+            },
+          ],
         },
         {
           mode: "managed",
           type: "aws_iam_role_policy",
           name: `role_${i}_policy`,
           provider: provider(r.arn),
-          instances: [{ schema_version: 0, attributes: { id: `${name(r.arn)}:${r.policyName}`, name: r.policyName, role: name(r.arn), policy: r.policy }, sensitive_attributes: [] }],
+          instances: [
+            {
+              schema_version: 0,
+              attributes: { id: `${name(r.arn)}:${r.policyName}`, name: r.policyName, role: name(r.arn), policy: r.policy },
+              sensitive_attributes: [],
+            },
+          ],
         },
       ]),
     ],

@@ -134,11 +134,19 @@ export function populateIam(iam: IamServer, roles: ReadonlyMap<string, ReadonlyS
         Version: "2012-10-17",
         Statement: [
           pi
-            ? { Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringEquals: { "aws:SourceAccount": account } } }
+            ? {
+                Effect: "Allow",
+                Principal: { Service: "pods.eks.amazonaws.com" },
+                Action: ["sts:AssumeRole", "sts:TagSession"],
+                Condition: { StringEquals: { "aws:SourceAccount": account } },
+              }
             : { Effect: "Allow", Principal: { AWS: "arn:aws:iam::300000000001:root" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
         ],
       });
-      const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: pi ? ["sts:AssumeRole", "sts:TagSession"] : "s3:GetObject", Resource: pi ? "*" : "arn:aws:s3:::bench/*" }] });
+      const policy = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: pi ? ["sts:AssumeRole", "sts:TagSession"] : "s3:GetObject", Resource: pi ? "*" : "arn:aws:s3:::bench/*" }],
+      });
       const name = arn.split("/").pop()!;
       iam.putRole({ accountId: account, name, assumeRolePolicy: trust, inlinePolicies: { access: policy } });
       out.push({ arn, trust, policyName: "access", policy });
@@ -199,7 +207,13 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
       const mine = clusters.filter((c) => c.accountId === a);
       // Each stack manages its own Pod Identity roles; the first also the (shared) target roles.
       const managed = roles.filter((r) => r.arn.split(":")[4] === a || (a === accounts[0] && !minByAccount.has(r.arn.split(":")[4]!)));
-      writeState(dir, a, mine[0]!.region, mine.flatMap((c) => emu.associations({ name: c.name, region: c.region, accountId: c.accountId })), managed);
+      writeState(
+        dir,
+        a,
+        mine[0]!.region,
+        mine.flatMap((c) => emu.associations({ name: c.name, region: c.region, accountId: c.accountId })),
+        managed,
+      );
     }
     const readerAccounts = [...new Set([...accounts, ...roleMap.keys()])];
     const driftConfig = join(dir, "drift.json");
@@ -317,4 +331,3 @@ async function runScenario(scenario: ScanScenario, opts: ScanOptions): Promise<S
     ...(scanMs.length === 0 ? { error: [...errors][0] ?? "no successful run" } : {}),
   };
 }
-

@@ -145,13 +145,7 @@ function toRow(variant: SynthRow["variant"], size: number, reps: number, c: Coll
   };
 }
 
-async function runOnce(
-  c: Collected,
-  command: string,
-  inv: Invocation,
-  outdir: string,
-  cwd: string,
-): Promise<void> {
+async function runOnce(c: Collected, command: string, inv: Invocation, outdir: string, cwd: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   const m = await measure(command, inv.args, { env: inv.env, cwd });
   if (m.exitCode !== 0) {
@@ -208,9 +202,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
       const dir = join(root, `n${size}`);
       mkdirSync(dir);
       const p = prepare(dir, makeWorkload(size));
-      const collected = new Map<SynthVariantName, Collected>(
-        VARIANTS.map((v) => [v, { walls: [], peaks: [], trees: [], processes: 0, failures: 0 }]),
-      );
+      const collected = new Map<SynthVariantName, Collected>(VARIANTS.map((v) => [v, { walls: [], peaks: [], trees: [], processes: 0, failures: 0 }]));
       if (p.configError) {
         const c = collected.get("ours")!;
         c.error = `config not generated (${OUR_CONFIG_MODULE}): ${p.configError}`;
@@ -225,8 +217,7 @@ export async function runSynth(opts: SynthOptions): Promise<SynthResults> {
           const outdir = join(dir, `out-${v}`);
           await runOnce(c, process.execPath, invocation(opts.runner, v, p.workloadFile, p.configFile, outdir, opts.nodeArgs), outdir, REPO);
           opts.log(
-            `synth n=${size} ${v} rep ${rep + 1}/${opts.reps}: ` +
-              (c.walls.length > 0 && c.failures === 0 ? `${c.walls.at(-1)!.toFixed(0)} ms` : `failed`),
+            `synth n=${size} ${v} rep ${rep + 1}/${opts.reps}: ` + (c.walls.length > 0 && c.failures === 0 ? `${c.walls.at(-1)!.toFixed(0)} ms` : `failed`),
           );
         }
       }

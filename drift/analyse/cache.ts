@@ -16,7 +16,10 @@ export interface PreviousConfig {
 }
 
 /** The TTL pods may hold credentials of `previous` for, and whether it was assumed (previous unknown). */
-export function ttlFor(previous: Pick<SeenAssociation, "targetRoleArn"> | undefined, s: AnalyseSettings): { readonly ttlMs: number; readonly assumed: boolean } {
+export function ttlFor(
+  previous: Pick<SeenAssociation, "targetRoleArn"> | undefined,
+  s: AnalyseSettings,
+): { readonly ttlMs: number; readonly assumed: boolean } {
   if (previous === undefined) return { ttlMs: Math.max(s.podIdentityRoleTtlMs, s.targetRoleTtlMs), assumed: true };
   return { ttlMs: previous.targetRoleArn ? s.targetRoleTtlMs : s.podIdentityRoleTtlMs, assumed: false };
 }

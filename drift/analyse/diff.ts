@@ -8,8 +8,10 @@ import type { SeenAssociation } from "./types";
 export function diffFields(a: StateAssociation, live: LiveAssociation): FieldDiff[] {
   const out: FieldDiff[] = [];
   if (a.roleArn !== live.roleArn) out.push({ name: "role_arn", expected: a.roleArn, actual: live.roleArn });
-  if ((a.targetRoleArn ?? null) !== (live.targetRoleArn ?? null)) out.push({ name: "target_role_arn", expected: a.targetRoleArn ?? null, actual: live.targetRoleArn ?? null });
-  if (a.disableSessionTags !== live.disableSessionTags) out.push({ name: "disable_session_tags", expected: a.disableSessionTags, actual: live.disableSessionTags });
+  if ((a.targetRoleArn ?? null) !== (live.targetRoleArn ?? null))
+    out.push({ name: "target_role_arn", expected: a.targetRoleArn ?? null, actual: live.targetRoleArn ?? null });
+  if (a.disableSessionTags !== live.disableSessionTags)
+    out.push({ name: "disable_session_tags", expected: a.disableSessionTags, actual: live.disableSessionTags });
   if (!sameTags(a.tags, live.tags)) out.push({ name: "tags", expected: sortTags(a.tags), actual: sortTags(live.tags) });
   return out;
 }
@@ -18,8 +20,10 @@ export function diffFields(a: StateAssociation, live: LiveAssociation): FieldDif
 export function diffSeen(prev: SeenAssociation, live: LiveAssociation): FieldDiff[] {
   const out: FieldDiff[] = [];
   if (prev.roleArn !== live.roleArn) out.push({ name: "role_arn", expected: prev.roleArn, actual: live.roleArn });
-  if ((prev.targetRoleArn ?? null) !== (live.targetRoleArn ?? null)) out.push({ name: "target_role_arn", expected: prev.targetRoleArn ?? null, actual: live.targetRoleArn ?? null });
-  if (prev.disableSessionTags !== live.disableSessionTags) out.push({ name: "disable_session_tags", expected: prev.disableSessionTags, actual: live.disableSessionTags });
+  if ((prev.targetRoleArn ?? null) !== (live.targetRoleArn ?? null))
+    out.push({ name: "target_role_arn", expected: prev.targetRoleArn ?? null, actual: live.targetRoleArn ?? null });
+  if (prev.disableSessionTags !== live.disableSessionTags)
+    out.push({ name: "disable_session_tags", expected: prev.disableSessionTags, actual: live.disableSessionTags });
   if (prev.associationId !== live.associationId) out.push({ name: "association_id", expected: prev.associationId, actual: live.associationId });
   return out;
 }

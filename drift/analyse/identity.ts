@@ -7,7 +7,10 @@ export function clusterKey(c: { readonly region: string; readonly clusterName?: 
 }
 
 /** One association per service account per cluster: the slot an association occupies (in `region`, by default its own). */
-export function slotKey(a: { readonly region?: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string }, region: string = a.region ?? ""): string {
+export function slotKey(
+  a: { readonly region?: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string },
+  region: string = a.region ?? "",
+): string {
   return `${region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
 }
 
@@ -33,6 +36,9 @@ export function parseArn(arn: string | undefined): { readonly region?: string; r
 
 /** A glob with `*` (any run of characters) and `?` (one character), matched against the whole string. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${re}$`).test(value);
 }

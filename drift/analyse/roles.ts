@@ -43,14 +43,24 @@ export function compareRole(state: StateRole, live: LiveRole): RoleComparison {
 
 /** true if any field is; else null if any is; else false. */
 export function combinedBroadening(fields: readonly RoleFieldDiff[]): Broadening {
-  const reasons = (b: boolean | null) => fields.filter((f) => f.judgement.broadens === b).map((f) => `${f.name}: ${f.judgement.reason}`).join("; ");
+  const reasons = (b: boolean | null) =>
+    fields
+      .filter((f) => f.judgement.broadens === b)
+      .map((f) => `${f.name}: ${f.judgement.reason}`)
+      .join("; ");
   const wider = fields.find((f) => f.judgement.broadens === true);
-  if (wider && wider.judgement.broadens === true) return { broadens: true, reason: reasons(true), ...(wider.judgement.example ? { example: wider.judgement.example } : {}) };
+  if (wider && wider.judgement.broadens === true)
+    return { broadens: true, reason: reasons(true), ...(wider.judgement.example ? { example: wider.judgement.example } : {}) };
   if (fields.some((f) => f.judgement.broadens === null)) return { broadens: null, reason: reasons(null) };
   return { broadens: false, reason: reasons(false) };
 }
 
-function documentField(name: string, state: string | undefined, live: string | undefined, opts: { resourceAccount: string | undefined; partition: string }): RoleFieldDiff | undefined {
+function documentField(
+  name: string,
+  state: string | undefined,
+  live: string | undefined,
+  opts: { resourceAccount: string | undefined; partition: string },
+): RoleFieldDiff | undefined {
   const c = comparePolicyTexts(state, live, { ...(opts.resourceAccount ? { resourceAccount: opts.resourceAccount } : {}), partition: opts.partition });
   if (c.same) return undefined;
   return {
@@ -82,9 +92,15 @@ function attachmentField(state: StateRole, live: LiveRole): RoleFieldDiff | unde
 function judgeAttachment(arn: string, live: LiveRole, change: "added" | "removed", partition: string): Broadening {
   const read = live.managedPolicies[arn];
   if (read === undefined || !read.ok) {
-    return { broadens: null, reason: `${change === "added" ? "attached" : "detached"} ${arn}, whose document could not be read${read && !read.ok ? ` (${read.error.code}: ${read.error.message})` : ""}` };
+    return {
+      broadens: null,
+      reason: `${change === "added" ? "attached" : "detached"} ${arn}, whose document could not be read${read && !read.ok ? ` (${read.error.code}: ${read.error.message})` : ""}`,
+    };
   }
-  const c = change === "added" ? comparePolicyTexts(undefined, read.document, { partition }) : comparePolicyTexts(decodeIamDocument(read.document), undefined, { partition });
+  const c =
+    change === "added"
+      ? comparePolicyTexts(undefined, read.document, { partition })
+      : comparePolicyTexts(decodeIamDocument(read.document), undefined, { partition });
   if (c.same) return { broadens: false, reason: `${arn} grants nothing` };
   return c.judgement;
 }

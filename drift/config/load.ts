@@ -17,11 +17,7 @@ export class ConfigError extends Error {
     readonly problems: readonly string[],
   ) {
     const where = file ?? "drift config";
-    super(
-      problems.length === 1
-        ? `${where}: ${problems[0]}`
-        : `${where} has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
-    );
+    super(problems.length === 1 ? `${where}: ${problems[0]}` : `${where} has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   }
 }
 
@@ -37,7 +33,14 @@ export function loadDriftConfig(path?: string, cwd: string = process.cwd()): Dri
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file; check --config" : code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : String((e as Error).message);
+    const why =
+      code === "ENOENT"
+        ? "no such file; check --config"
+        : code === "EISDIR"
+          ? "is a directory, not a file"
+          : code === "EACCES"
+            ? "permission denied"
+            : String((e as Error).message);
     throw new ConfigError(file, [why]);
   }
   let data: unknown;

@@ -18,7 +18,10 @@ const accountId = z.string().regex(/^\d{12}$/, { error: (i) => `${JSON.stringify
 export const clusterSchema = z
   .object({
     name: z.string().min(1).describe("EKS cluster name."),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: (i) => `${JSON.stringify(i.input)} is not an AWS region such as eu-west-1` }).describe("The cluster's region."),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: (i) => `${JSON.stringify(i.input)} is not an AWS region such as eu-west-1` })
+      .describe("The cluster's region."),
     accountId: accountId.optional().describe("The cluster's account: selects the reader role in `accounts`. Default: the credentials' own account."),
   })
   .strict()
@@ -26,9 +29,16 @@ export const clusterSchema = z
 
 export const accountReaderSchema = z
   .object({
-    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` }).describe("Role the check assumes to read this account's clusters."),
+    roleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { error: (i) => `${JSON.stringify(i.input)} is not an IAM role ARN` })
+      .describe("Role the check assumes to read this account's clusters."),
     externalId: z.string().min(2).max(1224).optional().describe("sts:ExternalId to pass when assuming the reader role."),
-    sessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/).optional().describe("Role session name. Default: pod-identity-drift."),
+    sessionName: z
+      .string()
+      .regex(/^[\w+=,.@-]{2,64}$/)
+      .optional()
+      .describe("Role session name. Default: pod-identity-drift."),
   })
   .strict();
 
@@ -37,7 +47,11 @@ export const ignoreRuleSchema = z
     cluster: z.string().min(1).optional().describe("Cluster name glob (`*` any run of characters, `?` one character)."),
     namespace: z.string().min(1).optional().describe("Kubernetes namespace glob."),
     serviceAccount: z.string().min(1).optional().describe("Service account name glob."),
-    kinds: z.array(z.enum(FINDING_KINDS)).min(1).optional().describe("Ignore only these finding kinds. Default: the association is left out of the check entirely."),
+    kinds: z
+      .array(z.enum(FINDING_KINDS))
+      .min(1)
+      .optional()
+      .describe("Ignore only these finding kinds. Default: the association is left out of the check entirely."),
     reason: z.string().optional().describe("Why: for the reader of this file."),
   })
   .strict()
@@ -72,14 +86,21 @@ export const driftConfigSchema = z
       .strict()
       .default({ podIdentityRoleTtl: "6h", targetRoleTtl: "59m" })
       .describe("Credential cache lifetimes of the Pod Identity Agent: when a change reaches running pods at the latest."),
-    ignore: z.array(ignoreRuleSchema).default([]).describe("Associations (or some of their finding kinds) to leave out. A rule matches when all the patterns it gives match."),
+    ignore: z
+      .array(ignoreRuleSchema)
+      .default([])
+      .describe("Associations (or some of their finding kinds) to leave out. A rule matches when all the patterns it gives match."),
     addonOwned: z
       .enum(["report", "drift", "ignore"])
       .default("report")
       .describe("Unmanaged associations owned by an EKS add-on (ownerArn set): report (listed, not counted as drift), drift (counted), ignore (left out)."),
     history: z
       .object({
-        path: z.string().min(1).default(".drift/history.db").describe("SQLite file. A relative path is relative to this file (to the working directory when there is no file)."),
+        path: z
+          .string()
+          .min(1)
+          .default(".drift/history.db")
+          .describe("SQLite file. A relative path is relative to this file (to the working directory when there is no file)."),
         busyTimeoutMs: z.number().int().min(0).max(600_000).default(5000).describe("How long to wait for another process holding the store."),
         retainDays: z.number().int().min(1).default(30).describe("Runs and their findings older than this are pruned."),
         url: z
@@ -94,8 +115,20 @@ export const driftConfigSchema = z
       .default({ path: ".drift/history.db", busyTimeoutMs: 5000, retainDays: 30 }),
     scan: z
       .object({
-        clusterConcurrency: z.number().int().min(1).max(64).optional().describe("Clusters scanned at once over all accounts. Default: no global cap (accounts run in parallel)."),
-        perAccountRegionConcurrency: z.number().int().min(1).max(64).optional().describe("Requests in flight at once per account and region (its clusters are scanned a few at a time, enough to fill them). Default: 8."),
+        clusterConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe("Clusters scanned at once over all accounts. Default: no global cap (accounts run in parallel)."),
+        perAccountRegionConcurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe("Requests in flight at once per account and region (its clusters are scanned a few at a time, enough to fill them). Default: 8."),
         requestsPerSecond: z
           .number()
           .positive()
@@ -110,13 +143,17 @@ export const driftConfigSchema = z
           .positive()
           .max(300)
           .optional()
-          .describe("Deadline of one attempt of any AWS request (EKS, STS, S3): connecting, the response headers and the whole body. A timed-out attempt is retried. Default: 10."),
+          .describe(
+            "Deadline of one attempt of any AWS request (EKS, STS, S3): connecting, the response headers and the whole body. A timed-out attempt is retried. Default: 10.",
+          ),
         callTimeoutSeconds: z
           .number()
           .positive()
           .max(3600)
           .optional()
-          .describe("Deadline of one AWS call, all its attempts and the backoff between them included: what turns an endpoint that never answers into an error. Default: 60."),
+          .describe(
+            "Deadline of one AWS call, all its attempts and the backoff between them included: what turns an endpoint that never answers into an error. Default: 60.",
+          ),
         clusterTimeoutSeconds: z
           .number()
           .positive()
@@ -136,7 +173,9 @@ export const driftConfigSchema = z
               .positive()
               .max(1000)
               .optional()
-              .describe("IAM requests per second per account, retries included (IAM throttles per account, at low rates). Default: unpaced until the first throttle, then paced at the rate that succeeded."),
+              .describe(
+                "IAM requests per second per account, retries included (IAM throttles per account, at low rates). Default: unpaced until the first throttle, then paced at the rate that succeeded.",
+              ),
             perAccountConcurrency: z.number().int().min(1).max(32).optional().describe("IAM requests in flight at once per account. Default: 4."),
           })
           .strict(),

@@ -389,7 +389,10 @@ export class Daemon extends EventEmitter {
     this.findings = resumed.notified === null ? FindingSet.empty() : FindingSet.of(resumed.notified);
     this.scannedOnce = resumed.notified !== null;
     if (resumed.lastCompleteRunAt) this.metrics.lastSuccessfulScan(resumed.lastCompleteRunAt);
-    this.log.info({ term: fence, resumedFindings: resumed.notified?.length ?? null, lastCompleteRunAt: resumed.lastCompleteRunAt?.toISOString() ?? null }, "leadership term started");
+    this.log.info(
+      { term: fence, resumedFindings: resumed.notified?.length ?? null, lastCompleteRunAt: resumed.lastCompleteRunAt?.toISOString() ?? null },
+      "leadership term started",
+    );
   }
 
   private async scan(reason: ScanReason): Promise<void> {
@@ -422,7 +425,10 @@ export class Daemon extends EventEmitter {
       } else {
         const outcome: ScanOutcome = ac.signal.aborted ? "aborted" : "failed";
         this.metrics.scanFinished(outcome, seconds);
-        this.log[outcome === "aborted" ? "warn" : "error"]({ reason, outcome, durationMs: Math.round(seconds * 1000), error }, outcome === "aborted" ? "scan aborted" : "scan failed");
+        this.log[outcome === "aborted" ? "warn" : "error"](
+          { reason, outcome, durationMs: Math.round(seconds * 1000), error },
+          outcome === "aborted" ? "scan aborted" : "scan failed",
+        );
         event = { reason, outcome, error };
       }
     } finally {

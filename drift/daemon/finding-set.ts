@@ -60,9 +60,7 @@ export class FindingSet {
     for (const f of report.findings) now.set(findingKey(f), f);
 
     const stateSourceFailed = report.findings.some((f) => f.kind === "error" && f.cluster === null);
-    const unreadable = new Set(
-      report.findings.filter((f) => f.kind === "error" && f.cluster !== null).map((f) => clusterId(f)),
-    );
+    const unreadable = new Set(report.findings.filter((f) => f.kind === "error" && f.cluster !== null).map((f) => clusterId(f)));
 
     const resolved: Finding[] = [];
     const set = new Map(now);

@@ -29,9 +29,7 @@ export function parseListen(listen: string): ListenAddress {
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(listen.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) {
-    throw new DaemonStartError(
-      `invalid listen address ${JSON.stringify(listen)}: expected host:port, e.g. "127.0.0.1:9464", "0.0.0.0:9464" or "[::1]:9464".`,
-    );
+    throw new DaemonStartError(`invalid listen address ${JSON.stringify(listen)}: expected host:port, e.g. "127.0.0.1:9464", "0.0.0.0:9464" or "[::1]:9464".`);
   }
   return { host: (m[1] ?? m[2])!, port };
 }

@@ -41,9 +41,7 @@ export async function kubernetesLeaseStore(opts: KubernetesLeaseOptions): Promis
     throw new DaemonStartError(`cannot load the Kubernetes client configuration for leader election: ${(e as Error).message}`);
   }
   if (!kc.getCurrentCluster()) {
-    throw new DaemonStartError(
-      "leader election is on but no Kubernetes API server is configured: run in a pod, or set KUBECONFIG.",
-    );
+    throw new DaemonStartError("leader election is on but no Kubernetes API server is configured: run in a pod, or set KUBECONFIG.");
   }
   const api: CoordinationV1Api = kc.makeApiClient(k8s.CoordinationV1Api);
   const micro = (d: Date | null) => (d ? new k8s.V1MicroTime(d.getTime()) : undefined);
@@ -133,10 +131,7 @@ function apiError(verb: string, namespace: string, name: string, e: unknown): Er
       // not JSON: fall back to the error's message
     }
   }
-  const reason =
-    body && typeof body === "object" && "message" in body
-      ? String((body as { message: unknown }).message)
-      : (e as Error).message.split("\n")[0];
+  const reason = body && typeof body === "object" && "message" in body ? String((body as { message: unknown }).message) : (e as Error).message.split("\n")[0];
   const hint = status === 403 ? " (the Role must allow get, create and update on this Lease)" : "";
   return new Error(`cannot ${verb} Lease ${namespace}/${name}: ${status ? `HTTP ${status}: ` : ""}${reason}${hint}`);
 }

@@ -228,7 +228,7 @@ export class LeaderElector {
           {
             holderIdentity: this.opts.identity,
             leaseDurationSeconds,
-            acquireTime: mine ? current.acquireTime ?? new Date(startedAt) : new Date(startedAt),
+            acquireTime: mine ? (current.acquireTime ?? new Date(startedAt)) : new Date(startedAt),
             renewTime: new Date(startedAt),
             leaseTransitions: mine ? current.leaseTransitions : current.leaseTransitions + 1,
           },

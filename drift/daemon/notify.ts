@@ -80,9 +80,7 @@ function section(title: string, findings: readonly Finding[]): unknown {
 
 /** One line: `kind cluster ns/sa [role] [fields] (effective after …)`, SECURITY first for a broadening change. */
 export function describeFinding(f: Finding): string {
-  const where = [f.cluster ?? "(state)", f.namespace && f.serviceAccount ? `${f.namespace}/${f.serviceAccount}` : null]
-    .filter(Boolean)
-    .join(" ");
+  const where = [f.cluster ?? "(state)", f.namespace && f.serviceAccount ? `${f.namespace}/${f.serviceAccount}` : null].filter(Boolean).join(" ");
   const fields = f.fields.length > 0 ? ` [${f.fields.map((x) => x.name).join(", ")}]` : "";
   const role = f.role ? ` ${f.role.arn}${f.broadens === true ? " BROADENS access" : ""}` : "";
   const after = f.effectiveAfter ? ` (effective after ${f.effectiveAfter})` : "";
@@ -173,10 +171,7 @@ export class WebhookSink {
     this.events.gaveUp(this.name, attempts, lastError);
   }
 
-  private async post(
-    body: string,
-    stop: AbortSignal,
-  ): Promise<{ ok: true } | { ok: false; retryable: boolean; error: string; retryAfterMs?: number }> {
+  private async post(body: string, stop: AbortSignal): Promise<{ ok: true } | { ok: false; retryable: boolean; error: string; retryAfterMs?: number }> {
     const timeout = AbortSignal.timeout(this.settings.timeoutSeconds * 1000);
     try {
       const res = await this.fetchFn(this.settings.url, {

@@ -16,7 +16,10 @@ export const webhookPayloadSchema = z
     generatedAt: z.string().describe("ISO 8601: the scan's clock."),
     complete: z.boolean().describe("False when the scan could not read everything: findings where it could not look are neither added nor resolved."),
     summary: summarySchema,
-    added: z.array(findingSchema).readonly().describe("Findings new since the last notification (a broadening trust or permission change among them is sent even as the first scan's)."),
+    added: z
+      .array(findingSchema)
+      .readonly()
+      .describe("Findings new since the last notification (a broadening trust or permission change among them is sent even as the first scan's)."),
     resolved: z.array(findingSchema).readonly().describe("Findings gone since the last notification."),
   })
   .strict()

@@ -133,6 +133,5 @@ function firstSignal(): Promise<string> {
 }
 
 function checkEngine(config: DriftConfig, stateUris: readonly string[] | undefined, history: HistoryStore): CheckFn {
-  return ({ signal, onApiCall }) =>
-    runCheck({ config, ...(stateUris && stateUris.length > 0 ? { stateUris } : {}), signal, onApiCall, history });
+  return ({ signal, onApiCall }) => runCheck({ config, ...(stateUris && stateUris.length > 0 ? { stateUris } : {}), signal, onApiCall, history });
 }

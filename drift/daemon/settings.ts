@@ -41,11 +41,7 @@ export const leaderElectionSchema = z
       .default(10)
       .describe("The leader stops scanning and notifying this long after its last successful renewal round started, whether or not a request is outstanding."),
     retryPeriodSeconds: z.number().int().min(1).default(2).describe("Time between Lease rounds. renewDeadline + retryPeriod must be less than leaseDuration."),
-    identity: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("This replica's holder identity; default: POD_NAME (else the host name) plus a random suffix."),
+    identity: z.string().min(1).optional().describe("This replica's holder identity; default: POD_NAME (else the host name) plus a random suffix."),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -95,10 +91,14 @@ export function resolveReportToken(report: ReportSettings, env: NodeJS.ProcessEn
   if (!report.enabled) return undefined;
   const token = env[report.tokenEnv]?.trim();
   if (!token) {
-    throw new Error(`daemon.report: /report is enabled but the environment variable ${report.tokenEnv} (its bearer token) is not set (or empty). Set it from a Secret, or turn /report off.`);
+    throw new Error(
+      `daemon.report: /report is enabled but the environment variable ${report.tokenEnv} (its bearer token) is not set (or empty). Set it from a Secret, or turn /report off.`,
+    );
   }
   if (token.length < MIN_REPORT_TOKEN_LENGTH) {
-    throw new Error(`daemon.report: the bearer token in ${report.tokenEnv} is shorter than ${MIN_REPORT_TOKEN_LENGTH} characters: use a random one (e.g. openssl rand -hex 32).`);
+    throw new Error(
+      `daemon.report: the bearer token in ${report.tokenEnv} is shorter than ${MIN_REPORT_TOKEN_LENGTH} characters: use a random one (e.g. openssl rand -hex 32).`,
+    );
   }
   return token;
 }

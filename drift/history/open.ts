@@ -61,6 +61,9 @@ export function processLeaderState(store: Pick<HistoryStore, "runs">): LeaderSta
 
 function assertPostgresUrl(url: string): void {
   if (!/^postgres(ql)?:\/\//.test(url)) {
-    throw new HistoryError(HISTORY_URL_ENV, `is not a postgres:// or postgresql:// URL. Set it to e.g. postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to use the SQLite file.`);
+    throw new HistoryError(
+      HISTORY_URL_ENV,
+      `is not a postgres:// or postgresql:// URL. Set it to e.g. postgres://USER:PASSWORD@HOST:5432/DATABASE, or unset it to use the SQLite file.`,
+    );
   }
 }

@@ -98,7 +98,9 @@ export class PostgresHistoryStore implements HistoryStore, LeaderState {
   }
 
   async claim(holder: string): Promise<number> {
-    const r = await this.query<{ term: string }>(`UPDATE ${S}.leader SET term = term + 1, holder = $1, claimed_at = now() WHERE id = 1 RETURNING term`, [holder]);
+    const r = await this.query<{ term: string }>(`UPDATE ${S}.leader SET term = term + 1, holder = $1, claimed_at = now() WHERE id = 1 RETURNING term`, [
+      holder,
+    ]);
     this.term = Number(r.rows[0]!.term);
     return this.term;
   }
@@ -155,13 +157,15 @@ export class PostgresHistoryStore implements HistoryStore, LeaderState {
     const atMs = run.at.getTime();
     const at = run.at.toISOString();
     const runId = Number(
-      (await c.query<{ id: string }>(`INSERT INTO ${S}.runs (at, at_ms, complete, summary, term) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
-        at,
-        atMs,
-        run.complete,
-        JSON.stringify(run.summary),
-        term,
-      ])).rows[0]!.id,
+      (
+        await c.query<{ id: string }>(`INSERT INTO ${S}.runs (at, at_ms, complete, summary, term) VALUES ($1, $2, $3, $4, $5) RETURNING id`, [
+          at,
+          atMs,
+          run.complete,
+          JSON.stringify(run.summary),
+          term,
+        ])
+      ).rows[0]!.id,
     );
 
     const clusters = new Map<string, boolean>();
@@ -205,12 +209,10 @@ export class PostgresHistoryStore implements HistoryStore, LeaderState {
     for (const { key, finding } of run.findings) byKey.set(key, finding);
     const keys = [...byKey.keys()];
     const fs = [...byKey.values()];
-    await c.query(`INSERT INTO ${S}.findings (run_id, key, kind, finding) SELECT $1, k, kind, f::jsonb FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, kind, f)`, [
-      runId,
-      keys,
-      fs.map((f) => f.kind),
-      fs.map((f) => JSON.stringify(f)),
-    ]);
+    await c.query(
+      `INSERT INTO ${S}.findings (run_id, key, kind, finding) SELECT $1, k, kind, f::jsonb FROM unnest($2::text[], $3::text[], $4::text[]) AS t(k, kind, f)`,
+      [runId, keys, fs.map((f) => f.kind), fs.map((f) => JSON.stringify(f))],
+    );
     // The first occurrence of a key sets first_seen, as the SQLite store's row-by-row upsert does.
     const first = new Map<string, Finding>();
     for (const { key, finding } of run.findings) if (!first.has(key)) first.set(key, finding);
@@ -306,12 +308,19 @@ export class PostgresHistoryStore implements HistoryStore, LeaderState {
       return new HistoryError(this.path, `cannot connect (${code}). ${fix}`, code);
     if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(msg))
       return new HistoryError(this.path, `no connection within ${this.statementTimeoutMs} ms. ${fix}`, "ETIMEDOUT");
-    if (/Query read timeout/i.test(msg)) return new HistoryError(this.path, `the server did not answer within ${this.statementTimeoutMs + 5000} ms`, "ETIMEDOUT");
-    if (code === "28P01" || code === "28000") return new HistoryError(this.path, `authentication failed (${code}). Check the user and password in the URL.`, code);
+    if (/Query read timeout/i.test(msg))
+      return new HistoryError(this.path, `the server did not answer within ${this.statementTimeoutMs + 5000} ms`, "ETIMEDOUT");
+    if (code === "28P01" || code === "28000")
+      return new HistoryError(this.path, `authentication failed (${code}). Check the user and password in the URL.`, code);
     if (code === "3D000") return new HistoryError(this.path, `the database does not exist (${code}). Create it (CREATE DATABASE), or fix the URL.`, code);
     if (code === "55P03") return new HistoryError(this.path, `in use by another replica (waited ${this.lockTimeoutMs} ms for its lock)`, code);
     if (code === "57014") return new HistoryError(this.path, `a statement ran longer than ${this.statementTimeoutMs} ms and was cancelled`, code);
-    if (code === "42501") return new HistoryError(this.path, `permission denied (${code}): the user needs to create the schema ${S} and its tables, or have them created once by an owner`, code);
+    if (code === "42501")
+      return new HistoryError(
+        this.path,
+        `permission denied (${code}): the user needs to create the schema ${S} and its tables, or have them created once by an owner`,
+        code,
+      );
     return new HistoryError(this.path, `${code ? `${code}: ` : ""}${msg}`, code || undefined);
   }
 }

@@ -34,7 +34,11 @@ export class SqliteHistoryStore implements HistoryStore {
     try {
       mkdirSync(dirname(path), { recursive: true });
     } catch (e) {
-      throw new HistoryError(path, `cannot create its directory ${dirname(path)}: ${errText(e)}. Set history.path in the drift config to a writable place.`, (e as NodeJS.ErrnoException).code);
+      throw new HistoryError(
+        path,
+        `cannot create its directory ${dirname(path)}: ${errText(e)}. Set history.path in the drift config to a writable place.`,
+        (e as NodeJS.ErrnoException).code,
+      );
     }
     const unusable = (() => {
       try {
@@ -153,7 +157,10 @@ export class SqliteHistoryStore implements HistoryStore {
     const db = this.db;
     const atMs = run.at.getTime();
     const at = run.at.toISOString();
-    const runId = Number(db.prepare("INSERT INTO runs (at, at_ms, complete, summary) VALUES (?, ?, ?, ?)").run(at, atMs, run.complete ? 1 : 0, JSON.stringify(run.summary)).lastInsertRowid);
+    const runId = Number(
+      db.prepare("INSERT INTO runs (at, at_ms, complete, summary) VALUES (?, ?, ?, ?)").run(at, atMs, run.complete ? 1 : 0, JSON.stringify(run.summary))
+        .lastInsertRowid,
+    );
 
     const cluster = db.prepare("INSERT OR REPLACE INTO run_clusters (run_id, cluster, ok) VALUES (?, ?, ?)");
     for (const c of run.clustersRead) cluster.run(runId, c, 1);
@@ -195,7 +202,10 @@ export class SqliteHistoryStore implements HistoryStore {
     }
     // Close findings this run did not see, except those in clusters it could not read (unknown, not resolved).
     const unread = JSON.stringify(run.clustersUnread);
-    db.prepare("DELETE FROM open_findings WHERE last_seen_run <> ? AND (cluster IS NULL OR cluster NOT IN (SELECT value FROM json_each(?)))").run(runId, unread);
+    db.prepare("DELETE FROM open_findings WHERE last_seen_run <> ? AND (cluster IS NULL OR cluster NOT IN (SELECT value FROM json_each(?)))").run(
+      runId,
+      unread,
+    );
 
     const cutoff = atMs - (run.retainDays ?? 30) * 86_400_000;
     db.prepare("DELETE FROM runs WHERE at_ms < ?").run(cutoff);
@@ -224,13 +234,20 @@ function sizeOf(path: string): number | undefined {
 
 /** Rename the store (and its -wal/-shm files) to `<path>.<empty|corrupt>-<UTC time>`; never deletes. */
 function setAside(path: string, reason: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const movedTo = `${path}.${reason === "empty" ? "empty" : "corrupt"}-${stamp}`;
   try {
     renameSync(path, movedTo);
     for (const suffix of ["-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
   } catch (e) {
-    throw new HistoryError(path, `is not a usable history database (${reason}) and could not be moved aside (${errText(e)}). Move it away or set history.path to another file.`, reason);
+    throw new HistoryError(
+      path,
+      `is not a usable history database (${reason}) and could not be moved aside (${errText(e)}). Move it away or set history.path to another file.`,
+      reason,
+    );
   }
   return movedTo;
 }
@@ -238,7 +255,10 @@ function setAside(path: string, reason: string): string {
 function migrate(db: Database.Database, path: string): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
-    throw new HistoryError(path, `written by a newer version of pod-identity-drift (schema ${current}; this one knows up to ${SCHEMA_VERSION}). Upgrade, or point history.path elsewhere.`);
+    throw new HistoryError(
+      path,
+      `written by a newer version of pod-identity-drift (schema ${current}; this one knows up to ${SCHEMA_VERSION}). Upgrade, or point history.path elsewhere.`,
+    );
   }
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
@@ -253,8 +273,18 @@ function translate(e: unknown, path: string, timeout: number): HistoryError {
   if (e instanceof HistoryError) return e;
   const code = (e as { code?: string }).code ?? "";
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
-    return new HistoryError(path, `in use by another process (waited ${timeout} ms for its lock). Wait for the other run to finish, or raise history.busyTimeoutMs.`, code);
-  if (code.startsWith("SQLITE_CANTOPEN") || code.startsWith("SQLITE_READONLY") || code.startsWith("SQLITE_PERM") || code.startsWith("SQLITE_IOERR") || code === "EACCES")
+    return new HistoryError(
+      path,
+      `in use by another process (waited ${timeout} ms for its lock). Wait for the other run to finish, or raise history.busyTimeoutMs.`,
+      code,
+    );
+  if (
+    code.startsWith("SQLITE_CANTOPEN") ||
+    code.startsWith("SQLITE_READONLY") ||
+    code.startsWith("SQLITE_PERM") ||
+    code.startsWith("SQLITE_IOERR") ||
+    code === "EACCES"
+  )
     return new HistoryError(path, `cannot be written (${code}: ${errText(e)}). Set history.path in the drift config to a writable file.`, code);
   if (code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT"))
     return new HistoryError(path, `is not a usable history database (${code}). Move it aside or set history.path to another file.`, code);

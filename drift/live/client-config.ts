@@ -18,6 +18,10 @@ export function retrySettings(env: NodeJS.ProcessEnv = process.env): { retryMode
 }
 
 /** Client configuration for any AWS SDK client: retries and the per-attempt deadline. */
-export function awsClientConfig(requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS): { retryMode?: string; maxAttempts?: number; requestHandler: AttemptDeadlineHandler } {
+export function awsClientConfig(requestTimeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS): {
+  retryMode?: string;
+  maxAttempts?: number;
+  requestHandler: AttemptDeadlineHandler;
+} {
   return { ...retrySettings(), requestHandler: new AttemptDeadlineHandler(requestTimeoutMs) };
 }

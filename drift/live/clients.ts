@@ -84,7 +84,12 @@ export class EksClientPool {
  * Temporary credentials of an account's reader role (STS AssumeRole, the default chain as the source), for any
  * client of the check; `counter` reports the STS calls. Errors say they came from assuming the reader role.
  */
-export function readerCredentials(reader: AccountReader, region: string | undefined, requestTimeoutMs: number | undefined, counter: Pluggable<object, MetadataBearer>) {
+export function readerCredentials(
+  reader: AccountReader,
+  region: string | undefined,
+  requestTimeoutMs: number | undefined,
+  counter: Pluggable<object, MetadataBearer>,
+) {
   return namingRole(
     reader.roleArn,
     fromTemporaryCredentials({

@@ -107,7 +107,11 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
     client.middlewareStack.use(apiCallCounterPlugin(scope, listener));
     // After the counter, so it runs first (as for EKS: ./clients.ts).
     client.middlewareStack.use(
-      pacerPlugin(new Pacer(opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : { adaptive: process.env.AWS_RETRY_MODE !== "adaptive" })),
+      pacerPlugin(
+        new Pacer(
+          opts.requestsPerSecond !== undefined ? { requestsPerSecond: opts.requestsPerSecond } : { adaptive: process.env.AWS_RETRY_MODE !== "adaptive" },
+        ),
+      ),
     );
     accounts.set(accountId, (a = { client, limiter: new Limiter(concurrency), policies: new Map() }));
     return a;
@@ -126,7 +130,9 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
     const send = <T>(operation: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> =>
       limiter.run(() => {
         calls++;
-        return withDeadline("call", `${operation} did not complete, retries included,`, callTimeoutMs, (deadline) => call(AbortSignal.any([deadline, roleSignal])));
+        return withDeadline("call", `${operation} did not complete, retries included,`, callTimeoutMs, (deadline) =>
+          call(AbortSignal.any([deadline, roleSignal])),
+        );
       });
     const policyOnce = (policyArn: string): Promise<ManagedPolicyRead> => {
       let p = policies.get(policyArn);
@@ -135,7 +141,9 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
           try {
             const meta = await send("GetPolicy", (abortSignal) => client.send(new GetPolicyCommand({ PolicyArn: policyArn }), { abortSignal }));
             const versionId = meta.Policy?.DefaultVersionId ?? "";
-            const version = await send("GetPolicyVersion", (abortSignal) => client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), { abortSignal }));
+            const version = await send("GetPolicyVersion", (abortSignal) =>
+              client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }), { abortSignal }),
+            );
             return { ok: true, document: version.PolicyVersion?.Document ?? "" };
           } catch (e) {
             if (opts.signal?.aborted) throw opts.signal.reason;
@@ -155,15 +163,20 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
         if ((e as Error).name === "NoSuchEntityException") return { arn, ok: true, role: null, calls };
         throw e;
       }
-      if (role === undefined || role.AssumeRolePolicyDocument === undefined) throw Object.assign(new Error("GetRole returned no role, or a role without its trust policy"), { name: "MalformedResponse" });
+      if (role === undefined || role.AssumeRolePolicyDocument === undefined)
+        throw Object.assign(new Error("GetRole returned no role, or a role without its trust policy"), { name: "MalformedResponse" });
       const names = await list("ListRolePolicies", async (Marker) => {
-        const out = await send("ListRolePolicies", (abortSignal) => client.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), { abortSignal }));
+        const out = await send("ListRolePolicies", (abortSignal) =>
+          client.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), { abortSignal }),
+        );
         return { items: out.PolicyNames ?? [], more: out.IsTruncated === true, marker: out.Marker };
       });
       const inline = await Promise.all(
         names.map(async (name) => {
           try {
-            const out = await send("GetRolePolicy", (abortSignal) => client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }), { abortSignal }));
+            const out = await send("GetRolePolicy", (abortSignal) =>
+              client.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }), { abortSignal }),
+            );
             return { name, document: out.PolicyDocument ?? "" };
           } catch (e) {
             if ((e as Error).name === "NoSuchEntityException") return undefined; // deleted between list and get: gone
@@ -206,7 +219,10 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
 }
 
 /** A paginated listing, bounded: a Marker seen before, or more than IAM_MAX_PAGES pages, ends it with an error. */
-async function list<T>(operation: string, page: (marker: string | undefined) => Promise<{ items: T[]; more: boolean; marker: string | undefined }>): Promise<T[]> {
+async function list<T>(
+  operation: string,
+  page: (marker: string | undefined) => Promise<{ items: T[]; more: boolean; marker: string | undefined }>,
+): Promise<T[]> {
   const out: T[] = [];
   const seen = new Set<string>();
   let marker: string | undefined;
@@ -216,7 +232,8 @@ async function list<T>(operation: string, page: (marker: string | undefined) => 
     if (!p.more) return out;
     if (!p.marker) throw Object.assign(new Error(`${operation} said the listing is truncated but gave no Marker`), { name: "MalformedResponse" });
     if (seen.has(p.marker)) throw new PaginationLoop(`${operation} returned a Marker it had returned before (page ${pages}): the listing would never end`);
-    if (pages >= IAM_MAX_PAGES) throw new PaginationLoop(`${operation} returned more than ${IAM_MAX_PAGES} pages, more than a role's policies can fill: the listing would never end`);
+    if (pages >= IAM_MAX_PAGES)
+      throw new PaginationLoop(`${operation} returned more than ${IAM_MAX_PAGES} pages, more than a role's policies can fill: the listing would never end`);
     seen.add(p.marker);
     marker = p.marker;
   }

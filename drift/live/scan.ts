@@ -12,12 +12,7 @@
 // Accounts run in parallel: clusters and requests are bounded per (account, region), the unit AWS throttles
 // on, and each (account, region) has its own client and pacer (./clients.ts, ./pacer.ts). A global cluster
 // cap applies only when asked for.
-import {
-  DescribePodIdentityAssociationCommand,
-  type EKSClient,
-  ListPodIdentityAssociationsCommand,
-  type PodIdentityAssociation,
-} from "@aws-sdk/client-eks";
+import { DescribePodIdentityAssociationCommand, type EKSClient, ListPodIdentityAssociationsCommand, type PodIdentityAssociation } from "@aws-sdk/client-eks";
 import type { CommandIO, Handler, MetadataBearer } from "@smithy/types";
 import { setMaxListeners } from "node:events";
 import type { AccountReader, ApiCallEvent, ClusterRef, ClusterScan, LiveAssociation } from "../model";
@@ -68,7 +63,6 @@ class MalformedResponse extends Error {
 class PaginationLoop extends Error {
   override readonly name = "PaginationLoop";
 }
-
 
 function accountFromArn(arn: string | undefined): string | undefined {
   const parts = arn?.split(":");
@@ -228,7 +222,9 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
       let pages = 0;
       do {
         if (++pages > MAX_LIST_PAGES) {
-          throw new PaginationLoop(`ListPodIdentityAssociations returned more than ${MAX_LIST_PAGES} pages, more than ${MAX_ASSOCIATIONS_PER_CLUSTER} associations (the most a cluster can have) could fill: the listing would never end`);
+          throw new PaginationLoop(
+            `ListPodIdentityAssociations returned more than ${MAX_LIST_PAGES} pages, more than ${MAX_ASSOCIATIONS_PER_CLUSTER} associations (the most a cluster can have) could fill: the listing would never end`,
+          );
         }
         const page = await limiter.run(() =>
           send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) })),
@@ -241,7 +237,8 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
         }
         nextToken = page.nextToken;
         if (nextToken) {
-          if (tokens.has(nextToken)) throw new PaginationLoop(`ListPodIdentityAssociations returned a nextToken it had returned before (page ${pages}): the listing would never end`);
+          if (tokens.has(nextToken))
+            throw new PaginationLoop(`ListPodIdentityAssociations returned a nextToken it had returned before (page ${pages}): the listing would never end`);
           tokens.add(nextToken);
         }
       } while (nextToken && failure === undefined);

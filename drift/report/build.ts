@@ -40,7 +40,9 @@ export function summarize(findings: readonly Finding[], managed: number, inSync:
 
 /** What was read, sorted: the same whatever order the sources were given in. `roles` undefined: the IAM half was off. */
 export function buildScope(states: readonly StateReadResult[], scans: readonly ClusterScan[], roles?: readonly RoleRead[]): Scope {
-  const stateSources = states.map((s) => (s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 }));
+  const stateSources = states.map((s) =>
+    s.ok ? { source: s.snapshot.source, ok: true, associations: s.snapshot.associations.length } : { source: s.source, ok: false, associations: 0 },
+  );
   const clusters = scans.map((c) => ({
     name: c.cluster.name,
     region: c.cluster.region,

@@ -7,7 +7,8 @@ export function describeFields(fields: readonly FieldDiff[]): string[] {
     if (f.statements !== undefined) {
       // A policy document: what changed, statement by statement, never the two documents.
       out.push(`${f.name}:`);
-      for (const c of f.statements) for (const line of c.lines) out.push(`  ${MARK[c.change]} ${c.statement === "Version" ? "Version" : `statement ${c.statement}`}: ${line}`);
+      for (const c of f.statements)
+        for (const line of c.lines) out.push(`  ${MARK[c.change]} ${c.statement === "Version" ? "Version" : `statement ${c.statement}`}: ${line}`);
       if (f.statements.length === 0) out.push("  (not a valid policy: see the detail)");
       continue;
     }
@@ -38,7 +39,8 @@ const MARK = { added: "+", removed: "−", changed: "~" } as const;
 export function findingSummary(f: Finding): string[] {
   const fields = describeFields(f.fields);
   if (f.kind === "role-missing") return [`${f.role?.arn ?? "a chain role"}: deleted`];
-  if ((f.kind === "trust-changed" || f.kind === "permission-changed") && f.role !== undefined) return [`${f.role.arn} (${BROADENS[String(f.broadens)]})`, ...fields];
+  if ((f.kind === "trust-changed" || f.kind === "permission-changed") && f.role !== undefined)
+    return [`${f.role.arn} (${BROADENS[String(f.broadens)]})`, ...fields];
   if (f.kind === "external-id-mismatch" && fields.length === 0) return [f.detail ?? ""];
   if (f.kind === "unmanaged") return [f.ownerArn ? `owned by add-on ${f.ownerArn.split("/").slice(-2, -1)[0] ?? f.ownerArn}` : "not in any state read"];
   if (f.kind === "missing") return ["in state, not live"];
@@ -48,7 +50,12 @@ export function findingSummary(f: Finding): string[] {
 }
 
 /** How a trust or permission change reads next to the role. */
-const BROADENS: Readonly<Record<string, string>> = { true: "BROADENS access", false: "narrows", null: "broadening not decided", undefined: "broadening not decided" };
+const BROADENS: Readonly<Record<string, string>> = {
+  true: "BROADENS access",
+  false: "narrows",
+  null: "broadening not decided",
+  undefined: "broadening not decided",
+};
 
 /** Security findings: shown first and in bold or red. */
 export function isSecurity(f: Finding): boolean {

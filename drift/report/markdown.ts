@@ -25,11 +25,15 @@ export function renderMarkdown(report: Report): string {
   if (report.findings.length === 0) return `${out.join("\n")}\n`;
   out.push("| # | Kind | Cluster | Namespace / service account | What | Effective after | Since |", "|---:|---|---|---|---|---|---|");
   report.findings.forEach((f, i) => {
-    out.push(`| ${i + 1} | ${kind(f)} | ${cell(clusterLabel(f))} | ${cell(where(f), true)} | ${cell(what(f))} | ${cell(f.effectiveAfter ?? "")} | ${cell(f.since ?? "")} |`);
+    out.push(
+      `| ${i + 1} | ${kind(f)} | ${cell(clusterLabel(f))} | ${cell(where(f), true)} | ${cell(what(f))} | ${cell(f.effectiveAfter ?? "")} | ${cell(f.since ?? "")} |`,
+    );
   });
   out.push("", "<details><summary>What to do</summary>", "");
   report.findings.forEach((f, i) => {
-    out.push(`${i + 1}. ${escapeText(f.advice)}${f.detail ? ` _(${escapeText(f.detail)})_` : ""}${f.address ? ` Terraform: \`${f.address.replace(/`/g, "'")}\`.` : ""}`);
+    out.push(
+      `${i + 1}. ${escapeText(f.advice)}${f.detail ? ` _(${escapeText(f.detail)})_` : ""}${f.address ? ` Terraform: \`${f.address.replace(/`/g, "'")}\`.` : ""}`,
+    );
   });
   out.push("", "</details>", "");
   return out.join("\n");
@@ -54,5 +58,9 @@ function cell(text: string, code = false): string {
 }
 
 function escapeText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/([*_~[\]])/g, "\\$1");
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/([*_~[\]])/g, "\\$1");
 }

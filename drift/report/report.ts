@@ -41,7 +41,9 @@ export const scopeSchema = z
       .readonly(),
     iam: z
       .object({
-        checked: z.boolean().describe("False when the IAM half is off (iam: false in the drift config, or --no-iam): no role was read and no role finding can exist."),
+        checked: z
+          .boolean()
+          .describe("False when the IAM half is off (iam: false in the drift config, or --no-iam): no role was read and no role finding can exist."),
         roles: z
           .array(
             z

@@ -62,7 +62,15 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   if (report.findings.length === 0) return `${lines.join("\n")}\n`;
 
   const header = ["#", "KIND", "CLUSTER", "NAMESPACE/SA", "WHAT", "EFFECTIVE AFTER", "SINCE"];
-  const rows = report.findings.map((f, i) => [[String(i + 1)], [kindLabel(f)], [clusterLabel(f)], [where(f)], findingSummary(f), [f.effectiveAfter ?? ""], [f.since ?? ""]]);
+  const rows = report.findings.map((f, i) => [
+    [String(i + 1)],
+    [kindLabel(f)],
+    [clusterLabel(f)],
+    [where(f)],
+    findingSummary(f),
+    [f.effectiveAfter ?? ""],
+    [f.since ?? ""],
+  ]);
   // As wide as the longest line up to the column's maximum, and never narrower than its longest word.
   const widths = header.map((h, c) => {
     const lines = rows.flatMap((r) => r[c]!);
@@ -70,7 +78,15 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
     return Math.max(longestWord, Math.min(MAX_WIDTH[c] ?? Infinity, Math.max(h.length, ...lines.map((l) => l.length))));
   });
   lines.push("");
-  lines.push(paint("bold", layout(header.map((h) => [h]), widths)[0]!));
+  lines.push(
+    paint(
+      "bold",
+      layout(
+        header.map((h) => [h]),
+        widths,
+      )[0]!,
+    ),
+  );
   report.findings.forEach((f, i) => {
     lines.push(...layout(rows[i]!, widths, (c, text) => (c === 1 ? paint(f.informational ? "dim" : isSecurity(f) ? "red" : KIND_STYLE[f.kind], text) : text)));
   });

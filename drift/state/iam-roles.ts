@@ -85,11 +85,15 @@ export class IamRoleCollector {
       add(inline, roleKey(r.location.provider, roleName(role)), { name, policy, address: r.location.address });
     }
     for (const r of this.byType.get(ROLE_POLICY_ATTACHMENT_TYPE) ?? []) {
-      add(attached, roleKey(r.location.provider, roleName(requireString(source, r, "role"))), { policyArn: requireString(source, r, "policy_arn"), address: r.location.address });
+      add(attached, roleKey(r.location.provider, roleName(requireString(source, r, "role"))), {
+        policyArn: requireString(source, r, "policy_arn"),
+        address: r.location.address,
+      });
     }
     for (const r of this.byType.get(POLICY_ATTACHMENT_TYPE) ?? []) {
       const policyArn = requireString(source, r, "policy_arn");
-      for (const role of optionalStrings(source, r, "roles")) add(attached, roleKey(r.location.provider, roleName(role)), { policyArn, address: r.location.address });
+      for (const role of optionalStrings(source, r, "roles"))
+        add(attached, roleKey(r.location.provider, roleName(role)), { policyArn, address: r.location.address });
     }
     const out: StateRole[] = [];
     for (const r of this.byType.get(ROLE_TYPE) ?? []) {
@@ -162,7 +166,8 @@ function optionalString(source: string, r: Located, field: string): string | und
 function optionalStrings(source: string, r: Located, field: string): string[] {
   const v = r.attributes[field];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw malformed(source, r.location.address, `${r.where}.${field}`, "expected an array of strings");
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string"))
+    throw malformed(source, r.location.address, `${r.where}.${field}`, "expected an array of strings");
   return v as string[];
 }
 

@@ -56,7 +56,6 @@ const associationAttributes = z.object({
   region: optStr,
 });
 
-
 function issuePath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
   for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
@@ -103,7 +102,8 @@ const isStringMap = (x: unknown) => {
 
 function asResource(x: unknown): Resource | undefined {
   if (!isObject(x)) return undefined;
-  if (!isOptional(x.module, isString) || (x.mode !== "managed" && x.mode !== "data") || !isNonEmptyString(x.type) || !isNonEmptyString(x.name)) return undefined;
+  if (!isOptional(x.module, isString) || (x.mode !== "managed" && x.mode !== "data") || !isNonEmptyString(x.type) || !isNonEmptyString(x.name))
+    return undefined;
   if ((x.each !== undefined && x.each !== "list" && x.each !== "map") || !isNonEmptyString(x.provider) || !Array.isArray(x.instances)) return undefined;
   for (const inst of x.instances) {
     if (!isObject(inst) || !isOptional(inst.deposed, isString)) return undefined;
@@ -117,7 +117,8 @@ function asAssociationAttributes(x: unknown): AssociationAttributes | undefined 
   if (!isObject(x)) return undefined;
   for (const k of ["id", "association_id", "association_arn", "target_role_arn", "external_id", "region"]) if (!isNullish(x[k], isString)) return undefined;
   for (const k of ["cluster_name", "namespace", "service_account", "role_arn"]) if (!isString(x[k])) return undefined;
-  if (!isNullish(x.disable_session_tags, (y) => typeof y === "boolean") || !isNullish(x.tags, isStringMap) || !isNullish(x.tags_all, isStringMap)) return undefined;
+  if (!isNullish(x.disable_session_tags, (y) => typeof y === "boolean") || !isNullish(x.tags, isStringMap) || !isNullish(x.tags_all, isStringMap))
+    return undefined;
   return x as AssociationAttributes;
 }
 
@@ -148,7 +149,10 @@ export function parseState(source: string, text: string): StateSnapshot {
       );
     }
     if (typeof version === "number") {
-      throw new StateReadError("StateVersionUnsupported", `${source}: state format version ${version} is not supported; this check reads version 4 (Terraform >= 0.12)`);
+      throw new StateReadError(
+        "StateVersionUnsupported",
+        `${source}: state format version ${version} is not supported; this check reads version 4 (Terraform >= 0.12)`,
+      );
     }
     throw new StateReadError("StateInvalid", `${source}: not a Terraform state (no numeric "version" field)`);
   }
@@ -170,7 +174,10 @@ export function parseState(source: string, text: string): StateSnapshot {
     if (r.mode !== "managed" || (r.type !== ASSOCIATION_TYPE && !IAM_ROLE_RESOURCE_TYPES.has(r.type))) continue;
     const provider = parseProviderAddress(r.provider);
     if (!provider) {
-      throw new StateReadError("StateInvalid", `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias (or Terraform 0.12's provider.aws.alias)`);
+      throw new StateReadError(
+        "StateInvalid",
+        `${source}: malformed state: ${at}.provider: not a provider address like provider["registry.terraform.io/hashicorp/aws"].alias (or Terraform 0.12's provider.aws.alias)`,
+      );
     }
     if (r.type !== ASSOCIATION_TYPE) {
       iam.add(r, i, provider.alias);

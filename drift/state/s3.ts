@@ -38,7 +38,8 @@ export function parseS3Uri(uri: string): S3Location {
   if (!bucket || !baseKey) throw new StateReadError("InvalidStateSource", `${uri}: expected s3://bucket/key`);
   const known = new Set(["workspace", "workspace_key_prefix", "region"]);
   for (const name of url.searchParams.keys()) {
-    if (!known.has(name)) throw new StateReadError("InvalidStateSource", `${uri}: unknown parameter "${name}" (known: workspace, workspace_key_prefix, region)`);
+    if (!known.has(name))
+      throw new StateReadError("InvalidStateSource", `${uri}: unknown parameter "${name}" (known: workspace, workspace_key_prefix, region)`);
   }
   const workspace = url.searchParams.get("workspace");
   const prefix = url.searchParams.get("workspace_key_prefix") ?? DEFAULT_WORKSPACE_KEY_PREFIX;
@@ -83,11 +84,16 @@ export class S3StateReader {
   async read(source: string, loc: S3Location): Promise<string> {
     const where = `s3://${loc.bucket}/${loc.key}`;
     try {
-      return await withDeadline("call", "GetObject and reading its body did not complete, retries included,", this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, async (abortSignal) => {
-        const out = await this.client(loc.region).send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal });
-        if (!out.Body) return "";
-        return await out.Body.transformToString("utf8");
-      });
+      return await withDeadline(
+        "call",
+        "GetObject and reading its body did not complete, retries included,",
+        this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+        async (abortSignal) => {
+          const out = await this.client(loc.region).send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { abortSignal });
+          if (!out.Body) return "";
+          return await out.Body.transformToString("utf8");
+        },
+      );
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       switch (e.name) {

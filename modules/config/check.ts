@@ -25,14 +25,7 @@ import {
 } from "../validation/cross-field";
 import { accountIdProblem, regionProblem } from "../validation/rules";
 import { stackCycleProblem } from "./placement";
-import {
-  associationName,
-  configSchema,
-  type AccountConfig,
-  type PodIdentityConfig,
-  type PodIdentityRoleConfig,
-  type TargetRoleConfig,
-} from "./schema";
+import { associationName, configSchema, type AccountConfig, type PodIdentityConfig, type PodIdentityRoleConfig, type TargetRoleConfig } from "./schema";
 
 /** The config schema with every check of this file: what the loader validates with. */
 export const validatedConfigSchema = configSchema.superRefine((c, ctx) => {
@@ -87,7 +80,8 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     if (!known("account", cl.account, ["clusters", k, "account"])) continue;
     const acct = c.accounts[cl.account]!;
     const account = accountRef(acct);
-    if (cl.region !== undefined && account && !regionProblem(cl.region)) report(["clusters", k, "region"], clusterRegionPartitionProblem(cl.region, cl.account, account));
+    if (cl.region !== undefined && account && !regionProblem(cl.region))
+      report(["clusters", k, "region"], clusterRegionPartitionProblem(cl.region, cl.account, account));
     const id = `${acct.accountId}/${cl.region ?? acct.region}/${cl.name ?? k}`;
     const first = clusterIds.get(id);
     if (first !== undefined) report(["clusters", k], `declares the same EKS cluster as "${first}" (${id}); keep one key per cluster`);
@@ -99,7 +93,11 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
   const roleNames = new Map<string, string>(); // account id / role name → where it is first created
   const claimRoleName = (accountId: string, name: string, where: string, path: ConfigPath): void => {
     const first = roleNames.get(`${accountId}/${name}`);
-    if (first !== undefined) report(path, `role name "${name}" is already used by ${first} in account ${accountId}; IAM role names are unique per account: give one of them another name`);
+    if (first !== undefined)
+      report(
+        path,
+        `role name "${name}" is already used by ${first} in account ${accountId}; IAM role names are unique per account: give one of them another name`,
+      );
     else roleNames.set(`${accountId}/${name}`, where);
   };
   const checkRole = (kind: "podIdentityRoles" | "targetRoles", k: string, r: PodIdentityRoleConfig | TargetRoleConfig): void => {
@@ -116,7 +114,10 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
       const name = r.name ?? k;
       if (r.name === undefined && r.movedFrom !== undefined) report(at("movedFrom"), movedFromDerivedNameProblem(r.movedFrom[r.movedFrom.length - 1]!, k));
       if (r.name === undefined && name.length > ROLE_NAME_MAX) {
-        report(at(), `the role is named after its key, "${name}" (${name.length} characters), and IAM role names are at most ${ROLE_NAME_MAX} characters: set name`);
+        report(
+          at(),
+          `the role is named after its key, "${name}" (${name.length} characters), and IAM role names are at most ${ROLE_NAME_MAX} characters: set name`,
+        );
       }
       claimRoleName(acct.accountId, name, `${kind}.${k}`, r.name !== undefined ? at("name") : at());
     }
@@ -147,7 +148,10 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     report(at("sessionPolicy"), sessionPolicyProblem(a.sessionPolicy !== undefined, sessionTags));
     const target = a.targetRole !== undefined && known("target role", a.targetRole, at("targetRole")) ? c.targetRoles[a.targetRole]! : undefined;
     if (target) usedTargets.add(a.targetRole!);
-    const podRole = a.podIdentityRole !== undefined && known("Pod Identity role", a.podIdentityRole, at("podIdentityRole")) ? c.podIdentityRoles[a.podIdentityRole]! : undefined;
+    const podRole =
+      a.podIdentityRole !== undefined && known("Pod Identity role", a.podIdentityRole, at("podIdentityRole"))
+        ? c.podIdentityRoles[a.podIdentityRole]!
+        : undefined;
     if (podRole) usedPodRoles.add(a.podIdentityRole!);
     if (!known("cluster", a.cluster, at("cluster"))) return;
     const cluster = c.clusters[a.cluster]!;
@@ -157,18 +161,25 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     perCluster.set(a.cluster, (perCluster.get(a.cluster) ?? 0) + 1);
     const saKey = `${a.cluster}/${a.namespace}/${a.serviceAccount}`;
     const firstSa = serviceAccounts.get(saKey);
-    if (firstSa !== undefined) report(at("serviceAccount"), duplicateServiceAccountProblem(a.namespace, a.serviceAccount, a.cluster, `associations[${firstSa}]`));
+    if (firstSa !== undefined)
+      report(at("serviceAccount"), duplicateServiceAccountProblem(a.namespace, a.serviceAccount, a.cluster, `associations[${firstSa}]`));
     else serviceAccounts.set(saKey, i);
     if (a.sessionPolicy !== undefined) {
       for (const f of policyResourceArns(a.sessionPolicy)) report(at("sessionPolicy", ...f.path), arnInAccount(f.arn, "resource", clusterAcct));
     }
     if (podRole && Object.hasOwn(c.accounts, podRole.account)) {
       const roleAcct = c.accounts[podRole.account]!;
-      report(at("podIdentityRole"), podIdentityRoleAccountProblem({ label: a.podIdentityRole!, accountId: roleAcct.accountId }, { label: a.cluster, accountId: clusterAcct.accountId }));
+      report(
+        at("podIdentityRole"),
+        podIdentityRoleAccountProblem({ label: a.podIdentityRole!, accountId: roleAcct.accountId }, { label: a.cluster, accountId: clusterAcct.accountId }),
+      );
       if (podRole.restrictToServiceAccounts) report(at("sessionTags"), restrictToServiceAccountsProblem(a.podIdentityRole!, sessionTags));
     }
     if (a.podIdentityRole !== undefined && a.podIdentityRoleName !== undefined) {
-      report(at("podIdentityRoleName"), `names a dedicated Pod Identity role, but podIdentityRole "${a.podIdentityRole}" is a shared one with its own name; remove one of them`);
+      report(
+        at("podIdentityRoleName"),
+        `names a dedicated Pod Identity role, but podIdentityRole "${a.podIdentityRole}" is a shared one with its own name; remove one of them`,
+      );
     }
     if (a.podIdentityRole === undefined) {
       // The dedicated Pod Identity role takes podIdentityRoleName, else the association's name (only its length
@@ -189,17 +200,20 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
           where,
           `${a.name !== undefined ? `"${name}"` : `the association's default name "${name}"`} (${name.length} characters) also names the Pod Identity role created for it, and IAM role names are at most ${ROLE_NAME_MAX} characters: ${fix}, set podIdentityRoleName, or use a shared Pod Identity role (podIdentityRole) that has its own name`,
         );
-      } else if (roleName.length <= ROLE_NAME_MAX) claimRoleName(clusterAcct.accountId, roleName, `the dedicated Pod Identity role of associations[${i}]`, where);
+      } else if (roleName.length <= ROLE_NAME_MAX)
+        claimRoleName(clusterAcct.accountId, roleName, `the dedicated Pod Identity role of associations[${i}]`, where);
     }
     const targetPartition = target && Object.hasOwn(c.accounts, target.account) ? accountRef(c.accounts[target.account]!)?.partition : undefined;
-    if (targetPartition && clusterPartition) report(at("targetRole"), chainPartitionProblem("target role", a.targetRole!, targetPartition, a.cluster, clusterPartition));
+    if (targetPartition && clusterPartition)
+      report(at("targetRole"), chainPartitionProblem("target role", a.targetRole!, targetPartition, a.cluster, clusterPartition));
   });
   for (const [k, n] of perCluster) {
     const tooMany = associationsPerClusterProblem(n);
     if (tooMany) report(["associations"], `cluster "${k}" has ${tooMany}`);
   }
   for (const k of Object.keys(c.targetRoles)) if (!usedTargets.has(k)) report(["targetRoles", k], UNUSED_TARGET_ROLE_PROBLEM);
-  for (const k of Object.keys(c.podIdentityRoles)) if (!usedPodRoles.has(k)) report(["podIdentityRoles", k], "no association uses this role; use it or remove it");
+  for (const k of Object.keys(c.podIdentityRoles))
+    if (!usedPodRoles.has(k)) report(["podIdentityRoles", k], "no association uses this role; use it or remove it");
   if (problems.length > 0) return problems; // placing roles needs every reference resolved
   const cycle = stackCycleProblem(c);
   if (cycle) report(cycle.path, cycle.message);
@@ -215,13 +229,18 @@ function movedFromDerivedNameProblem(oldKey: string, key: string): string {
  * Earlier keys must be free and claimed once: a moved block from an address still declared is an error in
  * Terraform, and so are two moves from one address.
  */
-function checkMovedFrom(section: "clusters" | "podIdentityRoles" | "targetRoles", entries: Record<string, { movedFrom?: string[] }>, report: (path: ConfigPath, message: string | undefined) => void): void {
+function checkMovedFrom(
+  section: "clusters" | "podIdentityRoles" | "targetRoles",
+  entries: Record<string, { movedFrom?: string[] }>,
+  report: (path: ConfigPath, message: string | undefined) => void,
+): void {
   const claimed = new Map<string, string>();
   for (const [k, e] of Object.entries(entries)) {
     (e.movedFrom ?? []).forEach((old, j) => {
       const at: ConfigPath = [section, k, "movedFrom", ...(e.movedFrom!.length > 1 ? [j] : [])];
       if (old === k) return report(at, `"${old}" is this entry's own key; list only keys it had before`);
-      if (Object.hasOwn(entries, old)) return report(at, `"${old}" is still a key of ${section}: an address cannot move while it is in use; remove movedFrom, or rename that entry first`);
+      if (Object.hasOwn(entries, old))
+        return report(at, `"${old}" is still a key of ${section}: an address cannot move while it is in use; remove movedFrom, or rename that entry first`);
       const first = claimed.get(old);
       if (first !== undefined) return report(at, `"${old}" is already an earlier key of ${section}.${first}: one key can move to one place only`);
       claimed.set(old, k);

@@ -106,7 +106,11 @@ function typeProblem(expected: string, input: unknown): string {
 function sizeProblem(tooSmall: boolean, origin: string, limit: number, input: unknown): string {
   switch (origin) {
     case "array":
-      return tooSmall ? (limit === 1 ? "is empty; add at least one" : `needs at least ${limit} entries`) : `has ${(input as unknown[]).length} entries, more than ${limit}`;
+      return tooSmall
+        ? limit === 1
+          ? "is empty; add at least one"
+          : `needs at least ${limit} entries`
+        : `has ${(input as unknown[]).length} entries, more than ${limit}`;
     case "string":
       return `${describe(input)} is ${tooSmall ? "shorter" : "longer"} than ${tooSmall ? "the minimum" : "the maximum"} of ${limit} characters`;
     default:
@@ -138,6 +142,8 @@ function depth(issues: readonly z.core.$ZodIssue[]): number {
 export function formatPath(p: readonly PropertyKey[]): string {
   if (p.length === 0) return "(top level)";
   return p
-    .map((k, i) => (typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(String(k)) ? `${i === 0 ? "" : "."}${String(k)}` : `[${JSON.stringify(String(k))}]`))
+    .map((k, i) =>
+      typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$-]*$/.test(String(k)) ? `${i === 0 ? "" : "."}${String(k)}` : `[${JSON.stringify(String(k))}]`,
+    )
     .join("");
 }

@@ -39,7 +39,8 @@ export function parseConfigText(text: string, file: string): { data: unknown; re
     if (e instanceof YAMLException) {
       const at = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : "";
       if (/maxDepth/.test(e.reason)) throw fail(`nests collections more than ${YAML_LIMITS.maxDepth} levels deep${at}; a config needs fewer than 10`);
-      if (/maxAliases/.test(e.reason)) throw fail(`has more than ${YAML_LIMITS.maxAliases.toLocaleString("en")} aliases (*name)${at}; write the values out instead`);
+      if (/maxAliases/.test(e.reason))
+        throw fail(`has more than ${YAML_LIMITS.maxAliases.toLocaleString("en")} aliases (*name)${at}; write the values out instead`);
       throw fail(`not valid ${file.endsWith(".json") ? "JSON" : "YAML"}${at}: ${e.reason}`);
     }
     throw fail(`not valid YAML: ${firstLine(String((e as Error)?.message ?? e))}`);

@@ -38,7 +38,10 @@ function checked(rule: StringRule, description: string, error?: z.core.$ZodError
 
 /** A string matching `re`, with `problem` (given the value) when it does not. */
 function matching(re: RegExp, description: string, problem: (v: string) => string) {
-  return z.string().regex(re, { error: (iss) => problem(String(iss.input)) }).describe(description);
+  return z
+    .string()
+    .regex(re, { error: (iss) => problem(String(iss.input)) })
+    .describe(description);
 }
 
 /**
@@ -53,7 +56,8 @@ function plainRecord<K extends z.core.$ZodRecordKey, V extends z.ZodType>(key: K
 const accountIdTypeError: z.core.$ZodErrorMap = (iss) => {
   if (typeof iss.input !== "number") return undefined;
   const digits = Number.isInteger(iss.input) && iss.input >= 0 ? String(iss.input) : undefined;
-  const guess = digits !== undefined && digits.length < 12 ? `, e.g. "${digits.padStart(12, "0")}" if that is the id` : digits !== undefined ? `: "${digits}"` : "";
+  const guess =
+    digits !== undefined && digits.length < 12 ? `, e.g. "${digits.padStart(12, "0")}" if that is the id` : digits !== undefined ? `: "${digits}"` : "";
   return `YAML read the unquoted account id ${iss.input} as a number, which drops leading zeros; quote it${guess}`;
 };
 
@@ -104,8 +108,16 @@ const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const assumeRoleSchema = z.strictObject({
   roleArn: checked(roleArnRule, "The deployer role Terraform assumes in this account (a role of this account)"),
-  sessionName: matching(ROLE_SESSION_NAME, "Session name", (v) => `"${v}" is not a valid role session name: 2 to 64 letters, digits and + = , . @ _ -`).optional(),
-  externalId: matching(EXTERNAL_ID, "External id the deployer role requires", (v) => `"${v}" is not a valid external id: 2 to 1224 letters, digits and + = , . @ : / _ -`).optional(),
+  sessionName: matching(
+    ROLE_SESSION_NAME,
+    "Session name",
+    (v) => `"${v}" is not a valid role session name: 2 to 64 letters, digits and + = , . @ _ -`,
+  ).optional(),
+  externalId: matching(
+    EXTERNAL_ID,
+    "External id the deployer role requires",
+    (v) => `"${v}" is not a valid external id: 2 to 1224 letters, digits and + = , . @ : / _ -`,
+  ).optional(),
 });
 
 const accountSchema = z
@@ -155,7 +167,10 @@ export const roleFields = {
     .optional()
     .describe("Inline policies by name"),
   addonPolicies: z.array(addonPolicySchema).optional().describe("Add-on permission sets, rendered as inline policies"),
-  existingArn: checked(roleArnRule, "Bring your own role: its ARN (a role of the account). Nothing is created; outputs carry the policy JSON its owners must apply").optional(),
+  existingArn: checked(
+    roleArnRule,
+    "Bring your own role: its ARN (a role of the account). Nothing is created; outputs carry the policy JSON its owners must apply",
+  ).optional(),
 };
 
 const stackField = idKey("Stack to place the role in; default the stack of its first association").optional();
@@ -180,7 +195,9 @@ const targetRoleSchema = z
 
 const associationSchema = z
   .strictObject({
-    name: idKey("Names the association in messages, and its dedicated Pod Identity role unless podIdentityRoleName is set; default CLUSTER-NAMESPACE-SERVICEACCOUNT. Terraform addresses do not depend on it").optional(),
+    name: idKey(
+      "Names the association in messages, and its dedicated Pod Identity role unless podIdentityRoleName is set; default CLUSTER-NAMESPACE-SERVICEACCOUNT. Terraform addresses do not depend on it",
+    ).optional(),
     cluster: key("Key of the cluster"),
     namespace: checked(namespaceRule, "Kubernetes namespace"),
     serviceAccount: checked(serviceAccountRule, "Kubernetes service account"),
@@ -188,7 +205,10 @@ const associationSchema = z
     podIdentityRoleName: checked(roleNameRule, "Name of the dedicated Pod Identity role (without podIdentityRole); default the association's name").optional(),
     targetRole: key("Key of a target role; default none (no chaining)").optional(),
     sessionTags: z.boolean().optional().describe("Session tags on; default defaults.sessionTags"),
-    trustForm: z.enum(TARGET_TRUST_FORMS).optional().describe("principal-arn (default) or role-principal (older form; breaks if the Pod Identity role is recreated)"),
+    trustForm: z
+      .enum(TARGET_TRUST_FORMS)
+      .optional()
+      .describe("principal-arn (default) or role-principal (older form; breaks if the Pod Identity role is recreated)"),
     sessionPolicy: policyDocumentSchema.optional().describe("Inline session policy on the association; needs sessionTags: false and AWS provider >= 6.57.1"),
     tags: tagsSchema.optional(),
   })
@@ -230,12 +250,17 @@ export const configSchema = z.strictObject({
     .prefault({}),
   stacks: z
     .strictObject({
-      groupBy: z.enum(["clusterAccount", "cluster", "single"]).default("clusterAccount").describe("One stack per cluster account (default), per cluster, or one"),
+      groupBy: z
+        .enum(["clusterAccount", "cluster", "single"])
+        .default("clusterAccount")
+        .describe("One stack per cluster account (default), per cluster, or one"),
       name: idKey("Stack name with groupBy: single").default("pod-identity"),
       labelAddressMoves: z
         .boolean()
         .default(true)
-        .describe("Moved blocks from the addresses associations had before addresses followed identity (named after the association); turn off once every deployment has applied a plan made with this version"),
+        .describe(
+          "Moved blocks from the addresses associations had before addresses followed identity (named after the association); turn off once every deployment has applied a plan made with this version",
+        ),
     })
     .prefault({}),
   backend: backendSchema.prefault({ type: "local" }),

@@ -62,10 +62,14 @@ export class RefactoringBlocks extends TerraformElement {
     if (declared !== undefined) throw new ValidationError(`movedFrom is already declared for ${declared.node.path}; declare it on one of them`, scope);
     const current = pathBelowStack(scope).join("/");
     for (const p of paths) {
-      if (p === "" || p.split("/").some((c) => c === "")) throw new ValidationError(`movedFrom "${p}" is not a construct path below the stack (ids joined by "/")`, scope);
+      if (p === "" || p.split("/").some((c) => c === ""))
+        throw new ValidationError(`movedFrom "${p}" is not a construct path below the stack (ids joined by "/")`, scope);
       if (p === current) throw new ValidationError(`movedFrom "${p}" is where it is now`, scope);
     }
-    this.earlierPaths.set(scope, paths.map((p) => p.split("/")));
+    this.earlierPaths.set(
+      scope,
+      paths.map((p) => p.split("/")),
+    );
     for (const s of scopes) this.holdingDeclared.add(s);
   }
 
@@ -101,7 +105,9 @@ export class RefactoringBlocks extends TerraformElement {
     return {
       ...(moved.length > 0 ? { moved } : {}),
       ...(this.removedFrom.length > 0 ? { removed: [...this.removedFrom].sort().map((from) => ({ from, lifecycle: { destroy: false } })) } : {}),
-      ...(this.imports.length > 0 ? { import: [...this.imports].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)).map((i) => ({ to: i.to, id: i.id, provider: i.provider })) } : {}),
+      ...(this.imports.length > 0
+        ? { import: [...this.imports].sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : 0)).map((i) => ({ to: i.to, id: i.id, provider: i.provider })) }
+        : {}),
     };
   }
 

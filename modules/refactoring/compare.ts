@@ -126,7 +126,13 @@ export function compareWithPrevious(previous: PreviousDeployment, current: reado
       if (p.source === "output") {
         fixes.add(stackPath(now), `output ${p.stack}`, unreadableState(p, o), r.address);
       } else if (importId === undefined) {
-        fixes.add(stackPath(now), `id ${p.stack}`, () => `${p.file}: ${r.address} has no association_id to import it into stack "${now.stack}" with; refresh that state (terraform -chdir=${o.outdir}/stacks/${p.stack} apply -refresh-only) and synthesize again`, r.address);
+        fixes.add(
+          stackPath(now),
+          `id ${p.stack}`,
+          () =>
+            `${p.file}: ${r.address} has no association_id to import it into stack "${now.stack}" with; refresh that state (terraform -chdir=${o.outdir}/stacks/${p.stack} apply -refresh-only) and synthesize again`,
+          r.address,
+        );
       } else {
         moves.push({
           fromStack: p.stack,
@@ -197,7 +203,13 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
     const oldKey = recovered(SHAPES.association(owner.namespace, owner.serviceAccount));
     if (oldKey !== undefined) {
       const keys = [...owner.clusterMovedFrom, oldKey];
-      fixes.add(`clusters.${owner.clusterKey}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}${they(a)} at the addresses of cluster key "${oldKey}". Terraform moves ${them(a)} with:\n    clusters:\n      ${owner.clusterKey}:\n        movedFrom: ${yamlList(keys)}`, r.address);
+      fixes.add(
+        `clusters.${owner.clusterKey}`,
+        `movedFrom ${oldKey}`,
+        (a) =>
+          `${lose(a)}${they(a)} at the addresses of cluster key "${oldKey}". Terraform moves ${them(a)} with:\n    clusters:\n      ${owner.clusterKey}:\n        movedFrom: ${yamlList(keys)}`,
+        r.address,
+      );
       return;
     }
     const oldLabel = recovered(SHAPES.label());
@@ -206,7 +218,12 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
         oldLabel === owner.label && !o.labelMoves
           ? `set stacks.labelAddressMoves: true (it was turned off, but this deployment still has the addresses of before)`
           : `set name: ${oldLabel} again until a plan made with this version has been applied, then rename it (the name no longer changes addresses)`;
-      fixes.add(`associations[${owner.index}].name`, `label ${oldLabel}`, (a) => `${lose(a)}${they(a)} at the addresses that association names gave before addresses followed identity, of the name "${oldLabel}": ${fix}`, r.address);
+      fixes.add(
+        `associations[${owner.index}].name`,
+        `label ${oldLabel}`,
+        (a) => `${lose(a)}${they(a)} at the addresses that association names gave before addresses followed identity, of the name "${oldLabel}": ${fix}`,
+        r.address,
+      );
       return;
     }
   }
@@ -215,11 +232,23 @@ function movedWithoutBlock(fixes: Fixes, p: PreviousStack, r: PreviousResource, 
     if (oldKey !== undefined) {
       const keys = [...owner.movedFrom, oldKey];
       const name = owner.nameDerived ? `\n        name: ${r.facts.name ?? oldKey}` : "";
-      fixes.add(`${owner.roleKind}.${owner.key}`, `movedFrom ${oldKey}`, (a) => `${lose(a)}${they(a)} at the addresses of key "${oldKey}". Terraform moves ${them(a)} with:\n    ${owner.roleKind}:\n      ${owner.key}:\n        movedFrom: ${yamlList(keys)}${name}`, r.address);
+      fixes.add(
+        `${owner.roleKind}.${owner.key}`,
+        `movedFrom ${oldKey}`,
+        (a) =>
+          `${lose(a)}${they(a)} at the addresses of key "${oldKey}". Terraform moves ${them(a)} with:\n    ${owner.roleKind}:\n      ${owner.key}:\n        movedFrom: ${yamlList(keys)}${name}`,
+        r.address,
+      );
       return;
     }
   }
-  fixes.add(ownerPath(owner), `move ${r.address}`, () => `${lose([r.address])}it is now declared as ${now.address} (the same ${r.identity}). If it is the same object, move it in the state before deploying: terraform -chdir=${o.outdir}/stacks/${p.stack} state mv '${r.address}' '${now.address}'; then synthesize with POD_IDENTITY_ALLOW_REPLACE=1 ${REPLACE_ON_PURPOSE}`, r.address);
+  fixes.add(
+    ownerPath(owner),
+    `move ${r.address}`,
+    () =>
+      `${lose([r.address])}it is now declared as ${now.address} (the same ${r.identity}). If it is the same object, move it in the state before deploying: terraform -chdir=${o.outdir}/stacks/${p.stack} state mv '${r.address}' '${now.address}'; then synthesize with POD_IDENTITY_ALLOW_REPLACE=1 ${REPLACE_ON_PURPOSE}`,
+    r.address,
+  );
 }
 
 /** A role that keeps its address but would get another name, only because the name it derives from changed. */
@@ -229,9 +258,20 @@ function renamedRole(fixes: Fixes, p: PreviousStack, r: PreviousResource, now: C
   const will = now.facts.name!;
   const replaced = `the role ${r.address} of stack "${p.stack}" is named "${was}", and would be replaced by a role named "${will}" (IAM cannot rename a role; its associations would lose credentials in between)`;
   if (owner?.kind === "association" && owner.roleNameDerived && now.rel[0] === "pod_identity_role") {
-    fixes.add(`associations[${owner.index}]`, `role ${was}`, () => `${replaced}, because the dedicated Pod Identity role is named after the association's name. Keep the role with:\n    podIdentityRoleName: ${was}\n  ${REPLACE_ON_PURPOSE}`, r.address);
+    fixes.add(
+      `associations[${owner.index}]`,
+      `role ${was}`,
+      () =>
+        `${replaced}, because the dedicated Pod Identity role is named after the association's name. Keep the role with:\n    podIdentityRoleName: ${was}\n  ${REPLACE_ON_PURPOSE}`,
+      r.address,
+    );
   } else if (owner?.kind === "sharedRole" && owner.nameDerived) {
-    fixes.add(`${owner.roleKind}.${owner.key}`, `role ${was}`, () => `${replaced}, because the role is named after its key. Keep the role with:\n    name: ${was}\n  ${REPLACE_ON_PURPOSE}`, r.address);
+    fixes.add(
+      `${owner.roleKind}.${owner.key}`,
+      `role ${was}`,
+      () => `${replaced}, because the role is named after its key. Keep the role with:\n    name: ${was}\n  ${REPLACE_ON_PURPOSE}`,
+      r.address,
+    );
   }
 }
 

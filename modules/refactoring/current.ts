@@ -31,7 +31,11 @@ export function currentStacks(stacks: Iterable<TerraformStack>, owners: Readonly
         rel: scopes.slice(at + 1).map((s) => s.node.id),
       });
     }
-    const moves = new Map(RefactoringBlocks.of(stack).moves().map((m) => [m.from, m.to]));
+    const moves = new Map(
+      RefactoringBlocks.of(stack)
+        .moves()
+        .map((m) => [m.from, m.to]),
+    );
     out.push({ stack: stack.node.id, resources, moves });
   }
   return out;

@@ -72,7 +72,16 @@ export function readPreviousDeployment(o: PreviousOptions): PreviousDeployment {
     if (stack === undefined) continue;
     const file = path.join(o.projectRoot, name);
     const shown = o.show(file);
-    stacks.push({ stack, source: "state", file: shown, resources: stateResources(readJson(file, shown, (m) => new PreviousStateError(m)), shown, o.accountIds) });
+    stacks.push({
+      stack,
+      source: "state",
+      file: shown,
+      resources: stateResources(
+        readJson(file, shown, (m) => new PreviousStateError(m)),
+        shown,
+        o.accountIds,
+      ),
+    });
   }
   const fromState = new Set(stacks.map((s) => s.stack));
   for (const { stack, file } of o.outputs ? outputStacks(o, warnings) : []) {
@@ -122,7 +131,8 @@ function stateResources(doc: unknown, shown: string, accountIds: Readonly<Record
     throw new PreviousStateError(`${shown} is not a Terraform state (version 4, with a resources list)`);
   }
   const tracked = doc.resources.filter(
-    (r): r is Json => isObject(r) && r.mode === "managed" && r.module === undefined && typeof r.type === "string" && isTrackedType(r.type) && typeof r.name === "string",
+    (r): r is Json =>
+      isObject(r) && r.mode === "managed" && r.module === undefined && typeof r.type === "string" && isTrackedType(r.type) && typeof r.name === "string",
   );
   // The account of an alias, from the ARNs the state holds; the config's accounts for the rest.
   const accountOf = new Map<string, string>(Object.entries(accountIds));
@@ -223,7 +233,13 @@ function outputResources(doc: unknown): PreviousResource[] {
       const common = { type, alias, accountId: provider?.accountId };
       const facts: ResourceFacts =
         type === "aws_eks_pod_identity_association"
-          ? { ...common, region: str(b.region) ?? provider?.region, clusterName: str(b.cluster_name), namespace: str(b.namespace), serviceAccount: str(b.service_account) }
+          ? {
+              ...common,
+              region: str(b.region) ?? provider?.region,
+              clusterName: str(b.cluster_name),
+              namespace: str(b.namespace),
+              serviceAccount: str(b.service_account),
+            }
           : type === "aws_iam_role"
             ? { ...common, name: str(b.name) }
             : type === "aws_iam_role_policy"

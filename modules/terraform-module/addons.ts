@@ -82,7 +82,8 @@ export function addonSpecs(): AddonSpec[] {
       .map(([field, p]): AddonField => {
         const list = p.type === "array";
         const item = list ? p.items : p;
-        if (item?.type !== "string" || (list && p.maxItems !== undefined)) throw new Error(`add-on ${name}: field ${field} is not a string or a list of strings`);
+        if (item?.type !== "string" || (list && p.maxItems !== undefined))
+          throw new Error(`add-on ${name}: field ${field} is not a string or a list of strings`);
         return {
           name: field,
           attribute: snakeCase(field),
@@ -123,9 +124,7 @@ export function addonsValidations(specs: readonly AddonSpec[], variable: string)
     for (const f of spec.fields) {
       const where = `In target_role_addon_policies.${spec.attribute}, ${f.attribute} must be`;
       const matches = (x: string): string => (f.pattern !== undefined ? `can(regex(${hclString(f.pattern)}, ${x}))` : "true");
-      const check = f.list
-        ? `length(v) >= ${f.minItems} && length(distinct(v)) == length(v) && alltrue([for value in v : ${matches("value")}])`
-        : matches("v");
+      const check = f.list ? `length(v) >= ${f.minItems} && length(distinct(v)) == length(v) && alltrue([for value in v : ${matches("value")}])` : matches("v");
       validations.push({
         condition: `\${alltrue(flatten(${whenSet(config, "addon", whenSet(`addon.${f.attribute}`, "v", check))}))}`,
         errorMessage: f.list
@@ -177,7 +176,11 @@ function variants(spec: AddonSpec): Variant[] {
     for (const f of spec.fields) {
       if (f.required || present.has(f.name)) input[f.name] = f.list ? markedList(f.name) : marker(`field:${f.name}`);
     }
-    const document = addonPolicyDocument(input as AddonPolicy, { partition: marker("ctx:partition"), accountId: marker("ctx:account_id"), region: marker("ctx:region") });
+    const document = addonPolicyDocument(input as AddonPolicy, {
+      partition: marker("ctx:partition"),
+      accountId: marker("ctx:account_id"),
+      region: marker("ctx:region"),
+    });
     const valid = document.Statement.every((s) => (Array.isArray(s.Action) ? s.Action.length > 0 : s.Action !== undefined));
     out.push({ present, document, valid });
   }
@@ -253,20 +256,31 @@ function statementExpression(statement: StatementJson, spec: AddonSpec, config: 
   const unknown = (name: string): never => {
     throw new Error(`add-on ${spec.name}: cannot express the marker ${name} in a Terraform expression`);
   };
-  const refsFor = (element?: string) => (name: string): string => {
-    const [kind, field] = name.split(":") as [string, string];
-    if (kind === "ctx") return ({ partition: refs.partition, account_id: refs.accountId, region: refs.region } as Record<string, string>)[field] ?? unknown(name);
-    if (kind === "field") return `${config}.${snakeCase(field)}`;
-    if (kind === "item" && field === bound) return "item";
-    if (kind === "index" && field === bound) return "index";
-    if (kind === "item" && field === element) return "value";
-    return unknown(name);
-  };
+  const refsFor =
+    (element?: string) =>
+    (name: string): string => {
+      const [kind, field] = name.split(":") as [string, string];
+      if (kind === "ctx")
+        return ({ partition: refs.partition, account_id: refs.accountId, region: refs.region } as Record<string, string>)[field] ?? unknown(name);
+      if (kind === "field") return `${config}.${snakeCase(field)}`;
+      if (kind === "item" && field === bound) return "item";
+      if (kind === "index" && field === bound) return "index";
+      if (kind === "item" && field === element) return "value";
+      return unknown(name);
+    };
   // A string with markers is encoded by Terraform (so the caller's values are escaped as JSON requires).
   const string = (text: string, element?: string): Piece[] =>
     markersIn(text).length === 0 ? [JSON.stringify(text)] : [{ expr: `jsonencode(${nativeString(text, refsFor(element))})` }];
   const unboundLists = (e: unknown): string[] =>
-    typeof e === "string" ? [...new Set(markersIn(e).filter((m) => m.startsWith("item:") && m !== `item:${bound}`).map((m) => m.slice("item:".length)))] : [];
+    typeof e === "string"
+      ? [
+          ...new Set(
+            markersIn(e)
+              .filter((m) => m.startsWith("item:") && m !== `item:${bound}`)
+              .map((m) => m.slice("item:".length)),
+          ),
+        ]
+      : [];
   const json = (v: unknown): Piece[] => {
     if (typeof v === "string") return string(v);
     if (Array.isArray(v)) {

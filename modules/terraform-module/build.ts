@@ -93,7 +93,10 @@ function buildModule(stack: TerraformStack): void {
       name: local(`${role}_name`, expr(`${parts} == null ? coalesce(var.${role}_name, var.name) : ${parts}.name`)),
     };
     const refs: Record<string, string> = { partition: l.partition, account: l.accountId, path: l.path, name: l.name };
-    const arn = local(`${role}_arn`, tfJsonTemplate(roleArn(marker("partition"), marker("account"), marker("path"), marker("name")), (n) => refs[n]!));
+    const arn = local(
+      `${role}_arn`,
+      tfJsonTemplate(roleArn(marker("partition"), marker("account"), marker("path"), marker("name")), (n) => refs[n]!),
+    );
     return { ...l, arn };
   };
   const pi = roleLocals("pod_identity_role", "cluster");
@@ -107,19 +110,27 @@ function buildModule(stack: TerraformStack): void {
   type Identity = Record<"region" | "account" | "cluster" | "namespace" | "serviceAccount", string>;
   const identity = (refs: Identity): string =>
     nativeString(
-      podIdentityExternalId({ region: marker("region"), clusterAccountId: marker("account"), clusterName: marker("cluster"), namespace: marker("namespace"), serviceAccount: marker("serviceAccount") }),
+      podIdentityExternalId({
+        region: marker("region"),
+        clusterAccountId: marker("account"),
+        clusterName: marker("cluster"),
+        namespace: marker("namespace"),
+        serviceAccount: marker("serviceAccount"),
+      }),
       (n) => refs[n as keyof Identity],
     );
   const associations = local(
     "associations",
     expr(
-      `{ for key, a in var.associations : key => { cluster_name = a.cluster_name, namespace = a.namespace, service_account = a.service_account, region = ${regions}[key], session_tags = a.session_tags, session_policy = a.session_policy, tags = merge(var.tags, a.tags), external_id = a.session_tags ? null : ${identity({
-        region: `${regions}[key]`,
-        account: "local.cluster_account_id",
-        cluster: "a.cluster_name",
-        namespace: "a.namespace",
-        serviceAccount: "a.service_account",
-      })} } }`,
+      `{ for key, a in var.associations : key => { cluster_name = a.cluster_name, namespace = a.namespace, service_account = a.service_account, region = ${regions}[key], session_tags = a.session_tags, session_policy = a.session_policy, tags = merge(var.tags, a.tags), external_id = a.session_tags ? null : ${identity(
+        {
+          region: `${regions}[key]`,
+          account: "local.cluster_account_id",
+          cluster: "a.cluster_name",
+          namespace: "a.namespace",
+          serviceAccount: "a.service_account",
+        },
+      )} } }`,
     ),
   );
   // This call's associations as another call's trusted_associations takes them, keyed by what identifies an
@@ -151,7 +162,10 @@ function buildModule(stack: TerraformStack): void {
     const document = local(`target_role_addon_${spec.attribute}`, expr(addonPolicyExpression(spec, config, addonRefs)));
     return `${hclString(spec.policyName)} = { enabled = ${config} != null, policy = ${document} }`;
   });
-  const addonPolicies = local("target_role_addon_inline_policies", expr(`{ for name, addon in { ${addonEntries.join(", ")} } : name => addon.policy if addon.enabled }`));
+  const addonPolicies = local(
+    "target_role_addon_inline_policies",
+    expr(`{ for name, addon in { ${addonEntries.join(", ")} } : name => addon.policy if addon.enabled }`),
+  );
   const inlinePolicies = local("target_role_inline_policies", expr(`merge(var.target_role_inline_policies, ${addonPolicies})`));
 
   // Resources: they only read locals and variables (and each.*); literal names, so ordering is explicit.
@@ -182,9 +196,20 @@ function buildModule(stack: TerraformStack): void {
   targetRole.addOverride("max_session_duration", expr("var.target_role_max_session_duration"));
   targetRole.addOverride("tags", expr("var.tags"));
   targetRole.addOverride("count", expr(`${createTarget} ? 1 : 0`));
-  const inline = new IamRolePolicy(stack, "target_inline", { provider: providers.target, role: expr(target.name), name: expr("each.key"), policy: expr("each.value"), dependsOn: [targetRole] });
+  const inline = new IamRolePolicy(stack, "target_inline", {
+    provider: providers.target,
+    role: expr(target.name),
+    name: expr("each.key"),
+    policy: expr("each.value"),
+    dependsOn: [targetRole],
+  });
   inline.addOverride("for_each", expr(`${createTarget} ? ${inlinePolicies} : {}`));
-  const managed = new IamRolePolicyAttachment(stack, "target_managed", { provider: providers.target, role: expr(target.name), policyArn: expr("each.value"), dependsOn: [targetRole] });
+  const managed = new IamRolePolicyAttachment(stack, "target_managed", {
+    provider: providers.target,
+    role: expr(target.name),
+    policyArn: expr("each.value"),
+    dependsOn: [targetRole],
+  });
   managed.addOverride("for_each", expr(`${createTarget} ? var.target_role_policy_arns : {}`));
   inline.overrideLogicalId("target");
   managed.overrideLogicalId("target");
@@ -226,13 +251,20 @@ function buildModule(stack: TerraformStack): void {
       expr(`${pi.accountId} == local.cluster_account_id && ${pi.partition} == local.cluster_partition`),
       "The Pod Identity role must be in the cluster's account (EKS checks iam:PassRole there): pod_identity_role_arn names a role of another account than the aws.cluster provider's.",
     ],
-    [expr(`${pi.arn} != ${target.arn}`), "The target role and the Pod Identity role are the same role; give the target role its own name (target_role_name) or ARN."],
     [
-      expr(`length(distinct([for a in values(${associations}) : "\${a.region}/\${a.cluster_name}/\${a.namespace}/\${a.service_account}"])) == length(${associations})`),
+      expr(`${pi.arn} != ${target.arn}`),
+      "The target role and the Pod Identity role are the same role; give the target role its own name (target_role_name) or ARN.",
+    ],
+    [
+      expr(
+        `length(distinct([for a in values(${associations}) : "\${a.region}/\${a.cluster_name}/\${a.namespace}/\${a.service_account}"])) == length(${associations})`,
+      ),
       "Two associations are for the same service account of the same cluster; EKS allows one association per service account: remove one.",
     ],
     [
-      expr('var.pod_identity_role_arn == null || (var.pod_identity_role_name == null && var.pod_identity_role_permissions_boundary == null && var.pod_identity_role_path == "/")'),
+      expr(
+        'var.pod_identity_role_arn == null || (var.pod_identity_role_name == null && var.pod_identity_role_permissions_boundary == null && var.pod_identity_role_path == "/")',
+      ),
       "The role named by pod_identity_role_arn is owned elsewhere, so pod_identity_role_name, pod_identity_role_path and pod_identity_role_permissions_boundary cannot be set; remove them or drop pod_identity_role_arn to create the role.",
     ],
     [
@@ -247,9 +279,17 @@ function buildModule(stack: TerraformStack): void {
     const o = new TerraformOutput(stack, `output_${name}`, { value, description });
     o.overrideLogicalId(name);
     // Plain addresses: Terraform refuses the "${…}" form cdktf writes for an output's depends_on.
-    if (dependsOn) o.addOverride("depends_on", dependsOn.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`));
+    if (dependsOn)
+      o.addOverride(
+        "depends_on",
+        dependsOn.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+      );
   };
-  output("pod_identity_role_arn", expr(`length(var.associations) > 0 ? ${pi.arn} : null`), "ARN of the Pod Identity role (created, or the one given as pod_identity_role_arn); null without associations.");
+  output(
+    "pod_identity_role_arn",
+    expr(`length(var.associations) > 0 ? ${pi.arn} : null`),
+    "ARN of the Pod Identity role (created, or the one given as pod_identity_role_arn); null without associations.",
+  );
   output("pod_identity_role_name", expr(`length(var.associations) > 0 ? ${pi.name} : null`), "Name of the Pod Identity role; null without associations.");
   output(
     "target_role_arn",
@@ -270,7 +310,11 @@ function buildModule(stack: TerraformStack): void {
     expr(ownTrusted),
     "This call's associations in the form trusted_associations takes: pass it to the call that creates the target role when this call uses that role through target_role_arn.",
   );
-  output("target_role_trust_policy_json", expr(targetTrust), "Trust policy of the target role (applied by the module, or to be applied by the owners of target_role_arn).");
+  output(
+    "target_role_trust_policy_json",
+    expr(targetTrust),
+    "Trust policy of the target role (applied by the module, or to be applied by the owners of target_role_arn).",
+  );
   output(
     "pod_identity_role_trust_policy_json",
     expr(piTrust),

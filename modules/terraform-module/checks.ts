@@ -21,7 +21,8 @@ export function moduleProblems(files: ModuleFiles): string[] {
   if (tf.provider !== undefined) problems.push("a provider block: the caller passes the providers in (providers = { aws.cluster = …, aws.target = … })");
   if (tf.terraform?.backend !== undefined || tf.terraform?.cloud !== undefined) problems.push("a backend: the caller's root module chooses where state lives");
   const aws = tf.terraform?.required_providers?.aws;
-  if (!aws || aws.source !== "hashicorp/aws" || typeof aws.version !== "string") problems.push('terraform.required_providers.aws needs source "hashicorp/aws" and a version constraint');
+  if (!aws || aws.source !== "hashicorp/aws" || typeof aws.version !== "string")
+    problems.push('terraform.required_providers.aws needs source "hashicorp/aws" and a version constraint');
   if (JSON.stringify([...(aws?.configuration_aliases ?? [])].sort()) !== JSON.stringify([...CONFIGURATION_ALIASES].sort())) {
     problems.push(`terraform.required_providers.aws.configuration_aliases must be ${JSON.stringify(CONFIGURATION_ALIASES)}`);
   }
@@ -70,15 +71,19 @@ export function moduleProblems(files: ModuleFiles): string[] {
     for (const [type, byName] of Object.entries(tf[mode] ?? {})) {
       for (const [name, body] of Object.entries(byName)) {
         if (!(CONFIGURATION_ALIASES as readonly unknown[]).includes(body.provider)) {
-          problems.push(`${mode === "data" ? "data." : ""}${type}.${name}: provider is ${JSON.stringify(body.provider)}, not one of ${CONFIGURATION_ALIASES.join(", ")}`);
+          problems.push(
+            `${mode === "data" ? "data." : ""}${type}.${name}: provider is ${JSON.stringify(body.provider)}, not one of ${CONFIGURATION_ALIASES.join(", ")}`,
+          );
         }
       }
     }
   }
   for (const [name, v] of Object.entries(tf.variable ?? {})) {
-    if (typeof v.type !== "string" || typeof v.description !== "string" || v.description === "") problems.push(`variable ${name}: needs a type and a description`);
+    if (typeof v.type !== "string" || typeof v.description !== "string" || v.description === "")
+      problems.push(`variable ${name}: needs a type and a description`);
     for (const rule of v.validation ?? []) {
-      if (!/^[A-Z].*[.?]$/s.test(rule.error_message ?? "")) problems.push(`variable ${name}: validation error_message must be a sentence (capital first, "." or "?" last)`);
+      if (!/^[A-Z].*[.?]$/s.test(rule.error_message ?? ""))
+        problems.push(`variable ${name}: validation error_message must be a sentence (capital first, "." or "?" last)`);
       if (!/^\$\{.*\}$/s.test(rule.condition ?? "")) problems.push(`variable ${name}: validation condition must be one interpolation`);
     }
   }

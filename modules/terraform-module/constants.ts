@@ -20,7 +20,9 @@ export interface ModuleJson {
   readonly terraform?: {
     readonly backend?: unknown;
     readonly cloud?: unknown;
-    readonly required_providers?: { readonly aws?: { readonly source?: unknown; readonly version?: unknown; readonly configuration_aliases?: readonly string[] } };
+    readonly required_providers?: {
+      readonly aws?: { readonly source?: unknown; readonly version?: unknown; readonly configuration_aliases?: readonly string[] };
+    };
   };
   readonly resource?: Readonly<Record<string, Readonly<Record<string, { readonly provider?: unknown }>>>>;
   readonly data?: Readonly<Record<string, Readonly<Record<string, { readonly provider?: unknown }>>>>;

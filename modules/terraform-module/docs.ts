@@ -88,13 +88,17 @@ module "ledger_reader_us" { # another cluster account: its own Pod Identity role
 
 /** The inputs and outputs tables of the module, in Markdown, under `heading` ("##" or "###"). */
 export function renderTables(files: ModuleFiles, heading = "##"): string {
-  const variables = ((files["variables.tf.json"] as ModuleJson | undefined)?.variable ?? {}) as Readonly<Record<string, ModuleVariableJson & { description: string; type: string }>>;
+  const variables = ((files["variables.tf.json"] as ModuleJson | undefined)?.variable ?? {}) as Readonly<
+    Record<string, ModuleVariableJson & { description: string; type: string }>
+  >;
   const outputs = ((files["outputs.tf.json"] as ModuleJson | undefined)?.output ?? {}) as Readonly<Record<string, { description: string }>>;
   const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
   const lines = [`${heading} Inputs`, "", "| Name | Description | Type | Default | Required |", "| --- | --- | --- | --- | :---: |"];
   for (const [name, v] of Object.entries(variables)) {
     const required = !("default" in v);
-    lines.push(`| \`${name}\` | ${cell(v.description)} | \`${cell(v.type)}\` | ${required ? "n/a" : `\`${cell(JSON.stringify(v.default))}\``} | ${required ? "yes" : "no"} |`);
+    lines.push(
+      `| \`${name}\` | ${cell(v.description)} | \`${cell(v.type)}\` | ${required ? "n/a" : `\`${cell(JSON.stringify(v.default))}\``} | ${required ? "yes" : "no"} |`,
+    );
   }
   lines.push("", `${heading} Outputs`, "", "| Name | Description |", "| --- | --- |");
   for (const [name, o] of Object.entries(outputs)) lines.push(`| \`${name}\` | ${cell(o.description)} |`);

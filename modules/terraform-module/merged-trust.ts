@@ -159,7 +159,8 @@ function dimensionsOf(parts: StatementParts): Dimension[] {
       dimensions.push({ name: snakeCase(key.replace(/^.*[:/]/, "")), at: { kind: "condition", op, key }, template: values[0]! });
     }
   }
-  if (new Set(dimensions.map((d) => d.name)).size !== dimensions.length) throw new Error(`trust condition keys with the same last part: ${JSON.stringify(parts)}`);
+  if (new Set(dimensions.map((d) => d.name)).size !== dimensions.length)
+    throw new Error(`trust condition keys with the same last part: ${JSON.stringify(parts)}`);
   return dimensions;
 }
 
@@ -184,7 +185,10 @@ function canonicalKey(shape: Shape): string {
 
 /** The statement's JSON as the constructs render it, as an HCL template on `st`. */
 function statementText(shape: Shape): string {
-  const rendered = renderStatement({ ...shape.parts, ...(partsWith(shape, (d) => [marker(`=${d.name}`)]) as Pick<StatementParts, "principals" | "conditions">) });
+  const rendered = renderStatement({
+    ...shape.parts,
+    ...(partsWith(shape, (d) => [marker(`=${d.name}`)]) as Pick<StatementParts, "principals" | "conditions">),
+  });
   // A dimension's JSON is its value alone when it has one, else the list (statement.ts's oneOrMany).
   const json = JSON.stringify(rendered).replace(/"(\u27e8=[^\u27e9]*\u27e9)"/g, "$1");
   return nativeString(json, (name) => {

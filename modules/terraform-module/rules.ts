@@ -51,7 +51,8 @@ export const RULES = {
       { kind: "length", min: 1, max: 253 },
       { kind: "matches", pattern: "^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$" },
     ],
-    message: "A Kubernetes service account name is a DNS-1123 subdomain: 1 to 253 lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit.",
+    message:
+      "A Kubernetes service account name is a DNS-1123 subdomain: 1 to 253 lowercase letters, digits, '-' and '.', each dot-separated part starting and ending with a letter or digit.",
   },
   roleName: {
     checks: [
@@ -73,11 +74,13 @@ export const RULES = {
       { kind: "matches", pattern: ROLE_ARN_PARTS },
       { kind: "excludes", pattern: "//" },
     ],
-    message: "An IAM role ARN looks like arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (partition aws, aws-cn or aws-us-gov, a 12-digit account, a valid path and role name).",
+    message:
+      "An IAM role ARN looks like arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (partition aws, aws-cn or aws-us-gov, a 12-digit account, a valid path and role name).",
   },
   policyArn: {
     checks: [{ kind: "matches", pattern: `^arn:${PARTITION_PATTERN}:iam:[^:]*:(?:aws|\\d{12})?:policy/.*$` }],
-    message: "An IAM policy ARN looks like arn:PARTITION:iam::ACCOUNT:policy/NAME (account \"aws\" for AWS managed policies; partition aws, aws-cn or aws-us-gov).",
+    message:
+      'An IAM policy ARN looks like arn:PARTITION:iam::ACCOUNT:policy/NAME (account "aws" for AWS managed policies; partition aws, aws-cn or aws-us-gov).',
   },
   inlinePolicyName: {
     checks: [

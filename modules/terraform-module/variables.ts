@@ -151,11 +151,13 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: "target_role_max_session_duration",
     type: "number",
-    description: "Maximum session duration of the target role to create, in seconds (3600 to 43200; a chained session lasts at most one hour anyway). Default: IAM's (3600).",
+    description:
+      "Maximum session duration of the target role to create, in seconds (3600 to 43200; a chained session lasts at most one hour anyway). Default: IAM's (3600).",
     default: null,
     validations: [
       {
-        condition: "${var.target_role_max_session_duration == null ? true : (floor(var.target_role_max_session_duration) == var.target_role_max_session_duration && var.target_role_max_session_duration >= 3600 && var.target_role_max_session_duration <= 43200)}",
+        condition:
+          "${var.target_role_max_session_duration == null ? true : (floor(var.target_role_max_session_duration) == var.target_role_max_session_duration && var.target_role_max_session_duration >= 3600 && var.target_role_max_session_duration <= 43200)}",
         errorMessage: "The maximum session duration is a whole number of seconds from 3600 (1 hour) to 43200 (12 hours).",
       },
     ],
@@ -232,4 +234,3 @@ export const VARIABLES: readonly VariableSpec[] = [
     ],
   },
 ];
-

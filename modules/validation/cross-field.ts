@@ -47,7 +47,8 @@ export function associationsPerClusterProblem(count: number): string | undefined
 }
 
 /** A target role no association uses would trust nobody, and IAM rejects an empty trust policy. */
-export const UNUSED_TARGET_ROLE_PROBLEM = "no association uses this role, so it would trust nobody (IAM rejects an empty trust policy); use it in an association or remove it";
+export const UNUSED_TARGET_ROLE_PROBLEM =
+  "no association uses this role, so it would trust nobody (IAM rejects an empty trust policy); use it in an association or remove it";
 
 /** A role is either named or name-prefixed. */
 export const NAME_AND_PREFIX_PROBLEM = "set either name or namePrefix, not both";
@@ -71,7 +72,9 @@ export const POD_IDENTITY_ROLE_OWNED_FIELDS = [...ROLE_OWNED_FIELDS, "restrictSo
 
 /** A bring-your-own role is owned elsewhere: nothing that configures it can be set here. */
 export function existingRoleFieldsProblem(fields: readonly string[], arnField: string): string | undefined {
-  return fields.length === 0 ? undefined : `names a role owned elsewhere, so ${fields.join(", ")} cannot be set; remove them, or drop ${arnField} to create the role`;
+  return fields.length === 0
+    ? undefined
+    : `names a role owned elsewhere, so ${fields.join(", ")} cannot be set; remove them, or drop ${arnField} to create the role`;
 }
 
 /** A target role in the cluster's own account works but needs no chaining (a warning, not an error). */
@@ -96,7 +99,13 @@ export function clusterRegionPartitionProblem(region: string, accountKey: string
 }
 
 /** Both roles of a chain must be in the cluster's partition: IAM trust never crosses partitions. */
-export function chainPartitionProblem(kind: "Pod Identity role" | "target role", roleLabel: string, rolePartition: string, clusterLabel: string, clusterPartition: string): string | undefined {
+export function chainPartitionProblem(
+  kind: "Pod Identity role" | "target role",
+  roleLabel: string,
+  rolePartition: string,
+  clusterLabel: string,
+  clusterPartition: string,
+): string | undefined {
   if (!known(rolePartition, clusterPartition) || rolePartition === clusterPartition) return undefined;
   return `${kind} "${roleLabel}" is in the ${rolePartition} partition, but cluster "${clusterLabel}" is in ${clusterPartition}; trust between partitions is impossible: use a ${kind} in an account of ${clusterPartition}`;
 }
@@ -146,7 +155,9 @@ export interface FoundArn {
 }
 
 /** The ARNs a policy document names as Resource or NotResource (wildcard partitions are left alone). */
-export function policyResourceArns(doc: { readonly Statement: readonly { readonly Resource?: string | readonly string[]; readonly NotResource?: string | readonly string[] }[] }): FoundArn[] {
+export function policyResourceArns(doc: {
+  readonly Statement: readonly { readonly Resource?: string | readonly string[]; readonly NotResource?: string | readonly string[] }[];
+}): FoundArn[] {
   return doc.Statement.flatMap((s, i) =>
     (["Resource", "NotResource"] as const).flatMap((field) => {
       const v = s[field];

@@ -10,13 +10,7 @@
 // JSON Schema validator).
 import { Token } from "../terraform-cdk";
 import { PARTITIONS, UNSUPPORTED_REGION_PREFIXES, isSupportedPartition, parseArn, parseRoleArn, regionPartition } from "../policy/arn";
-import {
-  ROLE_NAME_MAX,
-  ROLE_NAME_PREFIX_MAX,
-  ROLE_PATH_MAX,
-  TRUST_POLICY_DEFAULT_LIMIT,
-  TRUST_POLICY_MAX_LIMIT,
-} from "../policy/size";
+import { ROLE_NAME_MAX, ROLE_NAME_PREFIX_MAX, ROLE_PATH_MAX, TRUST_POLICY_DEFAULT_LIMIT, TRUST_POLICY_MAX_LIMIT } from "../policy/size";
 
 export type Check = (value: string) => string | undefined;
 
@@ -174,7 +168,9 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** S3 bucket name (general purpose buckets). */
 export const bucketNameRule = rule({ pattern: source(S3_BUCKET) }, (v) =>
-  S3_BUCKET.test(v) ? undefined : `"${v}" is not a valid S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit`,
+  S3_BUCKET.test(v)
+    ? undefined
+    : `"${v}" is not a valid S3 bucket name: 3 to 63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit`,
 );
 
 /**

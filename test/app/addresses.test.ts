@@ -50,7 +50,10 @@ describe("the example's released addresses", () => {
   it("the label era is what the version before addresses followed identity synthesized", () => {
     const old = path.join(work, "label-out");
     mkdirSync(path.join(old, "stacks", "platform"), { recursive: true });
-    writeFileSync(path.join(old, "stacks", "platform", "cdk.tf.json"), readFileSync(path.join(__dirname, "refactoring", "label-addresses.platform.cdk.tf.json")));
+    writeFileSync(
+      path.join(old, "stacks", "platform", "cdk.tf.json"),
+      readFileSync(path.join(__dirname, "refactoring", "label-addresses.platform.cdk.tf.json")),
+    );
     writeFileSync(path.join(old, "manifest.json"), JSON.stringify({ stacks: { platform: { synthesizedStackPath: "stacks/platform/cdk.tf.json" } } }));
     expect(released["label-addresses"]).toEqual(addressesOf(old));
   });
@@ -61,7 +64,9 @@ describe("the example's released addresses", () => {
       writeFileSync(RELEASED, `${JSON.stringify({ ...released, [era]: current }, null, 2)}\n`);
       return;
     }
-    expect(Object.values(released), "the addresses changed: keep moved blocks from the old ones and record the new era (see the top of this file)").toContainEqual(current);
+    expect(
+      Object.values(released),
+      "the addresses changed: keep moved blocks from the old ones and record the new era (see the top of this file)",
+    ).toContainEqual(current);
   });
 });
-

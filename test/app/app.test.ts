@@ -116,7 +116,8 @@ describe("warnings", () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, "cdktf.out", "manifest.json"), "utf8"));
     return { status, stderr, annotations: Object.values<any>(manifest.stacks).flatMap((st) => st.annotations ?? []) };
   };
-  const message = (a: string) => `association "${a}": target role "ledger-reader" is in the cluster's own account 111111111111; it works, but needs no chaining: the Pod Identity role could carry the permissions itself`;
+  const message = (a: string) =>
+    `association "${a}": target role "ledger-reader" is in the cluster's own account 111111111111; it works, but needs no chaining: the Pod Identity role could carry the permissions itself`;
 
   it("are printed once each, as warnings, by tsx main.ts", () => {
     const r = synthIn({});
@@ -162,11 +163,16 @@ describe("main.ts", () => {
     const dir = mkdtempSync(path.join(work, "big-"));
     const cfg = example();
     const resources = Array.from({ length: 450 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`);
-    cfg.targetRoles["ledger-reader"].inlinePolicies.huge = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }] };
+    cfg.targetRoles["ledger-reader"].inlinePolicies.huge = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resources }],
+    };
     writeFileSync(path.join(dir, "big.yaml"), stringify(cfg));
     const r = run(dir, "big.yaml");
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/big\.yaml: 1 problem:\n {2}target role "ledger-reader" \(account 222222222222\): inlinePolicies: the inline policies total \d+ characters/);
+    expect(r.stderr).toMatch(
+      /big\.yaml: 1 problem:\n {2}target role "ledger-reader" \(account 222222222222\): inlinePolicies: the inline policies total \d+ characters/,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(dir)).toEqual(["big.yaml"]);
   });

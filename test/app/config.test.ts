@@ -63,7 +63,7 @@ describe("config file", () => {
     const cfg = example();
     cfg.podIdentityRoles.payments.account = "data";
     expect(problems(cfg)).toContain(
-      "associations[0].podIdentityRole: Pod Identity role \"payments\" is in account 222222222222, but cluster \"prod\" is in account 111111111111; a Pod Identity role must be in its cluster's account (EKS checks iam:PassRole there): use a Pod Identity role of account 111111111111",
+      'associations[0].podIdentityRole: Pod Identity role "payments" is in account 222222222222, but cluster "prod" is in account 111111111111; a Pod Identity role must be in its cluster\'s account (EKS checks iam:PassRole there): use a Pod Identity role of account 111111111111',
     );
   });
 
@@ -149,13 +149,17 @@ describe("config file", () => {
   });
 
   it("a missing file", () => {
-    expect(() => loadConfig(path.join(ROOT, "does-not-exist.yaml"))).toThrow(/^does-not-exist\.yaml: does not exist; create it \(see docs\/config\.md\) or point POD_IDENTITY_CONFIG at your config$/);
+    expect(() => loadConfig(path.join(ROOT, "does-not-exist.yaml"))).toThrow(
+      /^does-not-exist\.yaml: does not exist; create it \(see docs\/config\.md\) or point POD_IDENTITY_CONFIG at your config$/,
+    );
   });
 });
 
 describe("renamed keys (movedFrom) and dedicated role names", () => {
   const renameCluster = (cfg: any, from: string, to: string, movedFrom?: unknown) => {
-    cfg.clusters = Object.fromEntries(Object.entries(cfg.clusters).map(([k, v]) => [k === from ? to : k, k === from && movedFrom !== undefined ? { ...(v as object), movedFrom } : v]));
+    cfg.clusters = Object.fromEntries(
+      Object.entries(cfg.clusters).map(([k, v]) => [k === from ? to : k, k === from && movedFrom !== undefined ? { ...(v as object), movedFrom } : v]),
+    );
     for (const a of cfg.associations) if (a.cluster === from) a.cluster = to;
   };
 
@@ -222,7 +226,7 @@ describe("renamed keys (movedFrom) and dedicated role names", () => {
     const cfg = example();
     cfg.targetRoles["bi-export"].movedFrom = "bi";
     expect(problems(cfg)).toEqual([
-      'targetRoles.bi-export.existingArn: names a role owned elsewhere, so movedFrom cannot be set; remove them, or drop existingArn to create the role',
+      "targetRoles.bi-export.existingArn: names a role owned elsewhere, so movedFrom cannot be set; remove them, or drop existingArn to create the role",
     ]);
   });
 });

@@ -22,7 +22,11 @@ function synthExample(): Record<string, string> {
   expect(validateApp(app)).toEqual([]);
   app.synth();
   const stacksDir = path.join(work, "cdktf.out", "stacks");
-  return Object.fromEntries(readdirSync(stacksDir).sort().map((s) => [s, readFileSync(path.join(stacksDir, s, "cdk.tf.json"), "utf8")]));
+  return Object.fromEntries(
+    readdirSync(stacksDir)
+      .sort()
+      .map((s) => [s, readFileSync(path.join(stacksDir, s, "cdk.tf.json"), "utf8")]),
+  );
 }
 
 describe("golden: the example config", () => {
@@ -32,13 +36,16 @@ describe("golden: the example config", () => {
     if (process.env.UPDATE_GOLDEN === "1") {
       rmSync(GOLDEN, { recursive: true, force: true });
       mkdirSync(GOLDEN, { recursive: true });
-      for (const [stack, text] of Object.entries(out)) writeFileSync(path.join(GOLDEN, `${stack}.cdk.tf.json`), text.replace(VERSION_LINE, GOLDEN_VERSION_LINE));
+      for (const [stack, text] of Object.entries(out))
+        writeFileSync(path.join(GOLDEN, `${stack}.cdk.tf.json`), text.replace(VERSION_LINE, GOLDEN_VERSION_LINE));
     }
     expect(existsSync(GOLDEN)).toBe(true);
     const golden = readdirSync(GOLDEN).sort();
     expect(golden).toEqual(Object.keys(out).map((s) => `${s}.cdk.tf.json`));
     for (const [stack, text] of Object.entries(out)) {
-      expect(text, `stack ${stack} differs from test/app/golden; if intended, rerun with UPDATE_GOLDEN=1`).toBe(readFileSync(path.join(GOLDEN, `${stack}.cdk.tf.json`), "utf8").replace(GOLDEN_VERSION_LINE, VERSION_LINE));
+      expect(text, `stack ${stack} differs from test/app/golden; if intended, rerun with UPDATE_GOLDEN=1`).toBe(
+        readFileSync(path.join(GOLDEN, `${stack}.cdk.tf.json`), "utf8").replace(GOLDEN_VERSION_LINE, VERSION_LINE),
+      );
     }
   });
 

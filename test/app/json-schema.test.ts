@@ -24,10 +24,13 @@ function errorExamples(file: string): { path: string; value?: string; line: stri
   const text = readFileSync(path.join(ROOT, file), "utf8");
   const block = /pod-identity\.yaml: \d+ problems:\n((?: {2}.*\n)+)Nothing was synthesized\./.exec(text);
   if (!block) throw new Error(`${file} has no error example block`);
-  return block[1]!.trimEnd().split("\n").map((line) => {
-    const m = /^ {2}([\w.[\]-]+): (?:"([^"]*)" )?/.exec(line)!;
-    return { path: m[1]!, value: m[2], line };
-  });
+  return block[1]!
+    .trimEnd()
+    .split("\n")
+    .map((line) => {
+      const m = /^ {2}([\w.[\]-]+): (?:"([^"]*)" )?/.exec(line)!;
+      return { path: m[1]!, value: m[2], line };
+    });
 }
 
 describe("pod-identity.schema.json", () => {
@@ -65,7 +68,20 @@ describe("pod-identity.schema.json", () => {
 describe("every string rule says in JSON Schema what its check says", () => {
   const samples: Record<keyof typeof STRING_RULES, string[]> = {
     accountId: ["111111111111", "011111111111", "11111111111", "1111111111111", "11111111111a", "", " 111111111111"],
-    region: ["eu-west-1", "us-gov-west-1", "cn-northwest-1", "ap-southeast-2", "us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isolated-1", "europe", "EU-WEST-1", "eu-west", "eusc-de-east-1"],
+    region: [
+      "eu-west-1",
+      "us-gov-west-1",
+      "cn-northwest-1",
+      "ap-southeast-2",
+      "us-iso-east-1",
+      "us-isob-east-1",
+      "eu-isoe-west-1",
+      "us-isolated-1",
+      "europe",
+      "EU-WEST-1",
+      "eu-west",
+      "eusc-de-east-1",
+    ],
     roleName: ["pi", "a+b=c,d.e@f_g-h", "x".repeat(64), "x".repeat(65), "", "a b", "a/b", "é"],
     roleNamePrefix: ["p-", "x".repeat(38), "x".repeat(39), "", "a b"],
     rolePath: ["/", "/a/", "/a/b/", "/a:b/", "a/", "/a", "//", "/a//b/", "", "/a b/", "/é/", `/${"x".repeat(510)}/`, `/${"x".repeat(511)}/`],
@@ -87,7 +103,16 @@ describe("every string rule says in JSON Schema what its check says", () => {
       "arn:aws:iam::123456789012:role//n",
       "not-an-arn",
     ],
-    policyArn: ["arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::123456789012:policy/a/b", "arn:aws-cn:iam::aws:policy/x", "arn:aws:iam::123456789012:role/x", "arn:aws:s3:::b", "arn:foo:iam::aws:policy/x", "arn:aws:iam::12:policy/x", "policy/x"],
+    policyArn: [
+      "arn:aws:iam::aws:policy/AdministratorAccess",
+      "arn:aws:iam::123456789012:policy/a/b",
+      "arn:aws-cn:iam::aws:policy/x",
+      "arn:aws:iam::123456789012:role/x",
+      "arn:aws:s3:::b",
+      "arn:foo:iam::aws:policy/x",
+      "arn:aws:iam::12:policy/x",
+      "policy/x",
+    ],
     namespace: ["payments", "a", "1abc", "-a", "a-", "A", "a.b", "", "x".repeat(63), "x".repeat(64)],
     serviceAccount: ["api", "a.b", "a-b.c-d", "a..b", ".a", "a.", "A", "a_b", "", "x".repeat(253), "x".repeat(254)],
     clusterName: ["prod-eu", "a", "A_b-1", "9x", "", "-x", "_x", "a.b", "x".repeat(100), "x".repeat(101)],

@@ -88,7 +88,13 @@ export class Project {
     const file = (s: string) => path.join(this.dir, `terraform.${s}.tfstate`);
     const states = new Map<string, Json>();
     const state = (s: string): Json => {
-      if (!states.has(s)) states.set(s, existsSync(file(s)) ? JSON.parse(readFileSync(file(s), "utf8")) : { version: 4, terraform_version: "1.9.8", serial: 1, lineage: s, outputs: {}, resources: [], check_results: null });
+      if (!states.has(s))
+        states.set(
+          s,
+          existsSync(file(s))
+            ? JSON.parse(readFileSync(file(s), "utf8"))
+            : { version: 4, terraform_version: "1.9.8", serial: 1, lineage: s, outputs: {}, resources: [], check_results: null },
+        );
       return states.get(s)!;
     };
     const leaving = new Map<string, Json>();
@@ -105,7 +111,13 @@ export class Project {
 
   /** The stacks' states at the project root, as synth reads them. */
   public deployed(): PreviousDeployment {
-    return readPreviousDeployment({ projectRoot: this.dir, outdir: path.join(this.dir, "none"), outputs: false, accountIds: {}, show: (f) => path.basename(f) });
+    return readPreviousDeployment({
+      projectRoot: this.dir,
+      outdir: path.join(this.dir, "none"),
+      outputs: false,
+      accountIds: {},
+      show: (f) => path.basename(f),
+    });
   }
 
   /** The current output, read the same way (address → identity per stack). */
@@ -167,7 +179,9 @@ export function expectNothingReplaced(p: Project, before: PreviousDeployment): {
 }
 
 /** A deployed example, and its state as read back. */
-export async function deployedExample(change: (c: Json) => void = () => {}): Promise<{ p: Project; config: Json; applied: AppliedStack[]; before: PreviousDeployment }> {
+export async function deployedExample(
+  change: (c: Json) => void = () => {},
+): Promise<{ p: Project; config: Json; applied: AppliedStack[]; before: PreviousDeployment }> {
   const config = example();
   change(config);
   const p = await Project.create(config);
@@ -177,4 +191,3 @@ export async function deployedExample(change: (c: Json) => void = () => {}): Pro
 }
 
 export const countOf = (before: PreviousDeployment): number => before.stacks.reduce((n, s) => n + s.resources.length, 0);
-

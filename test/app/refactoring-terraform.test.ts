@@ -34,7 +34,8 @@ describe.skipIf(!TERRAFORM)(`refactoring blocks planned by terraform ${TERRAFORM
     expect(actionsOf(plan)).toEqual(["no-op"]);
     const moved = plan.filter((c) => c.previousAddress !== undefined);
     expect(moved).toHaveLength(9);
-    for (const c of moved) expect(Object.keys(released.resource[c.previousAddress!.split(".")[1]!.split("__")[0]!])).toContain(c.previousAddress!.split("__")[1]);
+    for (const c of moved)
+      expect(Object.keys(released.resource[c.previousAddress!.split(".")[1]!.split("__")[0]!])).toContain(c.previousAddress!.split("__")[1]);
     expect(plan).toHaveLength(18);
   });
 

@@ -26,7 +26,10 @@ describe("refactoring a deployed config", () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("pod-identity.yaml: 2 problems:");
     // warehouse-etl and bi-exporter have dedicated Pod Identity roles, named after the association.
-    for (const [i, was] of [[3, "warehouse-etl"], [4, "bi-exporter"]] as const) {
+    for (const [i, was] of [
+      [3, "warehouse-etl"],
+      [4, "bi-exporter"],
+    ] as const) {
       expect(refused.stderr).toContain(`  associations[${i}]: the role aws_iam_role.`);
       expect(refused.stderr).toContain(`is named "${was}", and would be replaced by a role named "${was}-v2"`);
       expect(refused.stderr).toContain(`Keep the role with:\n    podIdentityRoleName: ${was}\n`);
@@ -68,8 +71,10 @@ describe("refactoring a deployed config", () => {
     p.write(renamed);
     const refused = p.synth();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("  clusters.prod-eu: 5 resources of stack \"platform\"");
-    expect(refused.stderr).toContain('they were at the addresses of cluster key "prod". Terraform moves them with:\n    clusters:\n      prod-eu:\n        movedFrom: prod\n');
+    expect(refused.stderr).toContain('  clusters.prod-eu: 5 resources of stack "platform"');
+    expect(refused.stderr).toContain(
+      'they were at the addresses of cluster key "prod". Terraform moves them with:\n    clusters:\n      prod-eu:\n        movedFrom: prod\n',
+    );
 
     renamed.clusters["prod-eu"].movedFrom = "prod";
     p.write(renamed);
@@ -98,7 +103,8 @@ describe("refactoring a deployed config", () => {
     const kept = expectNothingReplaced(p, before);
     expect(kept.imported).toHaveLength(countOf(before));
     // Association ids come from the state the apply wrote: CLUSTER_NAME,ASSOCIATION_ID.
-    for (const a of applied[0]!.associations) expect(kept.imported).toContainEqual(expect.stringMatching(new RegExp(`^platform → (prod|staging): ${a.cluster.name},${a.associationId}$`)));
+    for (const a of applied[0]!.associations)
+      expect(kept.imported).toContainEqual(expect.stringMatching(new RegExp(`^platform → (prod|staging): ${a.cluster.name},${a.associationId}$`)));
     expect(kept.imported).toContainEqual("platform → prod: ledger-reader:ledger-table");
     expect(kept.imported).toContainEqual("platform → prod: ledger-reader/arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess");
 
@@ -116,13 +122,22 @@ describe("refactoring a deployed config", () => {
     const r = p.synth();
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('warning: stack "platform": 2 resources move to stack "shared-roles"');
-    expect(p.output("platform").removed.map((b: Json) => b.from).sort()).toEqual([
+    expect(
+      p
+        .output("platform")
+        .removed.map((b: Json) => b.from)
+        .sort(),
+    ).toEqual([
       "aws_iam_role.target_role_warehouse-loader_role_3ECEED5C",
       "aws_iam_role_policy.target_role_warehouse-loader_policy_addon-external-secrets_C8DB3990",
     ]);
     expect(p.output("shared-roles").import).toEqual([
       { to: "aws_iam_role.target_role_warehouse-loader_role_3ECEED5C", id: "warehouse-loader", provider: "aws.analytics" },
-      { to: "aws_iam_role_policy.target_role_warehouse-loader_policy_addon-external-secrets_C8DB3990", id: "warehouse-loader:addon-external-secrets", provider: "aws.analytics" },
+      {
+        to: "aws_iam_role_policy.target_role_warehouse-loader_policy_addon-external-secrets_C8DB3990",
+        id: "warehouse-loader:addon-external-secrets",
+        provider: "aws.analytics",
+      },
     ]);
     expect(expectNothingReplaced(p, before).imported).toHaveLength(2);
   });
@@ -137,8 +152,10 @@ describe("refactoring a deployed config", () => {
     const before = readFileSync(path.join(p.outdir, "stacks", "platform", "cdk.tf.json"), "utf8");
     const refused = p.synth();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("  stacks.groupBy: 18 resources of stack \"platform\"");
-    expect(refused.stderr).toContain("Download it to the project root and synthesize again:\n    aws s3 cp s3://tf-state/pod-identity/platform.tfstate terraform.platform.tfstate\n");
+    expect(refused.stderr).toContain('  stacks.groupBy: 18 resources of stack "platform"');
+    expect(refused.stderr).toContain(
+      "Download it to the project root and synthesize again:\n    aws s3 cp s3://tf-state/pod-identity/platform.tfstate terraform.platform.tfstate\n",
+    );
     expect(readFileSync(path.join(p.outdir, "stacks", "platform", "cdk.tf.json"), "utf8")).toBe(before);
     expect(existsSync(path.join(p.outdir, "stacks", "prod"))).toBe(false);
 
@@ -146,7 +163,9 @@ describe("refactoring a deployed config", () => {
     writeFileSync(path.join(p.dir, "terraform.platform.tfstate"), inBucket);
     const moved = p.synth();
     expect(moved.code).toBe(0);
-    expect(moved.stderr).toContain('warning: terraform.platform.tfstate was read as the state of stack "platform" (the backend is S3, so it is a downloaded copy)');
+    expect(moved.stderr).toContain(
+      'warning: terraform.platform.tfstate was read as the state of stack "platform" (the backend is S3, so it is a downloaded copy)',
+    );
     expect(p.output("platform").removed).toHaveLength(18);
   });
 
@@ -207,7 +226,9 @@ describe("refactoring a deployed config", () => {
     writeFileSync(path.join(p.dir, "terraform.platform.tfstate"), "{ not json");
     const bad = p.synth();
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^terraform\.platform\.tfstate is not valid JSON \(.*\); synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized\.\n$/);
+    expect(bad.stderr).toMatch(
+      /^terraform\.platform\.tfstate is not valid JSON \(.*\); synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized\.\n$/,
+    );
     writeFileSync(path.join(p.dir, "terraform.platform.tfstate"), JSON.stringify({ version: 3, modules: [] }));
     expect(p.synth().stderr).toBe(
       "terraform.platform.tfstate is not a Terraform state (version 4, with a resources list); synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state\nNothing was synthesized.\n",
@@ -226,7 +247,9 @@ describe("refactoring a deployed config", () => {
     writeFileSync(path.join(p.outdir, "stacks", "platform", "cdk.tf.json"), "{");
     const r = p.synth();
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^warning: cdktf\.out\/stacks\/platform\/cdk\.tf\.json is not valid JSON \(.*\); stack "platform" is not compared with its last synthesized output\n$/);
+    expect(r.stderr).toMatch(
+      /^warning: cdktf\.out\/stacks\/platform\/cdk\.tf\.json is not valid JSON \(.*\); stack "platform" is not compared with its last synthesized output\n$/,
+    );
   });
 
   it("an earlier default name that another association has now is not moved from twice (Terraform refuses two moves from one address)", () => {
@@ -244,4 +267,3 @@ describe("refactoring a deployed config", () => {
     expect(moved.find((m) => m.from === label("eu-payments-api"))!.to).toContain("cluster_prod_payments_api_association_");
   });
 });
-

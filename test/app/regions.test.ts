@@ -91,7 +91,12 @@ describe("regional add-on permissions", () => {
 describe("the drift daemon's association", () => {
   it("is created in its cluster's region", () => {
     const { stack, platform } = fixture();
-    new DriftReaderRole(stack, "drift", { account: platform, clusterName: "tools", clusterRegion: "us-east-1", clusterArns: ["arn:aws:eks:us-east-1:111111111111:cluster/tools"] });
+    new DriftReaderRole(stack, "drift", {
+      account: platform,
+      clusterName: "tools",
+      clusterRegion: "us-east-1",
+      clusterArns: ["arn:aws:eks:us-east-1:111111111111:cluster/tools"],
+    });
     expect(resource(synthJson(stack), "aws_eks_pod_identity_association", "drift").region).toBe("us-east-1");
   });
 });

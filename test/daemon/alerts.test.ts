@@ -16,9 +16,11 @@ import { finding, get, logSink, report, waitFor } from "./helpers";
 type Sample = { name: string; labels: Record<string, string>; value: number };
 type Scrape = { at: number; samples: Sample[] };
 
-const RULES = (load(readFileSync(join(__dirname, "..", "..", "deploy", "prometheus", "pod-identity-drift.rules.yaml"), "utf8")) as {
-  groups: { rules: { alert: string; expr: string }[] }[];
-}).groups[0]!.rules;
+const RULES = (
+  load(readFileSync(join(__dirname, "..", "..", "deploy", "prometheus", "pod-identity-drift.rules.yaml"), "utf8")) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  }
+).groups[0]!.rules;
 
 function parseExposition(text: string, instance: string): Sample[] {
   const out: Sample[] = [];
@@ -52,7 +54,14 @@ function fires(expr: string, scrapes: Scrape[]): boolean {
   }
   if ((m = /^sum\((.+)\) (>|!=|==) (\d+)$/.exec(expr.trim()))) {
     const s = select(last.samples, m[1]!);
-    return s.length > 0 && compare(s.reduce((a, x) => a + x.value, 0), m[2]!, Number(m[3])) === true;
+    return (
+      s.length > 0 &&
+      compare(
+        s.reduce((a, x) => a + x.value, 0),
+        m[2]!,
+        Number(m[3]),
+      ) === true
+    );
   }
   if ((m = /^increase\((.+)\[1h\]\) > (\d+)$/.exec(expr.trim()))) {
     const first = scrapes[0]!;
@@ -80,8 +89,14 @@ describe("the shipped alert expressions with two replicas", () => {
       report: report([
         finding("revocation-pending", { effectiveAfter: "2030-01-01T00:00:00.000Z" }),
         finding("missing"),
-        finding("trust-changed", { broadens: true, role: { arn: "arn:aws:iam::222222222222:role/target", address: "aws_iam_role.target", source: "terraform.tfstate" } }),
-        finding("permission-changed", { broadens: false, role: { arn: "arn:aws:iam::111111111111:role/pi", address: "aws_iam_role.pi", source: "terraform.tfstate" } }),
+        finding("trust-changed", {
+          broadens: true,
+          role: { arn: "arn:aws:iam::222222222222:role/target", address: "aws_iam_role.target", source: "terraform.tfstate" },
+        }),
+        finding("permission-changed", {
+          broadens: false,
+          role: { arn: "arn:aws:iam::111111111111:role/pi", address: "aws_iam_role.pi", source: "terraform.tfstate" },
+        }),
       ]),
       durationMs: 1,
       apiCalls: 0,
@@ -92,7 +107,15 @@ describe("the shipped alert expressions with two replicas", () => {
         settings: daemonSettingsSchema.parse({
           schedule: "* * * * * *",
           listen: "127.0.0.1:0",
-          leaderElection: { enabled: true, namespace: "drift", leaseName: "alerts", identity: id, leaseDurationSeconds: 4, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 },
+          leaderElection: {
+            enabled: true,
+            namespace: "drift",
+            leaseName: "alerts",
+            identity: id,
+            leaseDurationSeconds: 4,
+            renewDeadlineSeconds: 2,
+            retryPeriodSeconds: 1,
+          },
         }),
         check,
         leaseStore: await kubernetesLeaseStore({ name: "alerts", namespace: "drift", kubeconfig: lease.kubeconfigFor(id) }),

@@ -106,9 +106,17 @@ describe("daemon: schedule and HTTP", () => {
     // /metrics and the probes need no token (the NetworkPolicy limits who reaches them).
     expect((await get(`${on.base}/metrics`)).status).toBe(200);
 
-    const err = await Daemon.start({ settings: settings(), check: async () => result(report([])), logger: logSink().logger, defaultMetrics: false, env: {} }).catch((e: unknown) => e);
+    const err = await Daemon.start({
+      settings: settings(),
+      check: async () => result(report([])),
+      logger: logSink().logger,
+      defaultMetrics: false,
+      env: {},
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DaemonStartError);
-    expect((err as Error).message).toMatch(/daemon.report: \/report is enabled but the environment variable POD_IDENTITY_DRIFT_REPORT_TOKEN \(its bearer token\) is not set/);
+    expect((err as Error).message).toMatch(
+      /daemon.report: \/report is enabled but the environment variable POD_IDENTITY_DRIFT_REPORT_TOKEN \(its bearer token\) is not set/,
+    );
   });
 
   it("is not ready and has no report before the first scan finishes", async () => {
@@ -176,7 +184,12 @@ describe("daemon: findings, metrics and notifications", () => {
     const json = await receiver();
     const slack = await receiver();
     const { d, base, sink } = await start({
-      settings: settings({ webhooks: [{ url: json.url, name: "ops" }, { url: slack.url, format: "slack", name: "chat" }] }),
+      settings: settings({
+        webhooks: [
+          { url: json.url, name: "ops" },
+          { url: slack.url, format: "slack", name: "chat" },
+        ],
+      }),
       check: async () => result(current),
     });
     const seen = scans(d);
@@ -185,7 +198,9 @@ describe("daemon: findings, metrics and notifications", () => {
     expect(slack.received).toHaveLength(0);
 
     // A change: one new finding.
-    const changed = finding("changed", { fields: [{ name: "target_role_arn", expected: "arn:aws:iam::222222222222:role/a", actual: "arn:aws:iam::222222222222:role/b" }] });
+    const changed = finding("changed", {
+      fields: [{ name: "target_role_arn", expected: "arn:aws:iam::222222222222:role/a", actual: "arn:aws:iam::222222222222:role/b" }],
+    });
     const pending = finding("cache-pending", { effectiveAfter: "2030-01-01T00:59:00.000Z" });
     current = report([changed, pending]);
     await waitFor("first notification", () => json.received.length === 1 && slack.received.length === 1);
@@ -271,7 +286,14 @@ describe("daemon: findings, metrics and notifications", () => {
     let current = report([changedAlpha, changedBeta]);
     const { d } = await start({ settings: settings({ webhooks: [{ url: hook.url }] }), check: async () => result(current) });
     await waitFor("initial notification", () => hook.received.length === 1);
-    const err = finding("error", { cluster: "beta", namespace: null, serviceAccount: null, associationId: null, address: null, detail: "AccessDeniedException" });
+    const err = finding("error", {
+      cluster: "beta",
+      namespace: null,
+      serviceAccount: null,
+      associationId: null,
+      address: null,
+      detail: "AccessDeniedException",
+    });
     current = report([changedAlpha, err], false);
     await waitFor("second notification", () => hook.received.length === 2);
     expect(hook.received[1]!.body).toMatchObject({ added: [err], resolved: [], complete: false });
@@ -324,9 +346,11 @@ describe("daemon: findings, metrics and notifications", () => {
     const echo = createHttp((req, res) => {
       const u = new URL(req.url ?? "/", "http://x");
       const token = u.pathname.split("/").pop();
-      res.writeHead(403, { "content-type": "text/plain" }).end(
-        `invalid_token: ${token} is revoked (url ${req.url}; key=${u.searchParams.get("key")}; full http://${req.headers.host}${req.url}; ${encodeURIComponent(token ?? "")})`,
-      );
+      res
+        .writeHead(403, { "content-type": "text/plain" })
+        .end(
+          `invalid_token: ${token} is revoked (url ${req.url}; key=${u.searchParams.get("key")}; full http://${req.headers.host}${req.url}; ${encodeURIComponent(token ?? "")})`,
+        );
     });
     await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
     cleanup.push(() => new Promise((r) => echo.close(r)));

@@ -13,7 +13,13 @@ const saved = { ...process.env };
 
 beforeAll(async () => {
   hook = await startReceiver();
-  sc = await startScenario({ schedule: "* * * * * *", listen: "127.0.0.1:0", graceSeconds: 10, webhooks: [{ url: hook.url, name: "ops", retryBaseSeconds: 0.05 }], report: { enabled: true } });
+  sc = await startScenario({
+    schedule: "* * * * * *",
+    listen: "127.0.0.1:0",
+    graceSeconds: 10,
+    webhooks: [{ url: hook.url, name: "ops", retryBaseSeconds: 0.05 }],
+    report: { enabled: true },
+  });
   for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
   Object.assign(process.env, sc.env, { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN });
   return async () => {
@@ -61,7 +67,11 @@ describe("daemon over the EKS emulator", () => {
     const cart = sc.associations[0]!;
     sc.emu.updateAssociation(CLUSTER, cart.associationId, { targetRoleArn: role("other-target", "333333333333"), modifiedAt: new Date() });
     await waitFor("notification", () => hook.received.length === 1);
-    const body = hook.received[0]!.body as { added: { kind: string; serviceAccount: string; effectiveAfter: string | null }[]; resolved: unknown[]; initial: boolean };
+    const body = hook.received[0]!.body as {
+      added: { kind: string; serviceAccount: string; effectiveAfter: string | null }[];
+      resolved: unknown[];
+      initial: boolean;
+    };
     expect(body.initial).toBe(false);
     expect(body.resolved).toEqual([]);
     const kinds = body.added.map((f) => `${f.kind}:${f.serviceAccount}`).sort();
@@ -77,9 +87,15 @@ describe("daemon over the EKS emulator", () => {
   });
 
   it("throttling shows in /metrics and an unreadable cluster makes the scan incomplete", async () => {
-    const before = metricValue((await get(`${base()}/metrics`)).body, "pod_identity_drift_api_throttles_total", { operation: "ListPodIdentityAssociations" }) ?? 0;
+    const before =
+      metricValue((await get(`${base()}/metrics`)).body, "pod_identity_drift_api_throttles_total", { operation: "ListPodIdentityAssociations" }) ?? 0;
     sc.emu.throttle(1, { operation: "ListPodIdentityAssociations" });
-    await waitFor("a throttle counted", async () => (metricValue((await get(`${base()}/metrics`)).body, "pod_identity_drift_api_throttles_total", { operation: "ListPodIdentityAssociations" }) ?? 0) > before);
+    await waitFor(
+      "a throttle counted",
+      async () =>
+        (metricValue((await get(`${base()}/metrics`)).body, "pod_identity_drift_api_throttles_total", { operation: "ListPodIdentityAssociations" }) ?? 0) >
+        before,
+    );
 
     const undo = sc.emu.denyCluster(CLUSTER);
     const incomplete = await nextEvent<ScanEvent>(daemon, "scan", (e) => e.outcome === "incomplete");

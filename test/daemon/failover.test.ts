@@ -103,7 +103,8 @@ function watchOverlap(replicas: readonly Replica[]): { stop(): Promise<{ samples
   };
 }
 
-const added = (hook: Receiver) => hook.received.flatMap((r) => ((r.body as { added: Finding[] }).added ?? []).map((f) => `${r.path.split("/").pop()}:${f.kind}:${f.serviceAccount}`));
+const added = (hook: Receiver) =>
+  hook.received.flatMap((r) => ((r.body as { added: Finding[] }).added ?? []).map((f) => `${r.path.split("/").pop()}:${f.kind}:${f.serviceAccount}`));
 
 describe("Lease faults for the leader (hang, error, slow)", () => {
   const faults: [string, ClientFault][] = [
@@ -112,40 +113,44 @@ describe("Lease faults for the leader (hang, error, slow)", () => {
     ["is slower than the request timeout", { kind: "slow", delayMs: 1500 }],
   ];
 
-  it.each(faults)("the Lease API %s for the leader: never two leaders, exporters or notifiers; each change notified once", async (_what, fault) => {
-    const leaseName = `fault-${++dbs}`;
-    const url = await pg.createDatabase(`fault_${dbs}`);
-    const hook = await startReceiver("/hooks");
-    cleanup.push(() => hook.close());
-    let world: Report = report([finding("missing", { serviceAccount: "first" })]);
-    const check: CheckFn = async () => ({ report: world, durationMs: 1, apiCalls: 0, associationsByCluster: { alpha: 1 } });
-    const a = await replica("a", leaseName, url, check, hook);
-    const b = await replica("b", leaseName, url, check, hook);
-    await waitFor("a leader", () => a.d.isLeader || b.d.isLeader);
-    const [leader, follower] = a.d.isLeader ? [a, b] : [b, a];
-    await waitFor("the first finding notified", () => hook.received.length === 1);
-    const watch = watchOverlap([a, b]);
+  it.each(faults)(
+    "the Lease API %s for the leader: never two leaders, exporters or notifiers; each change notified once",
+    async (_what, fault) => {
+      const leaseName = `fault-${++dbs}`;
+      const url = await pg.createDatabase(`fault_${dbs}`);
+      const hook = await startReceiver("/hooks");
+      cleanup.push(() => hook.close());
+      let world: Report = report([finding("missing", { serviceAccount: "first" })]);
+      const check: CheckFn = async () => ({ report: world, durationMs: 1, apiCalls: 0, associationsByCluster: { alpha: 1 } });
+      const a = await replica("a", leaseName, url, check, hook);
+      const b = await replica("b", leaseName, url, check, hook);
+      await waitFor("a leader", () => a.d.isLeader || b.d.isLeader);
+      const [leader, follower] = a.d.isLeader ? [a, b] : [b, a];
+      await waitFor("the first finding notified", () => hook.received.length === 1);
+      const watch = watchOverlap([a, b]);
 
-    lease.faultFor(leader.id, fault);
-    await waitFor("the follower takes over", () => follower.d.isLeader, 30_000);
-    expect(leader.d.isLeader).toBe(false);
-    // A change after the takeover: the new leader notifies it; the deposed one sends nothing.
-    world = report([finding("missing", { serviceAccount: "first" }), finding("missing", { serviceAccount: "second" })]);
-    await waitFor("the change notified", () => hook.received.length === 2, 30_000);
-    const after = follower.scans.length;
-    await waitFor("three more scans of the new leader", () => follower.scans.length >= after + 3, 30_000);
-    lease.faultFor(leader.id, undefined);
-    await waitFor("two more scans", () => follower.scans.length >= after + 5, 30_000);
+      lease.faultFor(leader.id, fault);
+      await waitFor("the follower takes over", () => follower.d.isLeader, 30_000);
+      expect(leader.d.isLeader).toBe(false);
+      // A change after the takeover: the new leader notifies it; the deposed one sends nothing.
+      world = report([finding("missing", { serviceAccount: "first" }), finding("missing", { serviceAccount: "second" })]);
+      await waitFor("the change notified", () => hook.received.length === 2, 30_000);
+      const after = follower.scans.length;
+      await waitFor("three more scans of the new leader", () => follower.scans.length >= after + 3, 30_000);
+      lease.faultFor(leader.id, undefined);
+      await waitFor("two more scans", () => follower.scans.length >= after + 5, 30_000);
 
-    const { samples, overlaps } = await watch.stop();
-    expect(overlaps).toEqual([]);
-    expect(samples).toBeGreaterThan(20);
-    // Exactly one notification per change, from the leader of the time; the new leader resumed from the
-    // store and did not repeat the first finding.
-    expect(added(hook)).toEqual([`${leader.id}:missing:first`, `${follower.id}:missing:second`]);
-    expect(follower.d.isLeader).toBe(true);
-    expect(leader.d.isLeader).toBe(false);
-  }, 120_000);
+      const { samples, overlaps } = await watch.stop();
+      expect(overlaps).toEqual([]);
+      expect(samples).toBeGreaterThan(20);
+      // Exactly one notification per change, from the leader of the time; the new leader resumed from the
+      // store and did not repeat the first finding.
+      expect(added(hook)).toEqual([`${leader.id}:missing:first`, `${follower.id}:missing:second`]);
+      expect(follower.d.isLeader).toBe(true);
+      expect(leader.d.isLeader).toBe(false);
+    },
+    120_000,
+  );
 
   it("a killed leader is replaced within leaseDuration + retryPeriod × 1.2 of its last renewal", async () => {
     const leaseName = `kill-${++dbs}`;
@@ -191,7 +196,10 @@ describe("failover with the real check over the EKS emulator", () => {
     const config = loadDriftConfig(sc.configPath);
     // Each replica's check records through its own store (the one its daemon fences).
     const stores: Record<string, PostgresHistoryStore> = {};
-    const checkFor = (id: string): CheckFn => ({ signal, onApiCall }) => runCheck({ config, signal, onApiCall, history: stores[id] });
+    const checkFor =
+      (id: string): CheckFn =>
+      ({ signal, onApiCall }) =>
+        runCheck({ config, signal, onApiCall, history: stores[id] });
     const a = await replica("a", leaseName, url, checkFor("a"), hook);
     stores.a = a.store;
     const b = await replica("b", leaseName, url, checkFor("b"), hook);
@@ -221,7 +229,9 @@ describe("failover with the real check over the EKS emulator", () => {
     const after = await waitFor("the new leader's first complete scan", () => follower.scans.find((s) => s.outcome === "complete")?.report, 30_000);
 
     const identity = (f: Finding) => ({ kind: f.kind, serviceAccount: f.serviceAccount, since: f.since, effectiveAfter: f.effectiveAfter });
-    expect(after.findings.map(identity).sort((x, y) => x.kind.localeCompare(y.kind))).toEqual(before.findings.map(identity).sort((x, y) => x.kind.localeCompare(y.kind)));
+    expect(after.findings.map(identity).sort((x, y) => x.kind.localeCompare(y.kind))).toEqual(
+      before.findings.map(identity).sort((x, y) => x.kind.localeCompare(y.kind)),
+    );
     expect(after.findings.find((f) => f.kind === "revocation-pending")!.effectiveAfter).not.toBeNull();
     expect(after.findings.find((f) => f.kind === "cache-pending")!.detail).toMatch(/from history/);
     // Nothing changed since the old leader notified: the new one stays quiet.

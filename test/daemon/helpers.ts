@@ -42,8 +42,21 @@ const KIND_FIELD: Record<FindingKind, keyof Summary> = {
 
 export function report(findings: Finding[], complete = true): Report {
   const summary: Record<keyof Summary, number> = {
-    managed: 3, inSync: 3, changed: 0, missing: 0, replaced: 0, unmanaged: 0,
-    cachePending: 0, revocationPending: 0, externalIdMismatch: 0, roleMissing: 0, trustChanged: 0, permissionChanged: 0, broadening: 0, errors: 0, informational: 0,
+    managed: 3,
+    inSync: 3,
+    changed: 0,
+    missing: 0,
+    replaced: 0,
+    unmanaged: 0,
+    cachePending: 0,
+    revocationPending: 0,
+    externalIdMismatch: 0,
+    roleMissing: 0,
+    trustChanged: 0,
+    permissionChanged: 0,
+    broadening: 0,
+    errors: 0,
+    informational: 0,
   };
   for (const f of findings) summary[KIND_FIELD[f.kind]]++;
   return { schemaVersion: 1, generatedAt: new Date().toISOString(), complete, summary, findings };

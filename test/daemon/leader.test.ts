@@ -37,7 +37,9 @@ describe("Lease store over the Kubernetes API (client-node)", () => {
     expect(created.renewTime?.toISOString()).toBe(t.toISOString());
     expect(server.lease(NS, name)?.spec.renewTime).toBe("2026-01-01T00:00:00.123000Z");
 
-    await expect(s.create({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 }, sig)).rejects.toBeInstanceOf(LeaseConflictError);
+    await expect(s.create({ holderIdentity: "b", leaseDurationSeconds: 15, acquireTime: t, renewTime: t, leaseTransitions: 0 }, sig)).rejects.toBeInstanceOf(
+      LeaseConflictError,
+    );
     const updated = await s.replace({ ...created, holderIdentity: "b", leaseTransitions: 1 }, created.resourceVersion, sig);
     expect(updated.holderIdentity).toBe("b");
     expect(updated.resourceVersion).not.toBe(created.resourceVersion);
@@ -59,9 +61,17 @@ describe("LeaderElector", () => {
     const name = `lease-${++leaseCounter}`;
     const leading: string[] = [];
     const make = async (id: string) =>
-      new LeaderElector(await store(name), { identity: id, ...timing, onStartedLeading: () => leading.push(id), onStoppedLeading: () => leading.push(`-${id}`) });
+      new LeaderElector(await store(name), {
+        identity: id,
+        ...timing,
+        onStartedLeading: () => leading.push(id),
+        onStoppedLeading: () => leading.push(`-${id}`),
+      });
     const [a, b] = [await make("a"), await make("b")];
-    cleanup.push(() => a.stop({ release: false }), () => b.stop({ release: false }));
+    cleanup.push(
+      () => a.stop({ release: false }),
+      () => b.stop({ release: false }),
+    );
     await Promise.all([a.start(), b.start()]);
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
     const leader = a.isLeader ? "a" : "b";
@@ -130,7 +140,7 @@ describe("two daemons on one Lease", () => {
     await waitFor("leader scans", () => leader.scans.n >= 3);
     expect(follower.scans.n).toBe(0);
     expect(hook.received).toHaveLength(1);
-    expect((hook.received[0]!.headers["user-agent"] as string)).toBe("pod-identity-drift");
+    expect(hook.received[0]!.headers["user-agent"] as string).toBe("pod-identity-drift");
     const followerReport = await fetch(`http://127.0.0.1:${follower.d.address.port}/report`, { headers: { authorization: `Bearer ${REPORT_TOKEN}` } });
     expect(followerReport.status).toBe(503);
     expect((await fetch(`http://127.0.0.1:${follower.d.address.port}/readyz`)).status).toBe(200);

@@ -147,7 +147,10 @@ describe("Dockerfile", () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/npm ci --omit=dev/);
     expect(text).not.toMatch(/npm (i|install)\b/);
-    const lastFrom = lines.map((l, i) => (/^FROM /.test(l) ? i : -1)).filter((i) => i >= 0).pop()!;
+    const lastFrom = lines
+      .map((l, i) => (/^FROM /.test(l) ? i : -1))
+      .filter((i) => i >= 0)
+      .pop()!;
     const final = lines.slice(lastFrom);
     const user = final.find((l) => /^USER /.test(l));
     expect(user).toBeDefined();

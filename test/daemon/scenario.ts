@@ -28,7 +28,13 @@ export async function startScenario(daemon: Record<string, unknown>): Promise<Sc
   const emu = await startEksEmulator({ defaultAccountId: null });
   emu.addCluster(CLUSTER);
   const associations = [
-    emu.createAssociation(CLUSTER, { namespace: "shop", serviceAccount: "cart", roleArn: role("cart"), targetRoleArn: role("cart-target", "222222222222"), createdAt: new Date("2025-01-01T00:00:00Z") }),
+    emu.createAssociation(CLUSTER, {
+      namespace: "shop",
+      serviceAccount: "cart",
+      roleArn: role("cart"),
+      targetRoleArn: role("cart-target", "222222222222"),
+      createdAt: new Date("2025-01-01T00:00:00Z"),
+    }),
     emu.createAssociation(CLUSTER, { namespace: "shop", serviceAccount: "web", roleArn: role("web"), createdAt: new Date("2025-01-01T00:00:00Z") }),
   ];
   const dir = mkdtempSync(join(tmpdir(), "drift-daemon-"));

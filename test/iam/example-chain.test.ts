@@ -54,7 +54,10 @@ describe("shipped example", () => {
         expect(verdict.allowed, describeCalls(verdict.calls)).toBe(c.allowed);
         if (!c.allowed) {
           // Denied means no credentials: an AssumeRole is refused, not merely the tagging.
-          expect(verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"), describeCalls(verdict.calls)).toBe(true);
+          expect(
+            verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"),
+            describeCalls(verdict.calls),
+          ).toBe(true);
         }
       });
     });

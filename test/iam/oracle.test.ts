@@ -249,7 +249,11 @@ describe("oracle: same-account target role follows IAM's same-account rules", ()
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
     };
-    await expectChain({ podIdentityRole: piRole([chainPermission(SAME_ACCOUNT_TARGET)]), targetRole: { arn: SAME_ACCOUNT_TARGET, trustPolicy: noTrust } }, pod, false);
+    await expectChain(
+      { podIdentityRole: piRole([chainPermission(SAME_ACCOUNT_TARGET)]), targetRole: { arn: SAME_ACCOUNT_TARGET, trustPolicy: noTrust } },
+      pod,
+      false,
+    );
   });
 
   it("an explicit deny in the identity policy wins", async () => {

@@ -73,12 +73,26 @@ for (const [config, clusters] of Object.entries(EXPECTED)) {
         it.each(chainCases(a, associations).map((c) => [c.label, c]))("%s", async (_label, c) => {
           const verdict = await runChainCase(a, c);
           expect(verdict.allowed, describeCalls(verdict.calls)).toBe(c.allowed);
-          if (!c.allowed) expect(verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"), describeCalls(verdict.calls)).toBe(true);
+          if (!c.allowed)
+            expect(
+              verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"),
+              describeCalls(verdict.calls),
+            ).toBe(true);
         });
         it("is denied when EKS presents the pod from the account provider's region instead", async () => {
           // What the association on the provider's region would have meant: the eks-cluster-arn tag or the
           // external id carries another region, and the target role's trust must refuse it.
-          const wrong = a.region.startsWith("cn-") ? (a.region === "cn-north-1" ? "cn-northwest-1" : "cn-north-1") : a.region.startsWith("us-gov-") ? (a.region === "us-gov-west-1" ? "us-gov-east-1" : "us-gov-west-1") : a.region === "eu-west-1" ? "us-east-1" : "eu-west-1";
+          const wrong = a.region.startsWith("cn-")
+            ? a.region === "cn-north-1"
+              ? "cn-northwest-1"
+              : "cn-north-1"
+            : a.region.startsWith("us-gov-")
+              ? a.region === "us-gov-west-1"
+                ? "us-gov-east-1"
+                : "us-gov-west-1"
+              : a.region === "eu-west-1"
+                ? "us-east-1"
+                : "eu-west-1";
           const own = chainCases(a, associations)[0]!;
           const verdict = await runChainCase(a, { ...own, pod: { ...own.pod, region: wrong }, allowed: false });
           expect(verdict.allowed, describeCalls(verdict.calls)).toBe(false);

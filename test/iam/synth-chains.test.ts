@@ -68,8 +68,18 @@ function stack(overrides: { reportsTrust?: PolicyDocumentJson; permissionTargets
     resource: {
       aws_iam_role: {
         hub: { provider: "aws.cluster", name: "prod-hub", path: "/pod-identity/", assume_role_policy: JSON.stringify(piTrust) },
-        reports: { provider: "aws.data", name: "reports-reader", path: "/", assume_role_policy: JSON.stringify(overrides.reportsTrust ?? taggedTrust("prod", "reports", "api")) },
-        archive: { provider: "aws.data", name: "archive-writer", path: "/", assume_role_policy: JSON.stringify(untaggedTrust(`${REGION}/${CLUSTER}/prod/archive/writer`)) },
+        reports: {
+          provider: "aws.data",
+          name: "reports-reader",
+          path: "/",
+          assume_role_policy: JSON.stringify(overrides.reportsTrust ?? taggedTrust("prod", "reports", "api")),
+        },
+        archive: {
+          provider: "aws.data",
+          name: "archive-writer",
+          path: "/",
+          assume_role_policy: JSON.stringify(untaggedTrust(`${REGION}/${CLUSTER}/prod/archive/writer`)),
+        },
       },
       aws_iam_role_policy: {
         hub_chain: {
@@ -78,7 +88,9 @@ function stack(overrides: { reportsTrust?: PolicyDocumentJson; permissionTargets
           role: "${aws_iam_role.hub.name}",
           policy: JSON.stringify({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: overrides.permissionTargets ?? [ARCHIVE_ARN, BYO_ARN, REPORTS_ARN] }],
+            Statement: [
+              { Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: overrides.permissionTargets ?? [ARCHIVE_ARN, BYO_ARN, REPORTS_ARN] },
+            ],
           }),
         },
       },
@@ -123,7 +135,9 @@ function stack(overrides: { reportsTrust?: PolicyDocumentJson; permissionTargets
 describe("reading synthesized associations", () => {
   it("finds every association, resolving references, inline policies and bring-your-own outputs", () => {
     const found = associationsOfStack("cluster-account", stack());
-    expect(found.map((a) => [a.id, a.namespace, a.serviceAccount, a.sessionTags, a.roles.podIdentityRole.arn, a.roles.targetRole.arn, a.byo.targetRole])).toEqual([
+    expect(
+      found.map((a) => [a.id, a.namespace, a.serviceAccount, a.sessionTags, a.roles.podIdentityRole.arn, a.roles.targetRole.arn, a.byo.targetRole]),
+    ).toEqual([
       ["cluster-account/reports", "reports", "api", true, PI_ARN, REPORTS_ARN, false],
       ["cluster-account/archive", "archive", "writer", false, PI_ARN, ARCHIVE_ARN, false],
       ["cluster-account/ledger", "ledger", "sync", true, PI_ARN, BYO_ARN, true],
@@ -133,9 +147,21 @@ describe("reading synthesized associations", () => {
   });
 
   it.each([
-    ["an unresolvable reference", (s: ReturnType<typeof stack>) => void (s.resource.aws_eks_pod_identity_association.reports.role_arn = "${data.aws_iam_role.x.arn}"), /cannot resolve/],
-    ["a bring-your-own role without its output", (s: ReturnType<typeof stack>) => void (s.output = {}), /neither created in a stack read nor described by an output/],
-    ["a provider without allowed_account_ids", (s: ReturnType<typeof stack>) => void ((s.provider.aws[1] as { allowed_account_ids?: string[] }).allowed_account_ids = undefined), /allowed_account_ids/],
+    [
+      "an unresolvable reference",
+      (s: ReturnType<typeof stack>) => void (s.resource.aws_eks_pod_identity_association.reports.role_arn = "${data.aws_iam_role.x.arn}"),
+      /cannot resolve/,
+    ],
+    [
+      "a bring-your-own role without its output",
+      (s: ReturnType<typeof stack>) => void (s.output = {}),
+      /neither created in a stack read nor described by an output/,
+    ],
+    [
+      "a provider without allowed_account_ids",
+      (s: ReturnType<typeof stack>) => void ((s.provider.aws[1] as { allowed_account_ids?: string[] }).allowed_account_ids = undefined),
+      /allowed_account_ids/,
+    ],
   ])("throws on %s", (_label, mutate, message) => {
     const s = stack();
     mutate(s);
@@ -149,8 +175,12 @@ describe("roles created by another stack", () => {
     const { reports, ...rest } = s.resource.aws_iam_role;
     const elsewhere = associationsOfStack("cluster-account", stack());
     const other = { ...s, resource: { ...s.resource, aws_iam_role: rest } };
-    expect(() => associationsOfStack("cluster-account", other)).toThrow(/target role arn:aws:iam::222222222222:role\/reports-reader is neither created in a stack read/);
-    const roles = new Map([[REPORTS_ARN, { key: "reports", name: "reports-reader", arn: REPORTS_ARN, trust: JSON.parse(reports.assume_role_policy), inline: [] }]]);
+    expect(() => associationsOfStack("cluster-account", other)).toThrow(
+      /target role arn:aws:iam::222222222222:role\/reports-reader is neither created in a stack read/,
+    );
+    const roles = new Map([
+      [REPORTS_ARN, { key: "reports", name: "reports-reader", arn: REPORTS_ARN, trust: JSON.parse(reports.assume_role_policy), inline: [] }],
+    ]);
     expect(associationsOfStack("cluster-account", other, roles)[0]!.roles.targetRole).toEqual(elsewhere[0]!.roles.targetRole);
   });
 });
@@ -162,7 +192,11 @@ describe("chain cases over a correct stack", () => {
       it.each(chainCases(a, all).map((c) => [c.label, c]))("%s", async (_label, c) => {
         const verdict = await runChainCase(a, c);
         expect(verdict.allowed, describeCalls(verdict.calls)).toBe(c.allowed);
-        if (!c.allowed) expect(verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"), describeCalls(verdict.calls)).toBe(true);
+        if (!c.allowed)
+          expect(
+            verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"),
+            describeCalls(verdict.calls),
+          ).toBe(true);
       });
     });
   }

@@ -31,8 +31,16 @@ const facts = (cluster: string, region: string, partition = "aws", targetRegion 
   target_partition: partition,
   target_region: targetRegion,
 });
-const association = (cluster: string, namespace: string, serviceAccount: string, more: Record<string, unknown> = {}) => ({ cluster_name: cluster, namespace, service_account: serviceAccount, ...more });
-const SESSION_POLICY = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::ledger-exports/*" }] });
+const association = (cluster: string, namespace: string, serviceAccount: string, more: Record<string, unknown> = {}) => ({
+  cluster_name: cluster,
+  namespace,
+  service_account: serviceAccount,
+  ...more,
+});
+const SESSION_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::ledger-exports/*" }],
+});
 
 const CALLS: Record<string, ModuleCall & { readonly clusterAccount: string; readonly targetCall: string }> = {
   eu: {
@@ -68,7 +76,10 @@ const CALLS: Record<string, ModuleCall & { readonly clusterAccount: string; read
     facts: facts("111111111111", "us-gov-west-1", "aws-us-gov"),
     variables: {
       name: "gov-reader",
-      associations: { east: association("gov", "payments", "api", { cluster_region: "us-gov-east-1" }), west: association("gov", "payments", "api", { session_tags: false }) },
+      associations: {
+        east: association("gov", "payments", "api", { cluster_region: "us-gov-east-1" }),
+        west: association("gov", "payments", "api", { session_tags: false }),
+      },
     },
   },
   byo: {
@@ -98,7 +109,10 @@ function associationsOf(name: string, planned: Record<string, PlannedCall>): Syn
     trustPolicy: json(piRole ? piRole.assume_role_policy : call.outputs.pod_identity_role_trust_policy_json),
     identityPolicies: [json(chainPolicy ? chainPolicy.policy : call.outputs.pod_identity_role_permission_policy_json)],
   };
-  const target = { arn: owner.outputs.target_role_arn as string, trustPolicy: json(targetRole ? targetRole.assume_role_policy : owner.outputs.target_role_trust_policy_json) };
+  const target = {
+    arn: owner.outputs.target_role_arn as string,
+    trustPolicy: json(targetRole ? targetRole.assume_role_policy : owner.outputs.target_role_trust_policy_json),
+  };
   return Object.entries(call.resources["aws_eks_pod_identity_association.this"] as Record<string, any>).map(([key, a]) => {
     expect(a.role_arn).toBe(podIdentityRole.arn);
     expect(a.target_role_arn).toBe(target.arn);
@@ -120,7 +134,10 @@ function associationsOf(name: string, planned: Record<string, PlannedCall>): Syn
 /** The oracle's cases, and one more: the same cluster name in another region (another cluster). */
 function cases(a: SynthAssociation, all: readonly SynthAssociation[]): ChainCase[] {
   const otherRegion = a.region === "us-west-2" ? "ap-south-1" : "us-west-2";
-  return [...chainCases(a, all), { label: "denied for a cluster of the same name in another region", pod: { ...chainCases(a, all)[0]!.pod, region: otherRegion }, allowed: false }];
+  return [
+    ...chainCases(a, all),
+    { label: "denied for a cluster of the same name in another region", pod: { ...chainCases(a, all)[0]!.pod, region: otherRegion }, allowed: false },
+  ];
 }
 
 describe.skipIf(!TERRAFORM)("the Terraform module's chains through the IAM oracle", () => {
@@ -153,7 +170,8 @@ describe.skipIf(!TERRAFORM)("the Terraform module's chains through the IAM oracl
         count++;
         const verdict = await runChainCase(a, c);
         if (verdict.allowed !== c.allowed) failures.push(`${a.id}: ${c.label}: expected ${c.allowed ? "allowed" : "denied"}\n${describeCalls(verdict.calls)}`);
-        if (!c.allowed && !verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed")) failures.push(`${a.id}: ${c.label}: denied, but not on sts:AssumeRole`);
+        if (!c.allowed && !verdict.calls.some((x) => x.action === "sts:AssumeRole" && x.decision !== "Allowed"))
+          failures.push(`${a.id}: ${c.label}: denied, but not on sts:AssumeRole`);
       }
     }
     expect(failures).toEqual([]);

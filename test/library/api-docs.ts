@@ -8,7 +8,14 @@ const INDEX = path.join(__dirname, "..", "..", "modules", "index.ts");
 
 /** One line per missing doc comment or `@default`, naming the export and member. */
 export function apiDocProblems(): string[] {
-  const program = ts.createProgram([INDEX], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, skipLibCheck: true, types: [] });
+  const program = ts.createProgram([INDEX], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+  });
   const checker = program.getTypeChecker();
   const index = checker.getSymbolAtLocation(program.getSourceFile(INDEX)!)!;
   const problems: string[] = [];

@@ -50,14 +50,20 @@ describe(`the packed library in a fresh ${TERRAFORM_CDK} app`, () => {
     mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "consumer", private: true }));
     const deps = [LIBRARY.cdk, "constructs", LIBRARY.provider].map((name) => `${name}@${installedVersion(name)}`);
-    await run(NPM, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", join(dir, packed.filename), ...deps], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+    await run(NPM, ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", join(dir, packed.filename), ...deps], {
+      cwd: app,
+      maxBuffer: 16 * 1024 * 1024,
+    });
 
     // The README's example, as written (a CDK Terrain app imports the same names from "cdktn").
     example = readmeExample();
     writeFileSync(join(app, "main.ts"), TERRAFORM_CDK === "cdktn" ? example.replace(`from "cdktf"`, `from "cdktn"`) : example);
     writeFileSync(
       join(app, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: [] }, files: ["main.ts"] }),
+      JSON.stringify({
+        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, types: [] },
+        files: ["main.ts"],
+      }),
     );
     // Type-checked against the shipped declarations (through the package's `exports`), then run as JavaScript.
     await run(process.execPath, [join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", "."], { cwd: app });
@@ -114,7 +120,9 @@ describe(`the packed library in a fresh ${TERRAFORM_CDK} app`, () => {
       ["worker", "arn:aws:iam::111111111111:role/payments-pod-identity", "arn:aws:iam::222222222222:role/ledger-reader", "aws.platform", "eu-west-1"],
     ]);
     const permission = Object.values(synthesized.resource.aws_iam_role_policy as Record<string, any>).find((p) => p.name === "pod-identity-chain");
-    expect(JSON.parse(permission.policy).Statement).toEqual([{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: "arn:aws:iam::222222222222:role/ledger-reader" }]);
+    expect(JSON.parse(permission.policy).Statement).toEqual([
+      { Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: "arn:aws:iam::222222222222:role/ledger-reader" },
+    ]);
   });
 
   it("exposes only its entry point: private modules cannot be imported", async () => {
@@ -122,7 +130,17 @@ describe(`the packed library in a fresh ${TERRAFORM_CDK} app`, () => {
     const { stdout } = await run(process.execPath, ["-e", probe], { cwd: app });
     expect(stdout.trim()).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
     const { stdout: names } = await run(process.execPath, ["-e", `console.log(Object.keys(require("${PACKAGE}")).sort().join(","))`], { cwd: app });
-    expect(names.trim().split(",")).toEqual(expect.arrayContaining(["PodIdentityChain", "PodIdentityRole", "TargetRole", "PolicyStatement", "PolicyDocument", "addonPolicyDocument", "ValidationError"]));
+    expect(names.trim().split(",")).toEqual(
+      expect.arrayContaining([
+        "PodIdentityChain",
+        "PodIdentityRole",
+        "TargetRole",
+        "PolicyStatement",
+        "PolicyDocument",
+        "addonPolicyDocument",
+        "ValidationError",
+      ]),
+    );
     expect(names).not.toMatch(/buildApp|runSynth|mergeStatements|loadConfig/);
   });
 });

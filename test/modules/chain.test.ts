@@ -49,7 +49,13 @@ describe("PodIdentityChain", () => {
       tags: { team: "payments" },
       provider: "aws.platform",
     });
-    expect(association.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_iam_role\.payments_pod_identity_role/), expect.stringMatching(/^aws_iam_role_policy\./), expect.stringMatching(/^aws_iam_role\.payments_target_role/)]));
+    expect(association.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_iam_role\.payments_pod_identity_role/),
+        expect.stringMatching(/^aws_iam_role_policy\./),
+        expect.stringMatching(/^aws_iam_role\.payments_target_role/),
+      ]),
+    );
     expect(association.external_id).toBeUndefined();
     expect(errorsOf(stack)).toEqual([]);
   });
@@ -59,8 +65,19 @@ describe("PodIdentityChain", () => {
     const hub = new PodIdentityRole(stack, "hub", { account: platform, name: "hub" });
     const target = new TargetRole(stack, "reader", { account: data, name: "reader" });
     const target2 = new TargetRole(stack, "writer", { account: data, name: "writer" });
-    for (const [sa, t] of [["a", target], ["b", target], ["c", target2]] as const) {
-      new PodIdentityChain(stack, sa, { cluster: CLUSTER, namespace: "ns", serviceAccount: sa, podIdentityRole: hub, targetRole: t, providers: { cluster: platform.provider } });
+    for (const [sa, t] of [
+      ["a", target],
+      ["b", target],
+      ["c", target2],
+    ] as const) {
+      new PodIdentityChain(stack, sa, {
+        cluster: CLUSTER,
+        namespace: "ns",
+        serviceAccount: sa,
+        podIdentityRole: hub,
+        targetRole: t,
+        providers: { cluster: platform.provider },
+      });
     }
     const json = synthJson(stack);
     const trust = JSON.parse(resource(json, "aws_iam_role", "reader").assume_role_policy);
@@ -93,7 +110,14 @@ describe("PodIdentityChain", () => {
   it("bring your own target role: creates nothing for it and outputs the exact trust to apply", () => {
     const { stack, platform, data } = fixture();
     const byo = new TargetRole(stack, "bi", { account: data, existingRoleArn: "arn:aws:iam::222222222222:role/team/bi" });
-    new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: "bi", serviceAccount: "exp", podIdentityRole: { name: "bi-pi" }, targetRole: byo, providers: { cluster: platform.provider } });
+    new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: "bi",
+      serviceAccount: "exp",
+      podIdentityRole: { name: "bi-pi" },
+      targetRole: byo,
+      providers: { cluster: platform.provider },
+    });
     const json = synthJson(stack);
     expect(Object.keys(json.resource.aws_iam_role)).toHaveLength(1);
     const trust = JSON.parse(json.output.bi_required_trust_policy.value);
@@ -104,7 +128,14 @@ describe("PodIdentityChain", () => {
   it("bring your own Pod Identity role: outputs its trust and the permission it must get", () => {
     const { stack, platform, data } = fixture();
     const pi = new PodIdentityRole(stack, "legacy", { account: platform, existingRoleArn: "arn:aws:iam::111111111111:role/legacy" });
-    new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: pi, targetRole: { accountId: data.accountId, name: "t" }, providers: { cluster: platform.provider, target: data.provider } });
+    new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: "a",
+      serviceAccount: "b",
+      podIdentityRole: pi,
+      targetRole: { accountId: data.accountId, name: "t" },
+      providers: { cluster: platform.provider, target: data.provider },
+    });
     const json = synthJson(stack);
     expect(json.resource.aws_iam_role_policy).toBeUndefined();
     expect(JSON.parse(json.output.legacy_required_permission_policy.value).Statement[0].Resource).toBe("arn:aws:iam::222222222222:role/t");
@@ -114,7 +145,16 @@ describe("PodIdentityChain", () => {
   it("session policy: the binding's own argument on CDK Terrain, an escape hatch on CDKTF; the provider pinned to >= 6.57.1", () => {
     const { stack, platform, data } = fixture();
     const sessionPolicy = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }] };
-    const chain = new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: {}, targetRole: { accountId: data.accountId }, sessionTags: false, sessionPolicy, providers: { cluster: platform.provider, target: data.provider } });
+    const chain = new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: "a",
+      serviceAccount: "b",
+      podIdentityRole: {},
+      targetRole: { accountId: data.accountId },
+      sessionTags: false,
+      sessionPolicy,
+      providers: { cluster: platform.provider, target: data.provider },
+    });
     const json = synthJson(stack);
     expect(resource(json, "aws_eks_pod_identity_association", "x").policy).toBe(JSON.stringify(sessionPolicy));
     expect(json.terraform.required_providers.aws).toEqual({ source: "hashicorp/aws", version: ">= 6.57.1, < 7.0.0" });
@@ -127,7 +167,14 @@ describe("PodIdentityChain", () => {
     const { stack, platform, data } = fixture();
     const ns = new TerraformVariable(stack, "namespace", { type: "string" });
     const sa = new TerraformVariable(stack, "service_account", { type: "string" });
-    new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: ns.stringValue, serviceAccount: sa.stringValue, podIdentityRole: { name: "pi" }, targetRole: { accountId: data.accountId, name: "t" }, providers: { cluster: platform.provider, target: data.provider } });
+    new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: ns.stringValue,
+      serviceAccount: sa.stringValue,
+      podIdentityRole: { name: "pi" },
+      targetRole: { accountId: data.accountId, name: "t" },
+      providers: { cluster: platform.provider, target: data.provider },
+    });
     expect(errorsOf(stack)).toEqual([]);
     const json = synthJson(stack);
     expect(resource(json, "aws_eks_pod_identity_association", "x").namespace).toBe("${var.namespace}");
@@ -136,7 +183,14 @@ describe("PodIdentityChain", () => {
 
   it("with a name prefix the ARN is a reference", () => {
     const { stack, platform, data } = fixture();
-    new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: { namePrefix: "pi-" }, targetRole: { accountId: data.accountId, name: "t" }, providers: { cluster: platform.provider, target: data.provider } });
+    new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: "a",
+      serviceAccount: "b",
+      podIdentityRole: { namePrefix: "pi-" },
+      targetRole: { accountId: data.accountId, name: "t" },
+      providers: { cluster: platform.provider, target: data.provider },
+    });
     const json = synthJson(stack);
     expect(resource(json, "aws_eks_pod_identity_association", "x").role_arn).toMatch(/^\$\{aws_iam_role\..*\.arn\}$/);
     expect(resource(json, "aws_iam_role", "pod_identity").name_prefix).toBe("pi-");
@@ -145,9 +199,18 @@ describe("PodIdentityChain", () => {
 
   it("warns when the target role is in the cluster's own account", () => {
     const { stack, platform } = fixture();
-    new PodIdentityChain(stack, "x", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: {}, targetRole: { accountId: CLUSTER.accountId }, providers: { cluster: platform.provider, target: platform.provider } });
+    new PodIdentityChain(stack, "x", {
+      cluster: CLUSTER,
+      namespace: "a",
+      serviceAccount: "b",
+      podIdentityRole: {},
+      targetRole: { accountId: CLUSTER.accountId },
+      providers: { cluster: platform.provider, target: platform.provider },
+    });
     const warnings = stack.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => m.data));
-    expect(warnings).toEqual(['association "x": target role "x-target" is in the cluster\'s own account 111111111111; it works, but needs no chaining: the Pod Identity role could carry the permissions itself']);
+    expect(warnings).toEqual([
+      'association "x": target role "x-target" is in the cluster\'s own account 111111111111; it works, but needs no chaining: the Pod Identity role could carry the permissions itself',
+    ]);
     expect(errorsOf(stack)).toEqual([]);
   });
 });
@@ -155,16 +218,28 @@ describe("PodIdentityChain", () => {
 describe("constructor errors (impossible combinations)", () => {
   it("name and namePrefix together", () => {
     const { stack, platform } = fixture();
-    expect(() => new PodIdentityRole(stack, "r", { account: platform, name: "a", namePrefix: "b" })).toThrow('Pod Identity role "r": set either name ("a") or namePrefix ("b"), not both');
+    expect(() => new PodIdentityRole(stack, "r", { account: platform, name: "a", namePrefix: "b" })).toThrow(
+      'Pod Identity role "r": set either name ("a") or namePrefix ("b"), not both',
+    );
   });
   it("options on a role owned elsewhere", () => {
     const { stack, data } = fixture();
-    expect(() => new TargetRole(stack, "r", { account: data, existingRoleArn: "arn:aws:iam::222222222222:role/x", managedPolicyArns: [] })).toThrow(/existingRoleArn .* so managedPolicyArns cannot be set/);
+    expect(() => new TargetRole(stack, "r", { account: data, existingRoleArn: "arn:aws:iam::222222222222:role/x", managedPolicyArns: [] })).toThrow(
+      /existingRoleArn .* so managedPolicyArns cannot be set/,
+    );
   });
   it("creating a target role without its provider", () => {
     const { stack, platform } = fixture();
-    expect(() =>
-      new PodIdentityChain(stack, "c", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: {}, targetRole: { accountId: "222222222222" }, providers: { cluster: platform.provider } }),
+    expect(
+      () =>
+        new PodIdentityChain(stack, "c", {
+          cluster: CLUSTER,
+          namespace: "a",
+          serviceAccount: "b",
+          podIdentityRole: {},
+          targetRole: { accountId: "222222222222" },
+          providers: { cluster: platform.provider },
+        }),
     ).toThrow('association "c": providers.target is required to create the target role in account 222222222222');
   });
 });

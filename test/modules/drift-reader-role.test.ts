@@ -69,7 +69,10 @@ describe("DriftReaderRole", () => {
           Sid: "DescribePodIdentityAssociations",
           Effect: "Allow",
           Action: "eks:DescribePodIdentityAssociation",
-          Resource: [`arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/ops/*`, `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/*`],
+          Resource: [
+            `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/ops/*`,
+            `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/*`,
+          ],
         },
         { Sid: "ListPodIdentityAssociations", Effect: "Allow", Action: "eks:ListPodIdentityAssociations", Resource: [HOME, PROD] },
         {
@@ -92,7 +95,13 @@ describe("DriftReaderRole", () => {
 
     const assoc = Object.values(json.resource.aws_eks_pod_identity_association) as any[];
     expect(assoc).toHaveLength(1);
-    expect(assoc[0]).toMatchObject({ cluster_name: "ops", namespace: "pod-identity-drift", service_account: "pod-identity-drift", role_arn: DAEMON_ROLE, provider: "aws.platform" });
+    expect(assoc[0]).toMatchObject({
+      cluster_name: "ops",
+      namespace: "pod-identity-drift",
+      service_account: "pod-identity-drift",
+      role_arn: DAEMON_ROLE,
+      provider: "aws.platform",
+    });
     expect(assoc[0].target_role_arn).toBeUndefined();
     expect(assoc[0].depends_on.length).toBeGreaterThanOrEqual(2);
   });
@@ -145,15 +154,29 @@ describe("DriftReaderRole", () => {
         Action: "sts:AssumeRole",
         Condition: { ArnEquals: { "aws:PrincipalARN": DAEMON_ROLE }, StringEquals: { "sts:ExternalId": "drift-7f3a" } },
       },
-      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${CLUSTER_ACCOUNT}:root` }, Action: "sts:TagSession", Condition: { ArnEquals: { "aws:PrincipalARN": DAEMON_ROLE } } },
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${CLUSTER_ACCOUNT}:root` },
+        Action: "sts:TagSession",
+        Condition: { ArnEquals: { "aws:PrincipalARN": DAEMON_ROLE } },
+      },
     ]);
   });
 
   it("KMS decrypt only when keys are named", () => {
     const f = fixture();
     const key = `arn:aws:kms:${REGION}:${CLUSTER_ACCOUNT}:key/0b5a7c1e-0000-4000-8000-000000000000`;
-    const d = new DriftReaderRole(f.stack, "d", { account: f.platform, clusterName: "ops", state: { bucket: "acme-tfstate", keys: ["a.tfstate"], kmsKeyArns: [key] } });
-    expect(d.permissionDocument().toDocumentJson().Statement).toContainEqual({ Sid: "DecryptTerraformState", Effect: "Allow", Action: "kms:Decrypt", Resource: key });
+    const d = new DriftReaderRole(f.stack, "d", {
+      account: f.platform,
+      clusterName: "ops",
+      state: { bucket: "acme-tfstate", keys: ["a.tfstate"], kmsKeyArns: [key] },
+    });
+    expect(d.permissionDocument().toDocumentJson().Statement).toContainEqual({
+      Sid: "DecryptTerraformState",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: key,
+    });
     const { policyOf } = build();
     expect(JSON.stringify(policyOf("pod-identity-drift"))).not.toContain("kms:");
   });
@@ -162,13 +185,17 @@ describe("DriftReaderRole", () => {
 describe("DriftReaderRole errors", () => {
   it("throws at once on values that can never be right", () => {
     const f = fixture();
-    expect(() => new DriftReaderRole(f.stack, "a", { account: f.platform, clusterName: "ops", clusterArns: ["arn:aws:eks:eu-west-1:111111111111:cluster/*"] })).toThrow(
+    expect(
+      () => new DriftReaderRole(f.stack, "a", { account: f.platform, clusterName: "ops", clusterArns: ["arn:aws:eks:eu-west-1:111111111111:cluster/*"] }),
+    ).toThrow(
       'drift reader role "a": clusterArns: "arn:aws:eks:eu-west-1:111111111111:cluster/*" is not an EKS cluster ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME)',
     );
     expect(() => new DriftReaderRole(f.stack, "b", { account: f.platform, clusterName: "ops", state: { bucket: "acme-tfstate", keys: ["states/*"] } })).toThrow(
       /state\.keys: "states\/\*" is not an object key/,
     );
-    expect(() => new DriftReaderRole(f.stack, "c", { account: f.platform, clusterName: "ops", readerRoleArns: ["*"] })).toThrow(/drift reader role "c": readerRoleArns: /);
+    expect(() => new DriftReaderRole(f.stack, "c", { account: f.platform, clusterName: "ops", readerRoleArns: ["*"] })).toThrow(
+      /drift reader role "c": readerRoleArns: /,
+    );
     expect(() => new DriftAccountReaderRole(f.stack, "d", { account: f.data, daemonRoleArn: "pod-identity-drift", clusterArns: [DATA_CLUSTER] })).toThrow(
       /drift account reader role "d": daemonRoleArn: /,
     );
@@ -177,7 +204,12 @@ describe("DriftReaderRole errors", () => {
   it("collects account mismatches and empty scopes at synth", () => {
     const f = fixture();
     const third = createAccountProvider(f.stack, "third", { accountId: THIRD_ACCOUNT, region: REGION });
-    const d = new DriftReaderRole(f.stack, "d", { account: f.platform, clusterName: "ops", clusterArns: [DATA_CLUSTER], readerRoleArns: [`arn:aws:iam::${CLUSTER_ACCOUNT}:role/x`] });
+    const d = new DriftReaderRole(f.stack, "d", {
+      account: f.platform,
+      clusterName: "ops",
+      clusterArns: [DATA_CLUSTER],
+      readerRoleArns: [`arn:aws:iam::${CLUSTER_ACCOUNT}:role/x`],
+    });
     new DriftAccountReaderRole(f.stack, "empty", { account: third, daemonRoleArn: d.arn });
     expect(errorsOf(f.stack)).toEqual([
       `drift reader role "d" (account ${CLUSTER_ACCOUNT}): clusterArns: "${DATA_CLUSTER}" is in account ${DATA_ACCOUNT}; EKS is read with this role's own credentials, so list only clusters of account ${CLUSTER_ACCOUNT} and read the others through a reader role in their account`,
@@ -207,7 +239,14 @@ describe("DriftReaderRole trust under the IAM simulator (EKS Pod Identity, hop 1
   it.each(cases)("%s: allowed = %s", async (_what, over, allowed) => {
     const { roleNamed, policyOf } = build();
     const calls = await evaluateHop1(
-      { podIdentityRole: { arn: DAEMON_ROLE, trustPolicy: JSON.parse(roleNamed("pod-identity-drift").assume_role_policy), identityPolicies: [policyOf("pod-identity-drift")] }, targetRole: { arn: READER_ROLE, trustPolicy: { Version: "2012-10-17", Statement: [] } } },
+      {
+        podIdentityRole: {
+          arn: DAEMON_ROLE,
+          trustPolicy: JSON.parse(roleNamed("pod-identity-drift").assume_role_policy),
+          identityPolicies: [policyOf("pod-identity-drift")],
+        },
+        targetRole: { arn: READER_ROLE, trustPolicy: { Version: "2012-10-17", Statement: [] } },
+      },
       { ...pod, ...over },
     );
     expect(calls.map((c) => c.decision)).toEqual(allowed ? ["Allowed", "Allowed"] : ["ImplicitlyDenied", "ImplicitlyDenied"]);
@@ -219,20 +258,62 @@ describe("DriftReaderRole policies under the IAM simulator", () => {
   const ctx = { "aws:PrincipalArn": DAEMON_ROLE, "aws:PrincipalAccount": CLUSTER_ACCOUNT };
   const cases: { what: string; action: string; resource: string; account?: string; context?: Record<string, string>; expect: string }[] = [
     { what: "list associations of a listed cluster", action: "eks:ListPodIdentityAssociations", resource: PROD, expect: "Allowed" },
-    { what: "list associations of another cluster", action: "eks:ListPodIdentityAssociations", resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:cluster/other`, expect: "ImplicitlyDenied" },
-    { what: "describe an association of a listed cluster", action: "eks:DescribePodIdentityAssociation", resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/a-0123456789abcdef0`, expect: "Allowed" },
-    { what: "describe an association of another cluster", action: "eks:DescribePodIdentityAssociation", resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/other/a-0123456789abcdef0`, expect: "ImplicitlyDenied" },
-    { what: "update an association", action: "eks:UpdatePodIdentityAssociation", resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/a-0123456789abcdef0`, expect: "ImplicitlyDenied" },
+    {
+      what: "list associations of another cluster",
+      action: "eks:ListPodIdentityAssociations",
+      resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:cluster/other`,
+      expect: "ImplicitlyDenied",
+    },
+    {
+      what: "describe an association of a listed cluster",
+      action: "eks:DescribePodIdentityAssociation",
+      resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/a-0123456789abcdef0`,
+      expect: "Allowed",
+    },
+    {
+      what: "describe an association of another cluster",
+      action: "eks:DescribePodIdentityAssociation",
+      resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/other/a-0123456789abcdef0`,
+      expect: "ImplicitlyDenied",
+    },
+    {
+      what: "update an association",
+      action: "eks:UpdatePodIdentityAssociation",
+      resource: `arn:aws:eks:${REGION}:${CLUSTER_ACCOUNT}:podidentityassociation/prod/a-0123456789abcdef0`,
+      expect: "ImplicitlyDenied",
+    },
     { what: "describe the cluster", action: "eks:DescribeCluster", resource: PROD, expect: "ImplicitlyDenied" },
     { what: "read the state object", action: "s3:GetObject", resource: "arn:aws:s3:::acme-tfstate/platform/terraform.tfstate", expect: "Allowed" },
-    { what: "read the workspace's state object", action: "s3:GetObject", resource: "arn:aws:s3:::acme-tfstate/env:/prod/platform/terraform.tfstate", expect: "Allowed" },
-    { what: "read another workspace", action: "s3:GetObject", resource: "arn:aws:s3:::acme-tfstate/env:/dev/platform/terraform.tfstate", expect: "ImplicitlyDenied" },
+    {
+      what: "read the workspace's state object",
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::acme-tfstate/env:/prod/platform/terraform.tfstate",
+      expect: "Allowed",
+    },
+    {
+      what: "read another workspace",
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::acme-tfstate/env:/dev/platform/terraform.tfstate",
+      expect: "ImplicitlyDenied",
+    },
     { what: "read another object", action: "s3:GetObject", resource: "arn:aws:s3:::acme-tfstate/secrets.tfstate", expect: "ImplicitlyDenied" },
     { what: "write the state", action: "s3:PutObject", resource: "arn:aws:s3:::acme-tfstate/platform/terraform.tfstate", expect: "ImplicitlyDenied" },
-    { what: "list the workspace key", action: "s3:ListBucket", resource: "arn:aws:s3:::acme-tfstate", context: { "s3:prefix": "env:/prod/platform/terraform.tfstate" }, expect: "Allowed" },
+    {
+      what: "list the workspace key",
+      action: "s3:ListBucket",
+      resource: "arn:aws:s3:::acme-tfstate",
+      context: { "s3:prefix": "env:/prod/platform/terraform.tfstate" },
+      expect: "Allowed",
+    },
     { what: "list the whole bucket", action: "s3:ListBucket", resource: "arn:aws:s3:::acme-tfstate", context: { "s3:prefix": "" }, expect: "ImplicitlyDenied" },
     { what: "assume the reader role", action: "sts:AssumeRole", resource: READER_ROLE, account: DATA_ACCOUNT, expect: "Allowed" },
-    { what: "assume another role there", action: "sts:AssumeRole", resource: `arn:aws:iam::${DATA_ACCOUNT}:role/admin`, account: DATA_ACCOUNT, expect: "ImplicitlyDenied" },
+    {
+      what: "assume another role there",
+      action: "sts:AssumeRole",
+      resource: `arn:aws:iam::${DATA_ACCOUNT}:role/admin`,
+      account: DATA_ACCOUNT,
+      expect: "ImplicitlyDenied",
+    },
   ];
 
   it.each(cases.map((c) => [c.expect, c.what, c] as const))("daemon role: %s: %s", async (_e, _w, c) => {
@@ -244,7 +325,7 @@ describe("DriftReaderRole policies under the IAM simulator", () => {
       resource: c.resource,
       resourceAccount: c.account ?? CLUSTER_ACCOUNT,
       identityPolicies: [policyOf("pod-identity-drift")],
-      resourcePolicy: cross ? JSON.parse(roleNamed(c.resource.split("/").pop()!)?.assume_role_policy ?? "null") ?? undefined : undefined,
+      resourcePolicy: cross ? (JSON.parse(roleNamed(c.resource.split("/").pop()!)?.assume_role_policy ?? "null") ?? undefined) : undefined,
       context: { ...ctx, ...(c.context ?? {}) },
     });
     expect(call.decision).toBe(c.expect);
@@ -260,7 +341,11 @@ describe("DriftReaderRole policies under the IAM simulator", () => {
         action: "sts:AssumeRole",
         resource: READER_ROLE,
         resourceAccount: DATA_ACCOUNT,
-        identityPolicies: [roleArn === DAEMON_ROLE ? policyOf("pod-identity-drift") : { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: READER_ROLE }] }],
+        identityPolicies: [
+          roleArn === DAEMON_ROLE
+            ? policyOf("pod-identity-drift")
+            : { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: READER_ROLE }] },
+        ],
         resourcePolicy: trust,
         context: { "aws:PrincipalArn": roleArn, "aws:PrincipalAccount": CLUSTER_ACCOUNT },
       });
@@ -286,8 +371,18 @@ describe("DriftReaderRole: the chain's IAM roles, under the IAM simulator", () =
     const { f, doc } = reader();
     expect(errorsOf(f.stack)).toEqual([]);
     expect(doc.Statement.filter((s) => s.Sid === "ReadChainRoles" || s.Sid === "ReadAttachedPolicies")).toEqual([
-      { Sid: "ReadAttachedPolicies", Effect: "Allow", Action: ["iam:GetPolicy", "iam:GetPolicyVersion"], Resource: [`arn:aws:iam::${DATA_ACCOUNT}:policy/*`, "arn:aws:iam::aws:policy/*"] },
-      { Sid: "ReadChainRoles", Effect: "Allow", Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"], Resource: [HUB, STAGING] },
+      {
+        Sid: "ReadAttachedPolicies",
+        Effect: "Allow",
+        Action: ["iam:GetPolicy", "iam:GetPolicyVersion"],
+        Resource: [`arn:aws:iam::${DATA_ACCOUNT}:policy/*`, "arn:aws:iam::aws:policy/*"],
+      },
+      {
+        Sid: "ReadChainRoles",
+        Effect: "Allow",
+        Action: ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"],
+        Resource: [HUB, STAGING],
+      },
     ]);
   });
 
@@ -296,9 +391,19 @@ describe("DriftReaderRole: the chain's IAM roles, under the IAM simulator", () =
       { what: `${action} on a chain role`, action, resource: HUB, expect: "Allowed" },
       { what: `${action} on another role of the account`, action, resource: OTHER, expect: "ImplicitlyDenied" },
     ]),
-    { what: "read an AWS managed policy's default version", action: "iam:GetPolicyVersion", resource: "arn:aws:iam::aws:policy/AdministratorAccess", expect: "Allowed" },
+    {
+      what: "read an AWS managed policy's default version",
+      action: "iam:GetPolicyVersion",
+      resource: "arn:aws:iam::aws:policy/AdministratorAccess",
+      expect: "Allowed",
+    },
     { what: "read one of the account's managed policies", action: "iam:GetPolicy", resource: `arn:aws:iam::${DATA_ACCOUNT}:policy/ledger`, expect: "Allowed" },
-    { what: "read another account's managed policy", action: "iam:GetPolicy", resource: `arn:aws:iam::${CLUSTER_ACCOUNT}:policy/ledger`, expect: "ImplicitlyDenied" },
+    {
+      what: "read another account's managed policy",
+      action: "iam:GetPolicy",
+      resource: `arn:aws:iam::${CLUSTER_ACCOUNT}:policy/ledger`,
+      expect: "ImplicitlyDenied",
+    },
     { what: "change a chain role's trust", action: "iam:UpdateAssumeRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
     { what: "put an inline policy on a chain role", action: "iam:PutRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
     { what: "attach a policy to a chain role", action: "iam:AttachRolePolicy", resource: HUB, expect: "ImplicitlyDenied" },
@@ -325,6 +430,8 @@ describe("DriftReaderRole: the chain's IAM roles, under the IAM simulator", () =
     expect(errorsOf(f.stack)).toEqual([
       `drift reader role "drift" (account ${CLUSTER_ACCOUNT}): roleArns: "${HUB}" is in account ${DATA_ACCOUNT}; IAM reads the caller's own account, so list only roles of account ${CLUSTER_ACCOUNT} and read the others through a reader role in their account`,
     ]);
-    expect(() => new DriftReaderRole(fixture().stack, "x", { account: f.platform, clusterName: "ops", roleArns: ["arn:aws:iam::111111111111:user/someone"] })).toThrow(/roleArns/);
+    expect(
+      () => new DriftReaderRole(fixture().stack, "x", { account: f.platform, clusterName: "ops", roleArns: ["arn:aws:iam::111111111111:user/someone"] }),
+    ).toThrow(/roleArns/);
   });
 });

@@ -73,11 +73,23 @@ describe("trust forms", () => {
     const plain = new PolicyDocument().addStatements(...podIdentityTrustStatements()).toDocumentJson();
     expect(plain.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }]);
     const narrowed = new PolicyDocument()
-      .addStatements(...podIdentityTrustStatements({ sourceAccount: "111111111111", serviceAccounts: [{ namespace: "a", serviceAccount: "x" }, { namespace: "a", serviceAccount: "y" }] }))
+      .addStatements(
+        ...podIdentityTrustStatements({
+          sourceAccount: "111111111111",
+          serviceAccounts: [
+            { namespace: "a", serviceAccount: "x" },
+            { namespace: "a", serviceAccount: "y" },
+          ],
+        }),
+      )
       .toDocumentJson();
     expect(narrowed.Statement).toHaveLength(1);
     expect(narrowed.Statement[0]!.Condition).toEqual({
-      StringEquals: { "aws:RequestTag/kubernetes-namespace": "a", "aws:RequestTag/kubernetes-service-account": ["x", "y"], "aws:SourceAccount": "111111111111" },
+      StringEquals: {
+        "aws:RequestTag/kubernetes-namespace": "a",
+        "aws:RequestTag/kubernetes-service-account": ["x", "y"],
+        "aws:SourceAccount": "111111111111",
+      },
     });
   });
 });
@@ -92,7 +104,10 @@ describe("merge rule", () => {
   it("does not merge (namespace A, sa X) with (namespace B, sa Y): that would also allow (A, Y)", () => {
     const s = doc(grant({ namespace: "a", serviceAccount: "x" }), grant({ namespace: "b", serviceAccount: "y" })).Statement;
     expect(s).toHaveLength(2);
-    const pairs = s.map((st) => [st.Condition!.StringEquals!["aws:RequestTag/kubernetes-namespace"], st.Condition!.StringEquals!["aws:RequestTag/kubernetes-service-account"]]);
+    const pairs = s.map((st) => [
+      st.Condition!.StringEquals!["aws:RequestTag/kubernetes-namespace"],
+      st.Condition!.StringEquals!["aws:RequestTag/kubernetes-service-account"],
+    ]);
     expect(pairs).toEqual([
       ["a", "x"],
       ["b", "y"],
@@ -132,7 +147,9 @@ describe("statements and documents", () => {
   });
 
   it("the chain permission is exactly AssumeRole + TagSession on the exact target ARNs", () => {
-    const json = new PolicyDocument().addStatements(chainPermissionStatement(["arn:aws:iam::2:role/b", "arn:aws:iam::2:role/a"]), chainPermissionStatement(["arn:aws:iam::2:role/a"])).toDocumentJson();
+    const json = new PolicyDocument()
+      .addStatements(chainPermissionStatement(["arn:aws:iam::2:role/b", "arn:aws:iam::2:role/a"]), chainPermissionStatement(["arn:aws:iam::2:role/a"]))
+      .toDocumentJson();
     expect(json).toEqual({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: ["arn:aws:iam::2:role/a", "arn:aws:iam::2:role/b"] }],

@@ -47,7 +47,17 @@ describe("movedFrom on the constructs", () => {
       inlinePolicies: { read: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } },
       movedFrom: ["reader"],
     });
-    role.addGrant({ label: "a", partition: "aws", region: "eu-west-1", clusterAccountId: CLUSTER.accountId, clusterName: CLUSTER.name, namespace: "n", serviceAccount: "s", podIdentityRoleArn: "arn:aws:iam::111111111111:role/p", sessionTags: true });
+    role.addGrant({
+      label: "a",
+      partition: "aws",
+      region: "eu-west-1",
+      clusterAccountId: CLUSTER.accountId,
+      clusterName: CLUSTER.name,
+      namespace: "n",
+      serviceAccount: "s",
+      podIdentityRoleArn: "arn:aws:iam::111111111111:role/p",
+      sessionTags: true,
+    });
     expect(synthJson(stack).moved.map((m: { from: string }) => m.from)).toEqual([
       `aws_iam_role.${logicalId(["reader", "role"])}`,
       `aws_iam_role_policy.${logicalId(["reader", "policy_read"])}`,
@@ -71,6 +81,8 @@ describe("movedFrom on the constructs", () => {
           movedFrom: ["y"],
         }),
     ).toThrow("[test/c] movedFrom is already declared for test/c/pod_identity_role; declare it on one of them");
-    expect(() => new TargetRole(stack, "here", { account: data, name: "here", movedFrom: ["here"] })).toThrow('[test/here] movedFrom "here" is where it is now');
+    expect(() => new TargetRole(stack, "here", { account: data, name: "here", movedFrom: ["here"] })).toThrow(
+      '[test/here] movedFrom "here" is where it is now',
+    );
   });
 });

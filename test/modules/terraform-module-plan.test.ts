@@ -33,7 +33,11 @@ const TARGET_ACCOUNT = "222222222222";
 const OTHER_CLUSTER_ACCOUNT = "333333333333";
 
 /** The values the module's data sources would read through the caller's two providers. */
-function facts(cluster: { account: string; region: string }, target: { account: string; region: string } = { account: TARGET_ACCOUNT, region: "eu-west-1" }, partition = "aws") {
+function facts(
+  cluster: { account: string; region: string },
+  target: { account: string; region: string } = { account: TARGET_ACCOUNT, region: "eu-west-1" },
+  partition = "aws",
+) {
   return {
     cluster_account_id: cluster.account,
     cluster_partition: partition,
@@ -44,8 +48,16 @@ function facts(cluster: { account: string; region: string }, target: { account: 
   };
 }
 const EU = facts({ account: CLUSTER_ACCOUNT, region: "eu-west-1" });
-const call = (variables: Record<string, unknown>, f: Record<string, unknown> = EU): ModuleCall => ({ variables: { name: "ledger-reader", ...variables }, facts: f });
-const association = (cluster: string, namespace: string, serviceAccount: string, more: Record<string, unknown> = {}) => ({ cluster_name: cluster, namespace, service_account: serviceAccount, ...more });
+const call = (variables: Record<string, unknown>, f: Record<string, unknown> = EU): ModuleCall => ({
+  variables: { name: "ledger-reader", ...variables },
+  facts: f,
+});
+const association = (cluster: string, namespace: string, serviceAccount: string, more: Record<string, unknown> = {}) => ({
+  cluster_name: cluster,
+  namespace,
+  service_account: serviceAccount,
+  ...more,
+});
 
 /** Deterministic pseudo-random numbers (a test must plan the same inputs every run). */
 function random(seed: number): (n: number) => number {
@@ -97,7 +109,14 @@ const trusted = (grants: readonly Grant[]) =>
   Object.fromEntries(
     grants.map((g, i) => [
       `g${i}`,
-      { pod_identity_role_arn: g.podIdentityRoleArn, cluster_name: g.clusterName, cluster_region: g.region, namespace: g.namespace, service_account: g.serviceAccount, session_tags: g.sessionTags },
+      {
+        pod_identity_role_arn: g.podIdentityRoleArn,
+        cluster_name: g.clusterName,
+        cluster_region: g.region,
+        namespace: g.namespace,
+        service_account: g.serviceAccount,
+        session_tags: g.sessionTags,
+      },
     ]),
   );
 
@@ -132,24 +151,106 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
             export: association("prod-eu", "payments", "export", { session_tags: false }),
           },
           trusted_associations: trusted([
-            { partition: "aws", region: "us-west-2", clusterAccountId: OTHER_CLUSTER_ACCOUNT, clusterName: "edge", namespace: "payments", serviceAccount: "api", podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`, sessionTags: true },
+            {
+              partition: "aws",
+              region: "us-west-2",
+              clusterAccountId: OTHER_CLUSTER_ACCOUNT,
+              clusterName: "edge",
+              namespace: "payments",
+              serviceAccount: "api",
+              podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`,
+              sessionTags: true,
+            },
           ]),
         }),
       }).one!;
       const pi = `arn:aws:iam::${CLUSTER_ACCOUNT}:role/ledger-reader`;
       const own: Grant[] = [
-        { partition: "aws", region: "eu-west-1", clusterAccountId: CLUSTER_ACCOUNT, clusterName: "prod-eu", namespace: "payments", serviceAccount: "api", podIdentityRoleArn: pi, sessionTags: true },
-        { partition: "aws", region: "eu-west-1", clusterAccountId: CLUSTER_ACCOUNT, clusterName: "prod-eu", namespace: "payments", serviceAccount: "worker", podIdentityRoleArn: pi, sessionTags: true },
-        { partition: "aws", region: "us-east-1", clusterAccountId: CLUSTER_ACCOUNT, clusterName: "prod-us", namespace: "payments", serviceAccount: "api", podIdentityRoleArn: pi, sessionTags: true },
-        { partition: "aws", region: "eu-west-1", clusterAccountId: CLUSTER_ACCOUNT, clusterName: "prod-eu", namespace: "payments", serviceAccount: "export", podIdentityRoleArn: pi, sessionTags: false },
+        {
+          partition: "aws",
+          region: "eu-west-1",
+          clusterAccountId: CLUSTER_ACCOUNT,
+          clusterName: "prod-eu",
+          namespace: "payments",
+          serviceAccount: "api",
+          podIdentityRoleArn: pi,
+          sessionTags: true,
+        },
+        {
+          partition: "aws",
+          region: "eu-west-1",
+          clusterAccountId: CLUSTER_ACCOUNT,
+          clusterName: "prod-eu",
+          namespace: "payments",
+          serviceAccount: "worker",
+          podIdentityRoleArn: pi,
+          sessionTags: true,
+        },
+        {
+          partition: "aws",
+          region: "us-east-1",
+          clusterAccountId: CLUSTER_ACCOUNT,
+          clusterName: "prod-us",
+          namespace: "payments",
+          serviceAccount: "api",
+          podIdentityRoleArn: pi,
+          sessionTags: true,
+        },
+        {
+          partition: "aws",
+          region: "eu-west-1",
+          clusterAccountId: CLUSTER_ACCOUNT,
+          clusterName: "prod-eu",
+          namespace: "payments",
+          serviceAccount: "export",
+          podIdentityRoleArn: pi,
+          sessionTags: false,
+        },
       ];
-      const other: Grant = { partition: "aws", region: "us-west-2", clusterAccountId: OTHER_CLUSTER_ACCOUNT, clusterName: "edge", namespace: "payments", serviceAccount: "api", podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`, sessionTags: true };
+      const other: Grant = {
+        partition: "aws",
+        region: "us-west-2",
+        clusterAccountId: OTHER_CLUSTER_ACCOUNT,
+        clusterName: "edge",
+        namespace: "payments",
+        serviceAccount: "api",
+        podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`,
+        sessionTags: true,
+      };
       expect(planned.outputs.target_role_trust_policy_json).toBe(constructsTrust([...own, other]));
       expect(planned.outputs.trusted_associations).toEqual({
-        "eu-west-1/111111111111/prod-eu/payments/api": { pod_identity_role_arn: pi, cluster_name: "prod-eu", cluster_region: "eu-west-1", namespace: "payments", service_account: "api", session_tags: true },
-        "eu-west-1/111111111111/prod-eu/payments/worker": { pod_identity_role_arn: pi, cluster_name: "prod-eu", cluster_region: "eu-west-1", namespace: "payments", service_account: "worker", session_tags: true },
-        "us-east-1/111111111111/prod-us/payments/api": { pod_identity_role_arn: pi, cluster_name: "prod-us", cluster_region: "us-east-1", namespace: "payments", service_account: "api", session_tags: true },
-        "eu-west-1/111111111111/prod-eu/payments/export": { pod_identity_role_arn: pi, cluster_name: "prod-eu", cluster_region: "eu-west-1", namespace: "payments", service_account: "export", session_tags: false },
+        "eu-west-1/111111111111/prod-eu/payments/api": {
+          pod_identity_role_arn: pi,
+          cluster_name: "prod-eu",
+          cluster_region: "eu-west-1",
+          namespace: "payments",
+          service_account: "api",
+          session_tags: true,
+        },
+        "eu-west-1/111111111111/prod-eu/payments/worker": {
+          pod_identity_role_arn: pi,
+          cluster_name: "prod-eu",
+          cluster_region: "eu-west-1",
+          namespace: "payments",
+          service_account: "worker",
+          session_tags: true,
+        },
+        "us-east-1/111111111111/prod-us/payments/api": {
+          pod_identity_role_arn: pi,
+          cluster_name: "prod-us",
+          cluster_region: "us-east-1",
+          namespace: "payments",
+          service_account: "api",
+          session_tags: true,
+        },
+        "eu-west-1/111111111111/prod-eu/payments/export": {
+          pod_identity_role_arn: pi,
+          cluster_name: "prod-eu",
+          cluster_region: "eu-west-1",
+          namespace: "payments",
+          service_account: "export",
+          session_tags: false,
+        },
       });
       // Each association in its cluster's region; the session-tags-off one with disable_session_tags.
       const made = planned.resources["aws_eks_pod_identity_association.this"];
@@ -171,9 +272,15 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
     "shares one target role between two cluster accounts: no cycle, one trust for both, the second call uses the first's role",
     () => {
       const planned = planModule(files, {
-        eu: call({ associations: { api: association("prod-eu", "payments", "api") }, trusted_associations: new TfExpression("module.us.trusted_associations") }),
+        eu: call({
+          associations: { api: association("prod-eu", "payments", "api") },
+          trusted_associations: new TfExpression("module.us.trusted_associations"),
+        }),
         us: call(
-          { target_role_arn: new TfExpression("module.eu.target_role_arn"), associations: { api: association("prod-us", "payments", "api", { session_tags: false }) } },
+          {
+            target_role_arn: new TfExpression("module.eu.target_role_arn"),
+            associations: { api: association("prod-us", "payments", "api", { session_tags: false }) },
+          },
           facts({ account: OTHER_CLUSTER_ACCOUNT, region: "us-east-1" }),
         ),
       });
@@ -199,11 +306,16 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
     () => {
       const planned = planModule(files, {
         unknowns: call({
-          associations: { api: association(UNKNOWN, "payments", "api"), batch: association("prod-eu", "batch", "job", { session_tags: false, session_policy: UNKNOWN }) },
+          associations: {
+            api: association(UNKNOWN, "payments", "api"),
+            batch: association("prod-eu", "batch", "job", { session_tags: false, session_policy: UNKNOWN }),
+          },
           target_role_policy_arns: { ledger: UNKNOWN, readonly: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
           target_role_inline_policies: { own: UNKNOWN },
           target_role_addon_policies: { velero: { bucket_arns: [UNKNOWN] }, external_dns: { hosted_zone_arns: [UNKNOWN] } },
-          trusted_associations: { other: { pod_identity_role_arn: UNKNOWN, cluster_name: "edge", cluster_region: "us-west-2", namespace: "payments", service_account: "api" } },
+          trusted_associations: {
+            other: { pod_identity_role_arn: UNKNOWN, cluster_name: "edge", cluster_region: "us-west-2", namespace: "payments", service_account: "api" },
+          },
         }),
       }).unknowns!;
       expect(Object.keys(planned.resources["aws_eks_pod_identity_association.this"]).sort()).toEqual(["api", "batch"]);
@@ -218,7 +330,12 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
   it(
     "the harness would catch the old failure: for_each over a set of ARNs known only after apply",
     () => {
-      const old = { "main.tf.json": { variable: { arns: { type: "list(string)" } }, resource: { aws_iam_role_policy_attachment: { target: { for_each: "${toset(var.arns)}", policy_arn: "${each.value}", role: "r" } } } } };
+      const old = {
+        "main.tf.json": {
+          variable: { arns: { type: "list(string)" } },
+          resource: { aws_iam_role_policy_attachment: { target: { for_each: "${toset(var.arns)}", policy_arn: "${each.value}", role: "r" } } },
+        },
+      };
       const result = tryPlanModule(old, { old: { variables: { arns: [UNKNOWN] }, facts: {} } });
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error).toContain("Invalid for_each argument");
@@ -236,11 +353,22 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
         none: call({ associations: {}, trusted_associations: trusted(randomGrants(7)) }),
       });
       const byo = planned.byo!;
-      for (const address of ["aws_iam_role.pod_identity", "aws_iam_role_policy.pod_identity_chain", "aws_iam_role.target", "aws_iam_role_policy.target", "aws_iam_role_policy_attachment.target"]) {
+      for (const address of [
+        "aws_iam_role.pod_identity",
+        "aws_iam_role_policy.pod_identity_chain",
+        "aws_iam_role.target",
+        "aws_iam_role_policy.target",
+        "aws_iam_role_policy_attachment.target",
+      ]) {
         expect(byo.resources[address], address).toBeUndefined();
       }
       expect(byo.resources["aws_eks_pod_identity_association.this"].api).toMatchObject({ role_arn: pi, target_role_arn: targetArn });
-      expect(byo.outputs).toMatchObject({ pod_identity_role_arn: pi, pod_identity_role_name: "shared-pod-identity", target_role_arn: targetArn, target_role_name: "ledger" });
+      expect(byo.outputs).toMatchObject({
+        pod_identity_role_arn: pi,
+        pod_identity_role_name: "shared-pod-identity",
+        target_role_arn: targetArn,
+        target_role_name: "ledger",
+      });
       expect(JSON.parse(byo.outputs.pod_identity_role_permission_policy_json).Statement[0].Resource).toBe(targetArn);
       // A call without associations creates the target role only (trusting other calls' associations).
       const none = planned.none!;
@@ -258,7 +386,12 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       const samples: Record<AddonName, Record<string, unknown>> = {
         "aws-load-balancer-controller": { clusterName: "prod-eu" },
         "ebs-csi": { kmsKeyArns: [KEY, KEY.replace("1234abcd", "5678abcd")] },
-        "efs-csi": { fileSystemArns: [`arn:aws:elasticfilesystem:eu-west-1:${TARGET_ACCOUNT}:file-system/fs-0123456789abcdef0`, `arn:aws:elasticfilesystem:eu-west-1:${TARGET_ACCOUNT}:file-system/fs-0fedcba9876543210`] },
+        "efs-csi": {
+          fileSystemArns: [
+            `arn:aws:elasticfilesystem:eu-west-1:${TARGET_ACCOUNT}:file-system/fs-0123456789abcdef0`,
+            `arn:aws:elasticfilesystem:eu-west-1:${TARGET_ACCOUNT}:file-system/fs-0fedcba9876543210`,
+          ],
+        },
         "external-dns": { hostedZoneArns: ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"] },
         "cert-manager": { hostedZoneArns: ["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ", "arn:aws:route53:::hostedzone/Z9999999999OTHERZONE"] },
         "cluster-autoscaler": { clusterNames: ["prod-eu", "prod-us", "batch"] },
@@ -289,14 +422,23 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
           cases.push({ call: `${snake(name)}_${mask}`, name, input, region: "eu-west-1", partition: "aws" });
         }
       }
-      cases.push({ call: "gov_velero", name: "velero", input: { bucketArns: ["arn:aws-us-gov:s3:::gov-backups"] }, region: "us-gov-east-1", partition: "aws-us-gov" });
+      cases.push({
+        call: "gov_velero",
+        name: "velero",
+        input: { bucketArns: ["arn:aws-us-gov:s3:::gov-backups"] },
+        region: "us-gov-east-1",
+        partition: "aws-us-gov",
+      });
       const planned = planModule(
         files,
         Object.fromEntries(
           cases.map((c) => [
             c.call,
             call(
-              { associations: { api: association("prod", "payments", "api") }, target_role_addon_policies: { [snake(c.name)]: Object.fromEntries(Object.entries(c.input).map(([k, v]) => [snake(k), v])) } },
+              {
+                associations: { api: association("prod", "payments", "api") },
+                target_role_addon_policies: { [snake(c.name)]: Object.fromEntries(Object.entries(c.input).map(([k, v]) => [snake(k), v])) },
+              },
               facts({ account: CLUSTER_ACCOUNT, region: c.region }, { account: TARGET_ACCOUNT, region: c.region }, c.partition),
             ),
           ]),
@@ -306,7 +448,11 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       for (const c of cases) {
         const policies = planned[c.call]!.resources["aws_iam_role_policy.target"];
         expect(Object.keys(policies), c.call).toEqual([`addon-${c.name}`]);
-        const expected = addonPolicyDocument(addonPolicySchema.parse({ name: c.name, ...c.input }), { partition: c.partition, accountId: TARGET_ACCOUNT, region: c.region });
+        const expected = addonPolicyDocument(addonPolicySchema.parse({ name: c.name, ...c.input }), {
+          partition: c.partition,
+          accountId: TARGET_ACCOUNT,
+          region: c.region,
+        });
         expect(policies[`addon-${c.name}`].policy, c.call).toBe(JSON.stringify(expected));
       }
     },
@@ -317,8 +463,14 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
     "GovCloud and China: every ARN in the caller's partition",
     () => {
       const planned = planModule(files, {
-        gov: call({ associations: { api: association("gov-east", "payments", "api", { cluster_region: "us-gov-east-1" }) } }, facts({ account: CLUSTER_ACCOUNT, region: "us-gov-west-1" }, { account: TARGET_ACCOUNT, region: "us-gov-west-1" }, "aws-us-gov")),
-        cn: call({ associations: { api: association("bj", "payments", "api", { session_tags: false }) } }, facts({ account: CLUSTER_ACCOUNT, region: "cn-north-1" }, { account: TARGET_ACCOUNT, region: "cn-north-1" }, "aws-cn")),
+        gov: call(
+          { associations: { api: association("gov-east", "payments", "api", { cluster_region: "us-gov-east-1" }) } },
+          facts({ account: CLUSTER_ACCOUNT, region: "us-gov-west-1" }, { account: TARGET_ACCOUNT, region: "us-gov-west-1" }, "aws-us-gov"),
+        ),
+        cn: call(
+          { associations: { api: association("bj", "payments", "api", { session_tags: false }) } },
+          facts({ account: CLUSTER_ACCOUNT, region: "cn-north-1" }, { account: TARGET_ACCOUNT, region: "cn-north-1" }, "aws-cn"),
+        ),
       });
       const gov = planned.gov!;
       expect(gov.resources["aws_eks_pod_identity_association.this"].api).toMatchObject({
@@ -336,8 +488,14 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
   const big = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`sa${i}`, association(`cluster-${i}`, `namespace-${i}`, `service-account-${i}`)]));
   /** Calls a validation refuses (Terraform checks every call's inputs before it plans any resource). */
   const invalid: Record<string, [ModuleCall, string]> = {
-    namespace: [call({ associations: { a: association("prod", "Payments", "api") } }), "In associations, every namespace must be valid. A Kubernetes namespace is a DNS-1123 label"],
-    region: [call({ associations: { a: association("prod", "payments", "api", { cluster_region: "europe" }) } }), "In associations, every cluster_region must be valid."],
+    namespace: [
+      call({ associations: { a: association("prod", "Payments", "api") } }),
+      "In associations, every namespace must be valid. A Kubernetes namespace is a DNS-1123 label",
+    ],
+    region: [
+      call({ associations: { a: association("prod", "payments", "api", { cluster_region: "europe" }) } }),
+      "In associations, every cluster_region must be valid.",
+    ],
     session_policy: [
       call({ associations: { a: association("prod", "payments", "api", { session_policy: '{"Version":"2012-10-17","Statement":[]}' }) } }),
       "In associations, a session_policy needs session_tags = false",
@@ -347,19 +505,39 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       'Names starting with "addon-" are kept for the add-on sets',
     ],
     addon_arn: [
-      call({ associations: { a: association("prod", "payments", "api") }, target_role_addon_policies: { external_dns: { hosted_zone_arns: ["arn:aws:s3:::bucket"] } } }),
+      call({
+        associations: { a: association("prod", "payments", "api") },
+        target_role_addon_policies: { external_dns: { hosted_zone_arns: ["arn:aws:s3:::bucket"] } },
+      }),
       "In target_role_addon_policies.external_dns, hosted_zone_arns must be a list of at least 1, distinct values, each an ARN like arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ.",
     ],
     addon_duplicates: [
-      call({ associations: { a: association("prod", "payments", "api") }, target_role_addon_policies: { cluster_autoscaler: { cluster_names: ["prod", "prod"] } } }),
+      call({
+        associations: { a: association("prod", "payments", "api") },
+        target_role_addon_policies: { cluster_autoscaler: { cluster_names: ["prod", "prod"] } },
+      }),
       "In target_role_addon_policies.cluster_autoscaler, cluster_names must be a list of at least 1, distinct values",
     ],
     addon_one_of: [
-      call({ associations: { a: association("prod", "payments", "api") }, target_role_addon_policies: { external_secrets: { kms_key_arns: [`arn:aws:kms:eu-west-1:${TARGET_ACCOUNT}:key/1234abcd-12ab`] } } }),
+      call({
+        associations: { a: association("prod", "payments", "api") },
+        target_role_addon_policies: { external_secrets: { kms_key_arns: [`arn:aws:kms:eu-west-1:${TARGET_ACCOUNT}:key/1234abcd-12ab`] } },
+      }),
       "In target_role_addon_policies.external_secrets, set at least one of secret_arns, parameter_arns.",
     ],
     trusted_arn: [
-      call({ associations: {}, trusted_associations: { x: { pod_identity_role_arn: "arn:aws:iam::123:role/x", cluster_name: "prod", cluster_region: "eu-west-1", namespace: "payments", service_account: "api" } } }),
+      call({
+        associations: {},
+        trusted_associations: {
+          x: {
+            pod_identity_role_arn: "arn:aws:iam::123:role/x",
+            cluster_name: "prod",
+            cluster_region: "eu-west-1",
+            namespace: "payments",
+            service_account: "api",
+          },
+        },
+      }),
       "In trusted_associations, every pod_identity_role_arn must be valid. An IAM role ARN looks like",
     ],
   };
@@ -370,7 +548,10 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       "Two associations are for the same service account of the same cluster",
     ],
     same_role: [
-      call({ associations: { a: association("prod", "payments", "api") } }, facts({ account: CLUSTER_ACCOUNT, region: "eu-west-1" }, { account: CLUSTER_ACCOUNT, region: "eu-west-1" })),
+      call(
+        { associations: { a: association("prod", "payments", "api") } },
+        facts({ account: CLUSTER_ACCOUNT, region: "eu-west-1" }, { account: CLUSTER_ACCOUNT, region: "eu-west-1" }),
+      ),
       "The target role and the Pod Identity role are the same role",
     ],
     foreign_pod_identity_role: [
@@ -378,7 +559,11 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       "The Pod Identity role must be in the cluster's account",
     ],
     owned_elsewhere: [
-      call({ target_role_arn: `arn:aws:iam::${TARGET_ACCOUNT}:role/theirs`, target_role_addon_policies: { external_dns: { hosted_zone_arns: ["arn:aws:route53:::hostedzone/Z1"] } }, associations: { a: association("prod", "payments", "api") } }),
+      call({
+        target_role_arn: `arn:aws:iam::${TARGET_ACCOUNT}:role/theirs`,
+        target_role_addon_policies: { external_dns: { hosted_zone_arns: ["arn:aws:route53:::hostedzone/Z1"] } },
+        associations: { a: association("prod", "payments", "api") },
+      }),
       "The role named by target_role_arn is owned elsewhere",
     ],
     trusts_nobody: [call({ associations: {} }), "The target role would trust no association"],
@@ -387,7 +572,12 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
       call({
         associations: { a: association("prod", "payments", "api") },
         target_role_addon_policies: { aws_load_balancer_controller: { cluster_name: "prod" } },
-        target_role_inline_policies: { extra: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 120 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) }] }) },
+        target_role_inline_policies: {
+          extra: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: Array.from({ length: 120 }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) }],
+          }),
+        },
       }),
       "The target role's inline policies and add-on sets total more than 10240 characters",
     ],

@@ -50,7 +50,8 @@ function references(value: unknown): string[] {
   const found: string[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === "string") {
-      for (const body of interpolations(v)) for (const m of body.matchAll(/(?<![\w.])((?:var|local|each|data)\.[A-Za-z_][\w-]*|aws_\w+\.[A-Za-z_][\w-]*)/g)) found.push(m[1]!);
+      for (const body of interpolations(v))
+        for (const m of body.matchAll(/(?<![\w.])((?:var|local|each|data)\.[A-Za-z_][\w-]*|aws_\w+\.[A-Za-z_][\w-]*)/g)) found.push(m[1]!);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (v !== null && typeof v === "object") Object.values(v).forEach(visit);
   };
@@ -128,14 +129,21 @@ describe("the generated module's structure", () => {
       target_partition: "${data.aws_partition.target.partition}",
       target_region: "${data.aws_region.target.region}",
     });
-    for (const [name, value] of Object.entries(tf.locals)) expect(references(value).filter((r) => r.startsWith("aws_")), name).toEqual([]);
+    for (const [name, value] of Object.entries(tf.locals))
+      expect(
+        references(value).filter((r) => r.startsWith("aws_")),
+        name,
+      ).toEqual([]);
   });
 
   it("gives resources only variables, locals and each.* (so that their arguments are what the plan test evaluates)", () => {
     for (const [type, byName] of Object.entries(tf.resource as Record<string, Record<string, any>>)) {
       for (const [name, body] of Object.entries(byName)) {
         const { depends_on: _d, provider: _p, ...rest } = body;
-        expect(references(rest).filter((r) => !/^(var|local|each)\./.test(r)), `${type}.${name}`).toEqual([]);
+        expect(
+          references(rest).filter((r) => !/^(var|local|each)\./.test(r)),
+          `${type}.${name}`,
+        ).toEqual([]);
       }
     }
   });
@@ -172,15 +180,35 @@ describe("the generated module's structure", () => {
 
   it("offers the inputs and outputs of associations sharing a target role", () => {
     expect(Object.keys(tf.variable)).toEqual(
-      expect.arrayContaining(["name", "associations", "trusted_associations", "pod_identity_role_arn", "target_role_arn", "target_role_policy_arns", "target_role_inline_policies", "target_role_addon_policies", "tags", "trust_policy_max_size"]),
+      expect.arrayContaining([
+        "name",
+        "associations",
+        "trusted_associations",
+        "pod_identity_role_arn",
+        "target_role_arn",
+        "target_role_policy_arns",
+        "target_role_inline_policies",
+        "target_role_addon_policies",
+        "tags",
+        "trust_policy_max_size",
+      ]),
     );
-    const required = Object.entries(tf.variable as Record<string, any>).filter(([, v]) => !("default" in v)).map(([n]) => n);
+    const required = Object.entries(tf.variable as Record<string, any>)
+      .filter(([, v]) => !("default" in v))
+      .map(([n]) => n);
     expect(required).toEqual(["name"]);
     expect(tf.variable.associations.type).toBe(
       "map(object({ cluster_name = string, namespace = string, service_account = string, cluster_region = optional(string), session_tags = optional(bool, true), session_policy = optional(string), tags = optional(map(string), {}) }))",
     );
     expect(Object.keys(tf.output)).toEqual(
-      expect.arrayContaining(["pod_identity_role_arn", "target_role_arn", "associations", "trusted_associations", "target_role_trust_policy_json", "pod_identity_role_permission_policy_json"]),
+      expect.arrayContaining([
+        "pod_identity_role_arn",
+        "target_role_arn",
+        "associations",
+        "trusted_associations",
+        "target_role_trust_policy_json",
+        "pod_identity_role_permission_policy_json",
+      ]),
     );
   });
 
@@ -218,21 +246,35 @@ describe("moduleProblems", () => {
     expect(broken((m) => (m["versions.tf.json"].terraform.backend = { local: {} }))).toEqual([expect.stringContaining("a backend")]);
   });
   it("reports cdktf metadata and absolute paths", () => {
-    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target["//"] = { metadata: {} }))).toEqual([expect.stringContaining('cdktf metadata ("//")')]);
-    expect(broken((m) => (m["main.tf.json"].locals.cluster_region = `${process.cwd()}/x`))).toEqual(expect.arrayContaining([expect.stringContaining("an absolute path")]));
+    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target["//"] = { metadata: {} }))).toEqual([
+      expect.stringContaining('cdktf metadata ("//")'),
+    ]);
+    expect(broken((m) => (m["main.tf.json"].locals.cluster_region = `${process.cwd()}/x`))).toEqual(
+      expect.arrayContaining([expect.stringContaining("an absolute path")]),
+    );
   });
   it("reports undeclared and unused variables and locals, and interpolated depends_on", () => {
-    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target.name = "${var.nope}"))).toEqual(expect.arrayContaining(["resource.aws_iam_role.target.name: var.nope is not declared"]));
-    expect(broken((m) => (m["variables.tf.json"].variable.extra = { type: "string", description: "Extra." }))).toEqual(["var.extra is declared but never used"]);
+    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target.name = "${var.nope}"))).toEqual(
+      expect.arrayContaining(["resource.aws_iam_role.target.name: var.nope is not declared"]),
+    );
+    expect(broken((m) => (m["variables.tf.json"].variable.extra = { type: "string", description: "Extra." }))).toEqual([
+      "var.extra is declared but never used",
+    ]);
     expect(broken((m) => (m["main.tf.json"].locals.extra = "x"))).toEqual(["local.extra is declared but never used"]);
-    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target.depends_on = ["aws_iam_role.nope"]))).toEqual(["resource.aws_iam_role.target.depends_on.0: aws_iam_role.nope is not declared"]);
+    expect(broken((m) => (m["main.tf.json"].resource.aws_iam_role.target.depends_on = ["aws_iam_role.nope"]))).toEqual([
+      "resource.aws_iam_role.target.depends_on.0: aws_iam_role.nope is not declared",
+    ]);
     expect(broken((m) => (m["outputs.tf.json"].output.target_role_arn.depends_on = ["${aws_iam_role.target}"]))).toEqual([
       'output.target_role_arn.depends_on.0: depends_on takes a plain address, not "${aws_iam_role.target}" (Terraform refuses the interpolation form)',
     ]);
   });
   it("reports a resource without an aliased provider and missing configuration aliases", () => {
-    expect(broken((m) => delete m["main.tf.json"].resource.aws_iam_role.target.provider)).toEqual(["aws_iam_role.target: provider is undefined, not one of aws.cluster, aws.target"]);
-    expect(broken((m) => (m["main.tf.json"].data.aws_region.cluster.provider = "aws"))).toEqual(['data.aws_region.cluster: provider is "aws", not one of aws.cluster, aws.target']);
+    expect(broken((m) => delete m["main.tf.json"].resource.aws_iam_role.target.provider)).toEqual([
+      "aws_iam_role.target: provider is undefined, not one of aws.cluster, aws.target",
+    ]);
+    expect(broken((m) => (m["main.tf.json"].data.aws_region.cluster.provider = "aws"))).toEqual([
+      'data.aws_region.cluster: provider is "aws", not one of aws.cluster, aws.target',
+    ]);
     expect(broken((m) => delete m["versions.tf.json"].terraform.required_providers.aws.configuration_aliases)).toEqual([
       'terraform.required_providers.aws.configuration_aliases must be ["aws.cluster","aws.target"]',
     ]);
@@ -241,12 +283,32 @@ describe("moduleProblems", () => {
 
 describe("validation blocks mirror the construct rules", () => {
   const cases: [string, StringRule, Check, string[]][] = [
-    ["cluster name", RULES.clusterName, clusterNameProblem, ["prod-eu", "a", "A_b-1", "9x", "", "-x", "_x", "a.b", "prod eu", "x".repeat(100), "x".repeat(101)]],
-    ["region", RULES.region, regionProblem, ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-3", "europe", "eu-west", "EU-WEST-1", "eu_west_1", "e-west-1", ""]],
+    [
+      "cluster name",
+      RULES.clusterName,
+      clusterNameProblem,
+      ["prod-eu", "a", "A_b-1", "9x", "", "-x", "_x", "a.b", "prod eu", "x".repeat(100), "x".repeat(101)],
+    ],
+    [
+      "region",
+      RULES.region,
+      regionProblem,
+      ["eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-3", "europe", "eu-west", "EU-WEST-1", "eu_west_1", "e-west-1", ""],
+    ],
     ["namespace", RULES.namespace, namespaceProblem, ["payments", "a", "a-b", "1abc", "-a", "a-", "A", "a.b", "a_b", "", "x".repeat(63), "x".repeat(64)]],
-    ["service account", RULES.serviceAccount, serviceAccountProblem, ["api", "a.b", "a-b.c-d", "a..b", ".a", "a.", "A", "a_b", "", "x".repeat(253), "x".repeat(254)]],
+    [
+      "service account",
+      RULES.serviceAccount,
+      serviceAccountProblem,
+      ["api", "a.b", "a-b.c-d", "a..b", ".a", "a.", "A", "a_b", "", "x".repeat(253), "x".repeat(254)],
+    ],
     ["role name", RULES.roleName, roleNameProblem, ["pi", "a+b=c,d.e@f_g-h", "x".repeat(64), "x".repeat(65), "", "a b", "a/b", "a:b", "é"]],
-    ["role path", RULES.rolePath, rolePathProblem, ["/", "/a/", "/a/b/", "/a:b/", "a/", "/a", "//", "/a//b/", "", "/a b/", "/é/", `/${"x".repeat(510)}/`, `/${"x".repeat(511)}/`]],
+    [
+      "role path",
+      RULES.rolePath,
+      rolePathProblem,
+      ["/", "/a/", "/a/b/", "/a:b/", "a/", "/a", "//", "/a//b/", "", "/a b/", "/é/", `/${"x".repeat(510)}/`, `/${"x".repeat(511)}/`],
+    ],
     [
       "role ARN",
       RULES.roleArn,
@@ -322,7 +384,13 @@ describe("the add-on sets as inputs", () => {
       const fields = Object.keys(option.shape).filter((f) => f !== "name");
       const attribute = new RegExp(`${snake(name)} = optional\\(object\\(\\{ ([^}]*) \\}\\)\\)`).exec(addonType);
       expect(attribute, name).not.toBeNull();
-      expect(attribute![1]!.split(", ").map((f) => f.split(" = ")[0]).sort(), name).toEqual(fields.map(snake).sort());
+      expect(
+        attribute![1]!
+          .split(", ")
+          .map((f) => f.split(" = ")[0])
+          .sort(),
+        name,
+      ).toEqual(fields.map(snake).sort());
     }
   });
 
@@ -340,9 +408,14 @@ describe("the add-on sets as inputs", () => {
     for (const [name, field, value] of lists) {
       expect(addonPolicySchema.safeParse({ name, [field]: [value] }).success, `${name}.${field} once`).toBe(true);
       expect(addonPolicySchema.safeParse({ name, [field]: [value, value] }).success, `${name}.${field} twice`).toBe(false);
-      expect(messages, name).toContainEqual(expect.stringMatching(new RegExp(`^In target_role_addon_policies\\.${snake(name)}, ${snake(field)} must be a list of at least 1, distinct values`)));
+      expect(messages, name).toContainEqual(
+        expect.stringMatching(new RegExp(`^In target_role_addon_policies\\.${snake(name)}, ${snake(field)} must be a list of at least 1, distinct values`)),
+      );
     }
-    expect(addonPolicySchema.safeParse({ name: "external-secrets", kmsKeyArns: ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"] }).success).toBe(false);
+    expect(
+      addonPolicySchema.safeParse({ name: "external-secrets", kmsKeyArns: ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"] })
+        .success,
+    ).toBe(false);
     expect(messages).toContain("In target_role_addon_policies.external_secrets, set at least one of secret_arns, parameter_arns.");
   });
 });

@@ -26,13 +26,22 @@ describe("validation rules", () => {
   it("12-digit account ids", () => {
     const { stack } = fixture();
     createAccountProvider(stack, "bad", { accountId: "12345", region: "eu-west-1" });
-    expect(errorsOf(stack)).toEqual(['account "bad": accountId: "12345" is not an AWS account id: it must be exactly 12 digits (quote it in YAML so leading zeros are kept)']);
+    expect(errorsOf(stack)).toEqual([
+      'account "bad": accountId: "12345" is not an AWS account id: it must be exactly 12 digits (quote it in YAML so leading zeros are kept)',
+    ]);
   });
 
   it("ARNs in the aws, aws-cn and aws-us-gov partitions", () => {
     const { stack, data } = fixture();
-    new TargetRole(stack, "t", { account: data, name: "t", permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b", managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"] });
-    expect(errorsOf(stack)).toContain('target role "t" (account 222222222222): permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b" has partition "aws-foo": use one of aws, aws-cn, aws-us-gov');
+    new TargetRole(stack, "t", {
+      account: data,
+      name: "t",
+      permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b",
+      managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess"],
+    });
+    expect(errorsOf(stack)).toContain(
+      'target role "t" (account 222222222222): permissionsBoundary: "arn:aws-foo:iam::222222222222:policy/b" has partition "aws-foo": use one of aws, aws-cn, aws-us-gov',
+    );
     // A well-formed ARN of another partition than the role's account is refused too: ARNs never cross partitions.
     expect(errorsOf(stack).filter((e) => e.includes("managedPolicyArns"))).toEqual([
       'target role "t" (account 222222222222): managedPolicyArns[0]: "arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess" is in the aws-us-gov partition, but account 222222222222 is in aws; ARNs never cross partitions: use the ARN in aws (arn:aws:…)',
@@ -42,14 +51,18 @@ describe("validation rules", () => {
   it("bring-your-own role ARN in another account than declared", () => {
     const { stack, data } = fixture();
     new TargetRole(stack, "t", { account: data, existingRoleArn: "arn:aws:iam::333333333333:role/x" });
-    expect(errorsOf(stack)).toContain('target role "t" (account 222222222222): existingRoleArn: "arn:aws:iam::333333333333:role/x" is in account 333333333333, but it is used with account 222222222222; fix the ARN or the account');
+    expect(errorsOf(stack)).toContain(
+      'target role "t" (account 222222222222): existingRoleArn: "arn:aws:iam::333333333333:role/x" is in account 333333333333, but it is used with account 222222222222; fix the ARN or the account',
+    );
   });
 
   it("Kubernetes namespace (DNS-1123 label)", () => {
     expect(chainErrors({ namespace: "Payments_NS" })).toEqual([
       `${AT}: namespace: "Payments_NS" is not a valid Kubernetes namespace: it must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit)`,
     ]);
-    expect(chainErrors({ namespace: "a".repeat(64) })).toEqual([`${AT}: namespace: "${"a".repeat(64)}" is not a valid Kubernetes namespace: it must be 1 to 63 characters (got 64)`]);
+    expect(chainErrors({ namespace: "a".repeat(64) })).toEqual([
+      `${AT}: namespace: "${"a".repeat(64)}" is not a valid Kubernetes namespace: it must be 1 to 63 characters (got 64)`,
+    ]);
   });
 
   it("Kubernetes service account (DNS-1123 subdomain)", () => {
@@ -59,8 +72,14 @@ describe("validation rules", () => {
   });
 
   it("cluster names", () => {
-    const errors = chainErrors({ cluster: { ...CLUSTER, name: "-prod" }, podIdentityRole: { name: "pi" }, targetRole: { accountId: "222222222222", name: "t" } });
-    expect(errors).toContain(`association "app" (cluster "-prod", account 111111111111): cluster.name: "-prod" is not a valid EKS cluster name: it must start with a letter or digit and contain only letters, digits, '-' and '_'`);
+    const errors = chainErrors({
+      cluster: { ...CLUSTER, name: "-prod" },
+      podIdentityRole: { name: "pi" },
+      targetRole: { accountId: "222222222222", name: "t" },
+    });
+    expect(errors).toContain(
+      `association "app" (cluster "-prod", account 111111111111): cluster.name: "-prod" is not a valid EKS cluster name: it must start with a letter or digit and contain only letters, digits, '-' and '_'`,
+    );
   });
 
   it("IAM role names (at most 64 characters), including derived ones", () => {
@@ -69,7 +88,9 @@ describe("validation rules", () => {
       `Pod Identity role "app-pod-identity" (account 111111111111): name: "${long}" is not a valid IAM role name: it must be 1 to 64 characters (got 65); choose a shorter name`,
     ]);
     const errors = chainErrors({ namespace: "a".repeat(40), serviceAccount: "b".repeat(30), podIdentityRole: {} });
-    expect(errors[0]).toMatch(/^Pod Identity role "app-pod-identity" \(account 111111111111\): name: ".*" is not a valid IAM role name: it must be 1 to 64 characters \(got 79\); choose a shorter name \(this name was derived; set name explicitly, at most 64 characters\)$/);
+    expect(errors[0]).toMatch(
+      /^Pod Identity role "app-pod-identity" \(account 111111111111\): name: ".*" is not a valid IAM role name: it must be 1 to 64 characters \(got 79\); choose a shorter name \(this name was derived; set name explicitly, at most 64 characters\)$/,
+    );
   });
 
   it("IAM role paths", () => {
@@ -81,7 +102,13 @@ describe("validation rules", () => {
   it("duplicate (cluster, namespace, service account)", () => {
     const { stack, platform } = fixture();
     for (const id of ["first", "second"]) {
-      new PodIdentityChain(stack, id, { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: { name: id }, providers: { cluster: platform.provider } });
+      new PodIdentityChain(stack, id, {
+        cluster: CLUSTER,
+        namespace: "a",
+        serviceAccount: "b",
+        podIdentityRole: { name: id },
+        providers: { cluster: platform.provider },
+      });
     }
     expect(errorsOf(stack)).toEqual([
       'association "second" (cluster "prod-eu", account 111111111111): serviceAccount: "a/b" in cluster "prod-eu" already has an association (association "first"); EKS allows one association per service account: remove one or use another service account',
@@ -92,7 +119,13 @@ describe("validation rules", () => {
     const { stack, platform } = fixture();
     const hub = new PodIdentityRole(stack, "hub", { account: platform, name: "hub" });
     for (let i = 0; i <= 5000; i++) {
-      new PodIdentityChain(stack, `c${i}`, { cluster: CLUSTER, namespace: "ns", serviceAccount: `sa-${i}`, podIdentityRole: hub, providers: { cluster: platform.provider } });
+      new PodIdentityChain(stack, `c${i}`, {
+        cluster: CLUSTER,
+        namespace: "ns",
+        serviceAccount: `sa-${i}`,
+        podIdentityRole: hub,
+        providers: { cluster: platform.provider },
+      });
     }
     expect(errorsOf(stack)).toEqual([
       'cluster "prod-eu" (account 111111111111): associations: 5001 associations, more than EKS\'s limit of 5000 per cluster (not adjustable); spread the workloads over more clusters or share service accounts',
@@ -111,15 +144,26 @@ describe("validation rules", () => {
       const { stack, platform, data } = fixture();
       const target = new TargetRole(stack, "shared", { account: data, name: "shared", trustPolicyMaxSize: limit });
       for (let i = 0; i < 6; i++) {
-        new PodIdentityChain(stack, `c${i}`, { cluster: CLUSTER, namespace: `ns-${i}`, serviceAccount: `sa-${i}`, podIdentityRole: { name: `pi-${i}` }, targetRole: target, providers: { cluster: platform.provider } });
+        new PodIdentityChain(stack, `c${i}`, {
+          cluster: CLUSTER,
+          namespace: `ns-${i}`,
+          serviceAccount: `sa-${i}`,
+          podIdentityRole: { name: `pi-${i}` },
+          targetRole: target,
+          providers: { cluster: platform.provider },
+        });
       }
       return errorsOf(stack);
     };
     const errors = build();
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^target role "shared" \(account 222222222222\): trust policy: \d{4} characters \(minified\), more than the limit of 2048; split the associations across more target roles, or raise trustPolicyMaxSize \(up to 4096\) after AWS raised your account's quota$/);
+    expect(errors[0]).toMatch(
+      /^target role "shared" \(account 222222222222\): trust policy: \d{4} characters \(minified\), more than the limit of 2048; split the associations across more target roles, or raise trustPolicyMaxSize \(up to 4096\) after AWS raised your account's quota$/,
+    );
     expect(build(4096)).toEqual([]);
-    expect(build(5000)).toContain('target role "shared" (account 222222222222): trustPolicyMaxSize: 5000 is not a valid trust policy size limit: use 2048 (IAM\'s default) up to 4096, and raise it only after AWS has raised your account\'s quota');
+    expect(build(5000)).toContain(
+      "target role \"shared\" (account 222222222222): trustPolicyMaxSize: 5000 is not a valid trust policy size limit: use 2048 (IAM's default) up to 4096, and raise it only after AWS has raised your account's quota",
+    );
   });
 
   it("more than 10 managed policies", () => {
@@ -130,10 +174,15 @@ describe("validation rules", () => {
   });
 
   it("inline policies over 10,240 characters per role", () => {
-    const big = (n: number) => ({ Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: Array.from({ length: n }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) }] });
+    const big = (n: number) => ({
+      Version: "2012-10-17" as const,
+      Statement: [{ Effect: "Allow" as const, Action: "s3:GetObject", Resource: Array.from({ length: n }, (_, i) => `arn:aws:s3:::bucket-${i}/*`) }],
+    });
     const errors = chainErrors({ targetRole: { accountId: "222222222222", name: "t", inlinePolicies: { a: big(200), b: big(200) } } });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^target role "app-target" \(account 222222222222\): inlinePolicies: the inline policies total \d+ characters \(minified; a: \d+, b: \d+\), more than IAM's 10240 per role; move permissions into managed policies or split the role$/);
+    expect(errors[0]).toMatch(
+      /^target role "app-target" \(account 222222222222\): inlinePolicies: the inline policies total \d+ characters \(minified; a: \d+, b: \d+\), more than IAM's 10240 per role; move permissions into managed policies or split the role$/,
+    );
   });
 
   it("a Pod Identity role outside the cluster's account", () => {
@@ -148,7 +197,14 @@ describe("validation rules", () => {
   it("request-tag narrowing with session tags off", () => {
     const { stack, platform } = fixture();
     const pi = new PodIdentityRole(stack, "hub", { account: platform, name: "hub", restrictToServiceAccounts: true });
-    new PodIdentityChain(stack, "app", { cluster: CLUSTER, namespace: "a", serviceAccount: "b", podIdentityRole: pi, sessionTags: false, providers: { cluster: platform.provider } });
+    new PodIdentityChain(stack, "app", {
+      cluster: CLUSTER,
+      namespace: "a",
+      serviceAccount: "b",
+      podIdentityRole: pi,
+      sessionTags: false,
+      providers: { cluster: platform.provider },
+    });
     expect(errorsOf(stack)).toEqual([
       'association "app": sessionTags: Pod Identity role "hub" has restrictToServiceAccounts, which needs the kubernetes-namespace and kubernetes-service-account session tags EKS sends; keep session tags on, use another Pod Identity role, or turn restrictToServiceAccounts off',
     ]);

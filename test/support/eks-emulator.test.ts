@@ -180,7 +180,12 @@ describe("EKS emulator over the real @aws-sdk/client-eks", () => {
     await expect(list()).rejects.toMatchObject({ name: "ServerException", $metadata: { httpStatusCode: 500 } });
     await expect(list()).resolves.toBeDefined();
     emu.delay(2_000, { cluster: "faulty", times: 1 });
-    const slow = new EKSClient({ region: "eu-west-1", credentials: emu.credentialsFor(A), maxAttempts: 1, requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true } });
+    const slow = new EKSClient({
+      region: "eu-west-1",
+      credentials: emu.credentialsFor(A),
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true },
+    });
     await expect(slow.send(new ListPodIdentityAssociationsCommand({ clusterName: "faulty" }))).rejects.toMatchObject({ name: "TimeoutError" });
     expect(emu.count({ outcome: "throttled" })).toBe(1);
     expect(emu.count({ outcome: "error" })).toBe(2);
@@ -200,7 +205,9 @@ describe("EKS emulator over the real @aws-sdk/client-eks", () => {
     expect(throttled).toBeGreaterThanOrEqual(4);
     expect(throttled).toBeLessThanOrEqual(5);
     // Another account has its own budget.
-    await expect(Promise.all(Array.from({ length: 10 }, () => eksB.send(new ListPodIdentityAssociationsCommand({ clusterName: "rl" }))))).resolves.toHaveLength(10);
+    await expect(Promise.all(Array.from({ length: 10 }, () => eksB.send(new ListPodIdentityAssociationsCommand({ clusterName: "rl" }))))).resolves.toHaveLength(
+      10,
+    );
     emu.setRateLimit(A, null);
   });
 });

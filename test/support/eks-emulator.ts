@@ -307,7 +307,11 @@ function toSummary(a: EmulatedAssociation): Record<string, unknown> {
 }
 
 /** Assumption (see file comment): the documented external id form, only with a target role and session tags off. */
-function computeExternalId(region: string, accountId: string, a: Pick<EmulatedAssociation, "clusterName" | "namespace" | "serviceAccount" | "targetRoleArn" | "disableSessionTags">): string | undefined {
+function computeExternalId(
+  region: string,
+  accountId: string,
+  a: Pick<EmulatedAssociation, "clusterName" | "namespace" | "serviceAccount" | "targetRoleArn" | "disableSessionTags">,
+): string | undefined {
   if (!a.targetRoleArn || !a.disableSessionTags) return undefined;
   return `${region}/${accountId}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
 }
@@ -535,7 +539,10 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
   type Route = { op: EksOperation; cluster?: string; associationId?: string; resourceArn?: string };
 
   function route(method: string, pathname: string): Route {
-    const parts = pathname.split("/").filter((p) => p !== "").map((p) => decodeURIComponent(p));
+    const parts = pathname
+      .split("/")
+      .filter((p) => p !== "")
+      .map((p) => decodeURIComponent(p));
     if (parts[0] === "clusters" && parts.length >= 3 && `/${parts[2]}` === ASSOC_BASE) {
       const cluster = parts[1]!;
       if (parts.length === 3) {
@@ -612,7 +619,8 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
         const policy = str(body, "policy", false);
         const token = str(body, "clientRequestToken", false);
         const dst = body.disableSessionTags;
-        if (dst !== undefined && dst !== null && typeof dst !== "boolean") throw new ApiError("InvalidParameterException", "disableSessionTags must be a boolean.");
+        if (dst !== undefined && dst !== null && typeof dst !== "boolean")
+          throw new ApiError("InvalidParameterException", "disableSessionTags must be a boolean.");
         validateRole("roleArn", roleArn);
         validateRole("targetRoleArn", targetRoleArn);
         if (policy !== undefined && dst !== true) throw new ApiError("InvalidParameterException", "A session policy requires disableSessionTags to be true.");
@@ -676,7 +684,8 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
         const targetRoleArn = str(body, "targetRoleArn", false);
         const policy = str(body, "policy", false);
         const dst = body.disableSessionTags;
-        if (dst !== undefined && dst !== null && typeof dst !== "boolean") throw new ApiError("InvalidParameterException", "disableSessionTags must be a boolean.");
+        if (dst !== undefined && dst !== null && typeof dst !== "boolean")
+          throw new ApiError("InvalidParameterException", "disableSessionTags must be a boolean.");
         validateRole("roleArn", roleArn);
         validateRole("targetRoleArn", targetRoleArn);
         const nextDst = typeof dst === "boolean" ? dst : a.disableSessionTags;

@@ -65,7 +65,14 @@ afterEach(() => {
 
 describe("IAM server over the real @aws-sdk/client-iam", () => {
   it("GetRole returns the role with its trust policy URL-encoded (RFC 3986), formatting kept", async () => {
-    const arn = iam.putRole({ accountId: A, name: "payments", path: "/pod-identity/", assumeRolePolicy: TRUST, permissionsBoundary: `arn:aws:iam::${A}:policy/boundary`, tags: { team: "pay" } });
+    const arn = iam.putRole({
+      accountId: A,
+      name: "payments",
+      path: "/pod-identity/",
+      assumeRolePolicy: TRUST,
+      permissionsBoundary: `arn:aws:iam::${A}:policy/boundary`,
+      tags: { team: "pay" },
+    });
     expect(arn).toBe(`arn:aws:iam::${A}:role/pod-identity/payments`);
     const out = await client(A).send(new GetRoleCommand({ RoleName: "payments" }));
     const role = out.Role!;
@@ -104,13 +111,17 @@ describe("IAM server over the real @aws-sdk/client-iam", () => {
     expect(names).toEqual(["one", "two", "three"]);
 
     const attached: string[] = [];
-    for await (const page of paginateListAttachedRolePolicies({ client: c }, { RoleName: "lister" })) attached.push(...(page.AttachedPolicies ?? []).map((p) => `${p.PolicyName} ${p.PolicyArn}`));
+    for await (const page of paginateListAttachedRolePolicies({ client: c }, { RoleName: "lister" }))
+      attached.push(...(page.AttachedPolicies ?? []).map((p) => `${p.PolicyName} ${p.PolicyArn}`));
     expect(attached).toEqual(["A", "B", "C"].map((p) => `${p} arn:aws:iam::${A}:policy/${p}`));
 
     const inline = await c.send(new GetRolePolicyCommand({ RoleName: "lister", PolicyName: "two" }));
     expect(inline).toMatchObject({ RoleName: "lister", PolicyName: "two" });
     expect(inline.PolicyDocument).toBe(encodeRfc3986(READ_ONLY));
-    expect(await failure(c.send(new GetRolePolicyCommand({ RoleName: "lister", PolicyName: "nope" })))).toMatchObject({ name: "NoSuchEntityException", status: 404 });
+    expect(await failure(c.send(new GetRolePolicyCommand({ RoleName: "lister", PolicyName: "nope" })))).toMatchObject({
+      name: "NoSuchEntityException",
+      status: 404,
+    });
     expect(iam.countsByOperation({ accountId: A })).toEqual({ ListRolePolicies: 3, ListAttachedRolePolicies: 2, GetRolePolicy: 2 });
   });
 
@@ -124,7 +135,9 @@ describe("IAM server over the real @aws-sdk/client-iam", () => {
     expect(decodeURIComponent(version.Document!)).toBe(admin);
     // A customer managed policy is not visible from another account.
     iam.putManagedPolicy(`arn:aws:iam::${A}:policy/private`, READ_ONLY);
-    expect(await failure(client(B).send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${A}:policy/private` })))).toMatchObject({ name: "NoSuchEntityException" });
+    expect(await failure(client(B).send(new GetPolicyCommand({ PolicyArn: `arn:aws:iam::${A}:policy/private` })))).toMatchObject({
+      name: "NoSuchEntityException",
+    });
   });
 
   it("out-of-band edits through the SDK change what the reads return; a role with policies cannot be deleted", async () => {
@@ -139,7 +152,9 @@ describe("IAM server over the real @aws-sdk/client-iam", () => {
     expect(snap).toMatchObject({ assumeRolePolicy: loose, inlinePolicies: { wide: READ_ONLY }, managedPolicyArns: [`arn:aws:iam::${A}:policy/mine`] });
 
     expect(await failure(c.send(new DeleteRoleCommand({ RoleName: "edited" })))).toMatchObject({ name: "DeleteConflictException", status: 409 });
-    expect(await failure(c.send(new UpdateAssumeRolePolicyCommand({ RoleName: "edited", PolicyDocument: "{not json" })))).toMatchObject({ name: "MalformedPolicyDocumentException" });
+    expect(await failure(c.send(new UpdateAssumeRolePolicyCommand({ RoleName: "edited", PolicyDocument: "{not json" })))).toMatchObject({
+      name: "MalformedPolicyDocumentException",
+    });
     await c.send(new DeleteRolePolicyCommand({ RoleName: "edited", PolicyName: "wide" }));
     await c.send(new DetachRolePolicyCommand({ RoleName: "edited", PolicyArn: created.Policy!.Arn! }));
     await c.send(new DeleteRoleCommand({ RoleName: "edited" }));
@@ -158,7 +173,9 @@ describe("IAM server over the real @aws-sdk/client-iam", () => {
     const other = { accessKeyId: "AKIAOTHERCALLER00000", secretAccessKey: "x" };
     iam.addCredentials(other.accessKeyId, A);
     iam.deny({ accessKeyId: other.accessKeyId });
-    expect((await failure(new IAMClient({ region: "us-east-1", credentials: other, maxAttempts: 1 }).send(new GetRoleCommand({ RoleName: "guarded" })))).name).toBe("AccessDenied");
+    expect(
+      (await failure(new IAMClient({ region: "us-east-1", credentials: other, maxAttempts: 1 }).send(new GetRoleCommand({ RoleName: "guarded" })))).name,
+    ).toBe("AccessDenied");
     expect((await client(A).send(new GetRoleCommand({ RoleName: "guarded" }))).Role!.RoleName).toBe("guarded");
     expect(iam.count({ accountId: A, outcome: "error" })).toBe(2);
   });

@@ -67,7 +67,8 @@ const OPERATIONS = new Set<string>([
   "CreatePolicy",
 ]);
 
-export type IamErrorCode = "NoSuchEntity" | "AccessDenied" | "Throttling" | "ServiceFailure" | "InvalidInput" | "DeleteConflict" | "MalformedPolicyDocument" | "EntityAlreadyExists";
+export type IamErrorCode =
+  "NoSuchEntity" | "AccessDenied" | "Throttling" | "ServiceFailure" | "InvalidInput" | "DeleteConflict" | "MalformedPolicyDocument" | "EntityAlreadyExists";
 
 const ERROR_STATUS: Record<IamErrorCode, number> = {
   NoSuchEntity: 404,
@@ -375,7 +376,12 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   }
 
   /** The faults that apply, in order; the first error or hang wins. */
-  async function applyFaults(op: string, caller: Caller, roleName: string | undefined, res: ServerResponse): Promise<{ hang?: "headers" | "body"; loopMarker: boolean }> {
+  async function applyFaults(
+    op: string,
+    caller: Caller,
+    roleName: string | undefined,
+    res: ServerResponse,
+  ): Promise<{ hang?: "headers" | "body"; loopMarker: boolean }> {
     if (!takeToken(caller.accountId)) throw new IamError("Throttling", "Rate exceeded");
     let loopMarker = false;
     for (const f of faults) {
@@ -409,7 +415,12 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   // ---- operations ----
   function param(form: URLSearchParams, name: string): string {
     const v = form.get(name);
-    if (v === null || v === "") throw new IamError("ValidationError", `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`, 400);
+    if (v === null || v === "")
+      throw new IamError(
+        "ValidationError",
+        `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+        400,
+      );
     return v;
   }
 
@@ -430,7 +441,12 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   function page<T>(items: readonly T[], form: URLSearchParams, loop: boolean): { items: T[]; marker?: string } {
     const requested = form.get("MaxItems");
     const max = Math.min(requested ? Number(requested) : 100, maxPage);
-    if (!Number.isInteger(max) || max < 1 || max > 1000) throw new IamError("ValidationError", `1 validation error detected: Value '${requested}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`, 400);
+    if (!Number.isInteger(max) || max < 1 || max > 1000)
+      throw new IamError(
+        "ValidationError",
+        `1 validation error detected: Value '${requested}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
+        400,
+      );
     const marker = form.get("Marker");
     let start = 0;
     if (marker) {
@@ -461,7 +477,12 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
       (r.permissionsBoundary !== undefined
         ? `<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>${xml(r.permissionsBoundary)}</PermissionsBoundaryArn></PermissionsBoundary>`
         : "") +
-      (tags.length > 0 ? listXml("Tags", tags.map(([k, v]) => `<Key>${xml(k)}</Key><Value>${xml(v)}</Value>`)) : "") +
+      (tags.length > 0
+        ? listXml(
+            "Tags",
+            tags.map(([k, v]) => `<Key>${xml(k)}</Key><Value>${xml(v)}</Value>`),
+          )
+        : "") +
       `<RoleLastUsed/></Role>`
     );
   }
@@ -606,8 +627,10 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
     let caller: Caller | undefined;
     try {
       caller = identify(req);
-      if (req.method !== "POST" || !OPERATIONS.has(op)) throw new IamError("InvalidAction", `Could not find operation ${op} for version ${form.get("Version") ?? "NO_VERSION_SPECIFIED"}`, 400);
-      if (form.get("Version") !== IAM_API_VERSION) throw new IamError("InvalidAction", `Could not find operation ${op} for version ${form.get("Version") ?? "NO_VERSION_SPECIFIED"}`, 400);
+      if (req.method !== "POST" || !OPERATIONS.has(op))
+        throw new IamError("InvalidAction", `Could not find operation ${op} for version ${form.get("Version") ?? "NO_VERSION_SPECIFIED"}`, 400);
+      if (form.get("Version") !== IAM_API_VERSION)
+        throw new IamError("InvalidAction", `Could not find operation ${op} for version ${form.get("Version") ?? "NO_VERSION_SPECIFIED"}`, 400);
       trackFlight(res, caller.accountId);
       const applied = await applyFaults(op, caller, form.get("RoleName") ?? undefined, res);
       const result = operate(op as IamOperation, caller, form, applied.loopMarker);
@@ -627,7 +650,11 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
       const e = err instanceof IamError ? err : new IamError("ServiceFailure", String(err), 500);
       record(op, caller, e.code === "Throttling" ? "throttled" : "error");
       const type = e.status >= 500 ? "Receiver" : "Sender";
-      send(res, e.status, `<ErrorResponse xmlns="${IAM_NAMESPACE}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${xml(e.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      send(
+        res,
+        e.status,
+        `<ErrorResponse xmlns="${IAM_NAMESPACE}"><Error><Type>${type}</Type><Code>${e.code}</Code><Message>${xml(e.message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
     }
   }
 

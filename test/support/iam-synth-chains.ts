@@ -18,19 +18,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyDocumentJson } from "../../modules/policy/json";
-import {
-  type ChainRoles,
-  type ChainVerdict,
-  type PodRequest,
-  type RolePolicies,
-  evaluateChain,
-  evaluateHop2,
-  expectedExternalId,
-} from "./iam-oracle";
+import { type ChainRoles, type ChainVerdict, type PodRequest, type RolePolicies, evaluateChain, evaluateHop2, expectedExternalId } from "./iam-oracle";
 
 /** One association found in the synthesized JSON: the pod it serves, and the policies of its chain. */
-export interface SynthAssociation
-  extends Pick<PodRequest, "partition" | "region" | "clusterAccountId" | "clusterName" | "namespace" | "serviceAccount" | "sessionTags"> {
+export interface SynthAssociation extends Pick<
+  PodRequest,
+  "partition" | "region" | "clusterAccountId" | "clusterName" | "namespace" | "serviceAccount" | "sessionTags"
+> {
   /** `<stack>/<resource key>`, for test names. */
   readonly id: string;
   readonly roles: ChainRoles;
@@ -112,7 +106,8 @@ export function associationsOfStack(stackName: string, tf: Json, elsewhere: Read
       piIdentity = piRole.inline;
     } else {
       const byo = byoPolicies(piArn, where);
-      if (!byo.trust) throw new Error(`${where}: Pod Identity role ${piArn} is neither created in a stack read nor described by an output with its trust policy`);
+      if (!byo.trust)
+        throw new Error(`${where}: Pod Identity role ${piArn} is neither created in a stack read nor described by an output with its trust policy`);
       piTrust = byo.trust;
       piIdentity = byo.identity;
     }
@@ -295,7 +290,11 @@ export function chainCases(a: SynthAssociation, all: readonly SynthAssociation[]
     cases.push(
       { label: "denied with no external id", pod: { ...own, externalId: null }, allowed: false },
       { label: "denied with a wrong external id", pod: { ...own, externalId: `${expectedExternalId(own)}x` }, allowed: false },
-      { label: "denied with another cluster's external id", pod: { ...own, externalId: expectedExternalId({ ...own, clusterName: `${a.clusterName}-other` }) }, allowed: false },
+      {
+        label: "denied with another cluster's external id",
+        pod: { ...own, externalId: expectedExternalId({ ...own, clusterName: `${a.clusterName}-other` }) },
+        allowed: false,
+      },
     );
   }
   return cases;

@@ -171,12 +171,19 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
       for (const f of ["acquireTime", "renewTime"] as const) {
         const v = parsed.spec?.[f];
         if (v !== undefined && !MICRO_TIME.test(v)) {
-          record(status(res, 400, "BadRequest", `Lease in version "v1" cannot be handled as a Lease: spec.${f}: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`));
+          record(
+            status(
+              res,
+              400,
+              "BadRequest",
+              `Lease in version "v1" cannot be handled as a Lease: spec.${f}: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05.000000Z07:00": cannot parse`,
+            ),
+          );
           return;
         }
       }
     }
-    const key = `${namespace}/${verb === "create" ? parsed.metadata?.name ?? "" : name}`;
+    const key = `${namespace}/${verb === "create" ? (parsed.metadata?.name ?? "") : name}`;
     const existing = leases.get(key);
     const gr = `leases.coordination.k8s.io`;
     switch (verb) {
@@ -194,7 +201,13 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
         const obj: StoredLeaseObject = {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
-          metadata: { name: n, namespace, resourceVersion: String(++rv), uid: `uid-${++uid}`, creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z") },
+          metadata: {
+            name: n,
+            namespace,
+            resourceVersion: String(++rv),
+            uid: `uid-${++uid}`,
+            creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+          },
           spec: { ...(parsed.spec ?? {}) },
         };
         leases.set(key, obj);
@@ -205,7 +218,13 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
         const want = parsed.metadata?.resourceVersion;
         if (want !== undefined && want !== existing.metadata.resourceVersion) {
           return void record(
-            status(res, 409, "Conflict", `Operation cannot be fulfilled on ${gr} "${name}": the object has been modified; please apply your changes to the latest version and try again`, name),
+            status(
+              res,
+              409,
+              "Conflict",
+              `Operation cannot be fulfilled on ${gr} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+              name,
+            ),
           );
         }
         const obj: StoredLeaseObject = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++rv) }, spec: { ...(parsed.spec ?? {}) } };
@@ -222,27 +241,27 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
     writeFileSync(
       path,
       [
-      "apiVersion: v1",
-      "kind: Config",
-      "clusters:",
-      "- name: loopback",
-      "  cluster:",
-      `    server: ${url}`,
-      // client-node refuses plain http unless TLS verification is off; there is no TLS here at all.
-      "    insecure-skip-tls-verify: true",
-      "users:",
-      "- name: tester",
-      "  user:",
-      `    token: ${tokenValue}`,
-      "contexts:",
-      "- name: loopback",
-      "  context:",
-      "    cluster: loopback",
-      "    user: tester",
-      "current-context: loopback",
-      "",
-    ].join("\n"),
-  );
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters:",
+        "- name: loopback",
+        "  cluster:",
+        `    server: ${url}`,
+        // client-node refuses plain http unless TLS verification is off; there is no TLS here at all.
+        "    insecure-skip-tls-verify: true",
+        "users:",
+        "- name: tester",
+        "  user:",
+        `    token: ${tokenValue}`,
+        "contexts:",
+        "- name: loopback",
+        "  context:",
+        "    cluster: loopback",
+        "    user: tester",
+        "current-context: loopback",
+        "",
+      ].join("\n"),
+    );
   const kubeconfigPath = join(dir, "kubeconfig.yaml");
   writeKubeconfig(kubeconfigPath, token);
   return {

@@ -96,7 +96,8 @@ export async function startS3Server(opts: { buckets?: readonly string[] } = {}):
       return () => faults.delete(bucket);
     },
     count(filter = {}) {
-      return seen.filter((r) => (filter.bucket === undefined || r.bucket === filter.bucket) && (filter.method === undefined || r.method === filter.method)).length;
+      return seen.filter((r) => (filter.bucket === undefined || r.bucket === filter.bucket) && (filter.method === undefined || r.method === filter.method))
+        .length;
     },
     resetCounts() {
       seen.length = 0;

@@ -11,7 +11,10 @@ import { AWS_PROVIDER, applyStack, applySynthesizedApp } from "./state-applier";
 
 const CLUSTER_ACCT = "111111111111";
 const TARGET_ACCT = "222222222222";
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }] });
+const TRUST = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+});
 
 const stackJson = {
   "//": { metadata: { stackName: "platform", backend: "local" } },
@@ -88,10 +91,17 @@ describe("state applier", () => {
       'aws_eks_pod_identity_association.workers["b"]',
     ]);
     expect(emu.count({ operation: "CreatePodIdentityAssociation", accountId: CLUSTER_ACCT })).toBe(5);
-    expect(applied.roles).toEqual({ "aws_iam_role.pod": `arn:aws:iam::${CLUSTER_ACCT}:role/pi/pod-identity`, "aws_iam_role.target": `arn:aws:iam::${TARGET_ACCT}:role/team/target` });
+    expect(applied.roles).toEqual({
+      "aws_iam_role.pod": `arn:aws:iam::${CLUSTER_ACCT}:role/pi/pod-identity`,
+      "aws_iam_role.target": `arn:aws:iam::${TARGET_ACCT}:role/team/target`,
+    });
 
     const state = JSON.parse(await readFile(applied.statePath, "utf8"));
-    expect(state).toMatchObject({ version: 4, serial: 1, outputs: { pod_role: { value: `arn:aws:iam::${CLUSTER_ACCT}:role/pi/pod-identity`, type: "string" } } });
+    expect(state).toMatchObject({
+      version: 4,
+      serial: 1,
+      outputs: { pod_role: { value: `arn:aws:iam::${CLUSTER_ACCT}:role/pi/pod-identity`, type: "string" } },
+    });
     const web = state.resources.find((r: { name: string }) => r.name === "web");
     const webId = applied.associations.find((a) => a.address.endsWith(".web"))!.associationId;
     expect(web).toEqual({
@@ -129,7 +139,13 @@ describe("state applier", () => {
     expect(counted.each).toBe("list");
     expect(counted.instances.map((i: { attributes: { namespace: string } }) => i.attributes.namespace)).toEqual(["ns-0", "ns-1"]);
     const pod = state.resources.find((r: { name: string }) => r.name === "pod");
-    expect(pod.instances[0].attributes).toMatchObject({ name: "pod-identity", path: "/pi/", id: "pod-identity", assume_role_policy: TRUST, tags_all: { "managed-by": "cdktf", tier: "pod" } });
+    expect(pod.instances[0].attributes).toMatchObject({
+      name: "pod-identity",
+      path: "/pi/",
+      id: "pod-identity",
+      assume_role_policy: TRUST,
+      tags_all: { "managed-by": "cdktf", tier: "pod" },
+    });
     expect(pod.instances[0].attributes.unique_id).toMatch(/^AROA[0-9A-F]{17}$/);
     const chain = state.resources.find((r: { type: string }) => r.type === "aws_iam_role_policy");
     expect(chain.instances[0].attributes).toMatchObject({ id: "pod-identity:chain", role: "pod-identity" });
@@ -142,13 +158,30 @@ describe("state applier", () => {
     expect(read.snapshot.roles.map((r) => r.arn).sort()).toEqual(Object.values(applied.roles).sort());
 
     const keys = emu.credentialsFor(CLUSTER_ACCT);
-    Object.assign(process.env, { AWS_ENDPOINT_URL_EKS: emu.endpoint, AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey, AWS_REGION: "eu-west-1" });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EKS: emu.endpoint,
+      AWS_ACCESS_KEY_ID: keys.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+      AWS_REGION: "eu-west-1",
+    });
     const scans = await scanClusters([
       { name: "prod", region: "eu-west-1", accountId: CLUSTER_ACCT },
       { name: "staging", region: "eu-west-1", accountId: CLUSTER_ACCT },
     ]);
     const live = scans.flatMap((s) => (s.ok ? s.associations : []));
-    const norm = (a: { associationId: string; clusterName: string; namespace: string; serviceAccount: string; roleArn: string; targetRoleArn?: string; disableSessionTags: boolean; externalId?: string; tags: Readonly<Record<string, string>>; region?: string; accountId?: string }) => ({
+    const norm = (a: {
+      associationId: string;
+      clusterName: string;
+      namespace: string;
+      serviceAccount: string;
+      roleArn: string;
+      targetRoleArn?: string;
+      disableSessionTags: boolean;
+      externalId?: string;
+      tags: Readonly<Record<string, string>>;
+      region?: string;
+      accountId?: string;
+    }) => ({
       id: a.associationId,
       cluster: a.clusterName,
       ns: a.namespace,
@@ -171,7 +204,11 @@ describe("state applier", () => {
     const second = {
       ...stackJson,
       "//": { metadata: { stackName: "second" } },
-      resource: { aws_eks_pod_identity_association: { only: { provider: "aws.cluster", cluster_name: "other", namespace: "n", service_account: "s", role_arn: "arn:aws:iam::111111111111:role/r" } } },
+      resource: {
+        aws_eks_pod_identity_association: {
+          only: { provider: "aws.cluster", cluster_name: "other", namespace: "n", service_account: "s", role_arn: "arn:aws:iam::111111111111:role/r" },
+        },
+      },
       output: {},
       terraform: { backend: { local: { path: "../../../terraform.second.tfstate" } } },
     };
@@ -182,8 +219,12 @@ describe("state applier", () => {
 
   it("refuses expressions it cannot evaluate, and unknown references", async () => {
     const bad = (resource: object) => applyStack("bad", { provider: stackJson.provider, resource }, { emulator: emu, stateDir: dir });
-    await expect(bad({ aws_iam_role: { r: { provider: "aws.cluster", name: "x", assume_role_policy: "${jsonencode({})}" } } })).rejects.toThrow(/unresolvable references|unsupported expression/);
-    await expect(bad({ aws_iam_role: { r: { provider: "aws.cluster", name: "${aws_iam_role.missing.name}", assume_role_policy: "{}" } } })).rejects.toThrow(/aws_iam_role\.r → aws_iam_role\.missing/);
+    await expect(bad({ aws_iam_role: { r: { provider: "aws.cluster", name: "x", assume_role_policy: "${jsonencode({})}" } } })).rejects.toThrow(
+      /unresolvable references|unsupported expression/,
+    );
+    await expect(bad({ aws_iam_role: { r: { provider: "aws.cluster", name: "${aws_iam_role.missing.name}", assume_role_policy: "{}" } } })).rejects.toThrow(
+      /aws_iam_role\.r → aws_iam_role\.missing/,
+    );
     await expect(bad({ aws_iam_role: { r: { provider: "aws.nope", name: "x", assume_role_policy: "{}" } } })).rejects.toThrow(/provider aws\.nope/);
   });
 });

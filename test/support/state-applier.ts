@@ -71,7 +71,13 @@ interface StateResource {
   name: string;
   each?: "list" | "map";
   provider: string;
-  instances: Array<{ index_key?: string | number; schema_version: number; attributes: Record<string, unknown>; sensitive_attributes: unknown[]; dependencies?: string[] }>;
+  instances: Array<{
+    index_key?: string | number;
+    schema_version: number;
+    attributes: Record<string, unknown>;
+    sensitive_attributes: unknown[];
+    dependencies?: string[];
+  }>;
 }
 
 type Block = Record<string, unknown>;
@@ -130,9 +136,16 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
     const key = alias ? `aws.${alias}` : "aws";
     const region = p.region as string | undefined;
     const accountId = (p.allowed_account_ids as string[] | undefined)?.[0];
-    if (!region || !accountId) throw new Error(`apply ${stack}: provider ${key} needs region and allowed_account_ids (the applier takes the account from them)`);
+    if (!region || !accountId)
+      throw new Error(`apply ${stack}: provider ${key} needs region and allowed_account_ids (the applier takes the account from them)`);
     const defaultTags = asArray(p.default_tags as Block | Block[] | undefined)[0]?.tags as Record<string, string> | undefined;
-    providers.set(key, { address: alias ? `${AWS_PROVIDER}.${alias}` : AWS_PROVIDER, region, accountId, partition: partitionOf(region), defaultTags: { ...(defaultTags ?? {}) } });
+    providers.set(key, {
+      address: alias ? `${AWS_PROVIDER}.${alias}` : AWS_PROVIDER,
+      region,
+      accountId,
+      partition: partitionOf(region),
+      defaultTags: { ...(defaultTags ?? {}) },
+    });
   }
   const providerFor = (block: Block, address: string): ProviderConfig => {
     const key = (block.provider as string | undefined) ?? "aws";
@@ -190,9 +203,7 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
         }
         const address = refKey(item.mode, item.type, item.name);
         const p = providerFor(item.block, address);
-        const dependencies = [
-          ...new Set([...deps, ...asArray(item.block.depends_on as string | string[] | undefined)].filter((d) => d !== address)),
-        ].sort();
+        const dependencies = [...new Set([...deps, ...asArray(item.block.depends_on as string | string[] | undefined)].filter((d) => d !== address))].sort();
         const instances: StateResource["instances"] = [];
         const expansion = expand(item.block, address);
         const values: Array<[string | number | undefined, Record<string, unknown>]> = [];
@@ -216,10 +227,22 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
               ? values.map(([, v]) => v)
               : Object.fromEntries(values.map(([k, v]) => [String(k), v])),
         );
-        resources.push({ mode: item.mode, type: item.type, name: item.name, ...(expansion.each ? { each: expansion.each } : {}), provider: p.address, instances });
+        resources.push({
+          mode: item.mode,
+          type: item.type,
+          name: item.name,
+          ...(expansion.each ? { each: expansion.each } : {}),
+          provider: p.address,
+          instances,
+        });
       }
       if (next.length === pending.length) {
-        const missing = next.map((i) => `${refKey(i.mode, i.type, i.name)} → ${referencesOf(i.block).filter((d) => !known.has(d)).join(", ")}`);
+        const missing = next.map(
+          (i) =>
+            `${refKey(i.mode, i.type, i.name)} → ${referencesOf(i.block)
+              .filter((d) => !known.has(d))
+              .join(", ")}`,
+        );
         throw new Error(`apply ${stack}: unresolvable references (a cycle, or a resource that does not exist): ${missing.join("; ")}`);
       }
       pending = next;
@@ -321,11 +344,14 @@ export async function applyStack(stack: string, json: Block, opts: ApplyOptions 
         };
       }
       default: {
-        if (item.type === "aws_iam_role_policy") iamPolicies.push({ accountId: p.accountId, role: String(config.role), name: String(config.name), policy: String(config.policy) });
-        if (item.type === "aws_iam_role_policy_attachment") iamAttachments.push({ accountId: p.accountId, role: String(config.role), policyArn: String(config.policy_arn) });
+        if (item.type === "aws_iam_role_policy")
+          iamPolicies.push({ accountId: p.accountId, role: String(config.role), name: String(config.name), policy: String(config.policy) });
+        if (item.type === "aws_iam_role_policy_attachment")
+          iamAttachments.push({ accountId: p.accountId, role: String(config.role), policyArn: String(config.policy_arn) });
         const attributes: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(config)) if (!META.has(k)) attributes[k] = v;
-        attributes.id ??= item.type === "aws_iam_role_policy" ? `${String(config.role)}:${String(config.name)}` : `${item.type}-${randomBytes(6).toString("hex")}`;
+        attributes.id ??=
+          item.type === "aws_iam_role_policy" ? `${String(config.role)}:${String(config.name)}` : `${item.type}-${randomBytes(6).toString("hex")}`;
         if ("tags" in config) attributes.tags_all = tagsAll;
         return attributes;
       }
@@ -361,7 +387,12 @@ function dataSource(type: string, p: ProviderConfig, region: string, address: st
     case "aws_caller_identity":
       return { account_id: p.accountId, arn: `arn:${p.partition}:iam::${p.accountId}:user/applier`, id: p.accountId, user_id: "AIDAAPPLIER" };
     case "aws_partition":
-      return { dns_suffix: p.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com", id: p.partition, partition: p.partition, reverse_dns_prefix: "com.amazonaws" };
+      return {
+        dns_suffix: p.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com",
+        id: p.partition,
+        partition: p.partition,
+        reverse_dns_prefix: "com.amazonaws",
+      };
     case "aws_region":
       return { description: region, endpoint: `ec2.${region}.amazonaws.com`, id: region, name: region, region };
     default:
@@ -476,7 +507,12 @@ function expand(block: Block, address: string): Expansion {
       return { each: "map", instances: [...new Set(fe as string[])].sort().map((k) => ({ key: k, each: { key: k, value: k } })) };
     }
     if (fe && typeof fe === "object" && !Array.isArray(fe)) {
-      return { each: "map", instances: Object.keys(fe).sort().map((k) => ({ key: k, each: { key: k, value: (fe as Block)[k] } })) };
+      return {
+        each: "map",
+        instances: Object.keys(fe)
+          .sort()
+          .map((k) => ({ key: k, each: { key: k, value: (fe as Block)[k] } })),
+      };
     }
     throw new Error(`apply: ${address}: only a literal for_each (map or set of strings) is supported`);
   }

@@ -79,7 +79,10 @@ export function tryPlanModule(files: ModuleJson, calls: Readonly<Record<string, 
       for (const output of [...outputs, "__locals"]) root.output[`${name}__${output}`] = { value: `\${module.${name}.${output}}` };
     }
     writeFileSync(join(dir, "main.tf.json"), JSON.stringify(root, null, 2));
-    for (const args of [["init", "-backend=false", "-input=false"], ["plan", "-input=false", "-lock=false", "-out=plan"]]) {
+    for (const args of [
+      ["init", "-backend=false", "-input=false"],
+      ["plan", "-input=false", "-lock=false", "-out=plan"],
+    ]) {
       const r = terraform(dir, args);
       if (r.status !== 0) return { ok: false, error: clean(`${r.stderr}${r.error ? String(r.error) : ""}`) || clean(r.stdout) };
     }
@@ -100,7 +103,10 @@ export function planErrors(files: ModuleJson, calls: Readonly<Record<string, Mod
   if (result.ok) throw new Error("the plan succeeded");
   const byCall: Record<string, string[]> = Object.fromEntries(Object.keys(calls).map((c) => [c, []]));
   for (const block of result.error.split("\u2577").slice(1)) {
-    const text = block.replace(/[\u2502\u2575\u251c\u2500]/g, " ").replace(/\s+/g, " ").trim();
+    const text = block
+      .replace(/[\u2502\u2575\u251c\u2500]/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
     const call = /\bin module\.([\w-]+)\b/.exec(text)?.[1] ?? /\bon ([\w-]+)\/module\.tf\.json\b/.exec(text)?.[1];
     if (call === undefined || !(call in byCall)) throw new Error(`a diagnostic of no call: ${text}`);
     byCall[call]!.push(text);
@@ -175,7 +181,11 @@ export function standIn(files: ModuleJson, facts: Readonly<Record<string, unknow
     if (references(JSON.stringify(o.value))) continue;
     outputs[name] = { ...o, ...(o.depends_on ? { depends_on: dependsOn(o.depends_on) } : {}) };
   }
-  outputs.__locals = { value: `\${{ ${Object.keys(locals).map((n) => `${JSON.stringify(n)} = local.${n}`).join(", ")} }}` };
+  outputs.__locals = {
+    value: `\${{ ${Object.keys(locals)
+      .map((n) => `${JSON.stringify(n)} = local.${n}`)
+      .join(", ")} }}`,
+  };
   return {
     module: { variable: tf.variable ?? {}, locals, ...(addresses.length > 0 ? { resource: { [STAND_IN_TYPE]: resources } } : {}), output: outputs },
     outputs: Object.keys(outputs).filter((o) => o !== "__locals"),
@@ -205,7 +215,12 @@ function readPlan(plan: Json, calls: readonly string[]): Record<string, PlannedC
     }
     result[call] = {
       locals: value("__locals") as Json,
-      outputs: Object.fromEntries(mine.map(([k]) => k.slice(call.length + 2)).filter((k) => k !== "__locals").map((k) => [k, value(k)])),
+      outputs: Object.fromEntries(
+        mine
+          .map(([k]) => k.slice(call.length + 2))
+          .filter((k) => k !== "__locals")
+          .map((k) => [k, value(k)]),
+      ),
       resources,
     };
   }

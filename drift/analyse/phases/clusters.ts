@@ -29,6 +29,15 @@ export function unreadClusters(ctx: AnalysisContext): void {
     });
   }
   for (const p of ctx.input.problems ?? []) {
-    ctx.push({ kind: "error", where: nowhere(), fields: [], effectiveAfter: null, advice: p.advice, detail: `${p.what}: ${p.message}`, counts: true, keyExtra: p.what });
+    ctx.push({
+      kind: "error",
+      where: nowhere(),
+      fields: [],
+      effectiveAfter: null,
+      advice: p.advice,
+      detail: `${p.what}: ${p.message}`,
+      counts: true,
+      keyExtra: p.what,
+    });
   }
 }

@@ -17,7 +17,10 @@ export function externalIds(ctx: AnalysisContext): void {
       ctx.push({ kind: "external-id-mismatch", where, fields: [], effectiveAfter: null, advice, detail: `check not possible: ${why}`, counts: false });
     };
     if (records === undefined) {
-      notPossible(`target role ${live.targetRoleArn} is in no state read`, "Add the state that manages the target role (--state) to check its trust policy against the external id.");
+      notPossible(
+        `target role ${live.targetRoleArn} is in no state read`,
+        "Add the state that manages the target role (--state) to check its trust policy against the external id.",
+      );
       continue;
     }
     if (live.externalId === undefined) {

@@ -50,7 +50,14 @@ export function chainRoles(ctx: AnalysisContext): void {
   }
 }
 
-function checkRole(ctx: AnalysisContext, a: StateAssociation, link: Link, records: readonly StateRole[], read: RoleRead, reads: ReadonlyMap<string, RoleRead>): void {
+function checkRole(
+  ctx: AnalysisContext,
+  a: StateAssociation,
+  link: Link,
+  records: readonly StateRole[],
+  read: RoleRead,
+  reads: ReadonlyMap<string, RoleRead>,
+): void {
   const where = whereOf(ctx, a);
   const state = records[0]!;
   const role = { arn: state.arn, address: state.address, source: state.source };
@@ -61,7 +68,8 @@ function checkRole(ctx: AnalysisContext, a: StateAssociation, link: Link, record
       where,
       fields: [],
       effectiveAfter: null,
-      advice: "State sources record this role differently, so it is not compared with IAM: one record is stale or two configurations manage the role. Find the one Terraform applies, remove the other (terraform state rm ADDRESS in its configuration, or stop reading that source), and run again.",
+      advice:
+        "State sources record this role differently, so it is not compared with IAM: one record is stale or two configurations manage the role. Find the one Terraform applies, remove the other (terraform state rm ADDRESS in its configuration, or stop reading that source), and run again.",
       detail: `state sources disagree about ${link} ${state.arn}: ${records.map((r) => `${r.source} (${r.address})`).join(", ")}`,
       role,
       counts: true,
@@ -110,7 +118,18 @@ function checkRole(ctx: AnalysisContext, a: StateAssociation, link: Link, record
   const piLive = piRead?.ok && piRead.role ? piRead.role : undefined;
   if (comparison.trust !== undefined) {
     const verdicts = trustVerdicts(link, state, read.role.assumeRolePolicy, chain, piLive);
-    report(ctx, { kind: "trust-changed", where, role, named, workload, fields: [comparison.trust], judgement: comparison.trust.judgement, gates: true, verdicts, chain });
+    report(ctx, {
+      kind: "trust-changed",
+      where,
+      role,
+      named,
+      workload,
+      fields: [comparison.trust],
+      judgement: comparison.trust.judgement,
+      gates: true,
+      verdicts,
+      chain,
+    });
   }
   if (comparison.permissions.length > 0) {
     // The Pod Identity role's permissions gate the target role's credentials; the held role's apply at once.
@@ -189,7 +208,11 @@ function toFieldDiff(f: RoleFieldDiff): FieldDiff {
 }
 
 /** One TTL after the first run that saw this finding (this run, if none did). */
-function deadline(ctx: AnalysisContext, d: { kind: "role-missing" | "trust-changed" | "permission-changed"; where: Where; keyExtra: string }, chain: ChainAssociation): string {
+function deadline(
+  ctx: AnalysisContext,
+  d: { kind: "role-missing" | "trust-changed" | "permission-changed"; where: Where; keyExtra: string },
+  chain: ChainAssociation,
+): string {
   const since = ctx.input.history.openSince.get(findingKey(d.kind, d.where, d.keyExtra));
   const first = since !== undefined ? Date.parse(since) : ctx.now.getTime();
   return iso(first + ttlOf(ctx, chain));
@@ -220,7 +243,13 @@ function chainOf(ctx: AnalysisContext, a: StateAssociation): ChainAssociation {
   };
 }
 
-function trustVerdicts(link: Link, state: StateRole, liveTrust: string, chain: ChainAssociation, piLive: LiveRole | undefined): { state: LinkVerdict; live: LinkVerdict } {
+function trustVerdicts(
+  link: Link,
+  state: StateRole,
+  liveTrust: string,
+  chain: ChainAssociation,
+  piLive: LiveRole | undefined,
+): { state: LinkVerdict; live: LinkVerdict } {
   const s = parsed(state.assumeRolePolicy, false);
   const l = parsed(liveTrust, true);
   if (s === undefined || l === undefined) return { state: "unknown", live: "unknown" };
@@ -231,7 +260,9 @@ function trustVerdicts(link: Link, state: StateRole, liveTrust: string, chain: C
 
 function permissionVerdicts(state: StateRole, live: LiveRole, chain: ChainAssociation): { state: LinkVerdict; live: LinkVerdict } {
   const stateDocs = state.inlinePolicies.map((p) => parsed(p.policy, false));
-  const stateVerdict = stateDocs.includes(undefined) ? "unknown" : podIdentityPermissionAllows(stateDocs as PolicyDocument[], state.attachments.length > 0, chain);
+  const stateVerdict = stateDocs.includes(undefined)
+    ? "unknown"
+    : podIdentityPermissionAllows(stateDocs as PolicyDocument[], state.attachments.length > 0, chain);
   return { state: stateVerdict, live: podIdentityPermissionAllows(inlineDocs(live), live.attachments.length > 0, chain) };
 }
 

@@ -76,7 +76,8 @@ export function compareManaged(ctx: AnalysisContext): void {
       where,
       fields: [],
       effectiveAfter: null,
-      advice: "In Terraform state but not live (deleted out of band). Deploy (cdktf deploy) to recreate it; then restart the pods of this service account: running pods get no credentials from a new association.",
+      advice:
+        "In Terraform state but not live (deleted out of band). Deploy (cdktf deploy) to recreate it; then restart the pods of this service account: running pods get no credentials from a new association.",
       counts: true,
     });
   }

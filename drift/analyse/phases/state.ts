@@ -46,7 +46,11 @@ export function readState(ctx: AnalysisContext): void {
   const placed = chosen.filter((a) => ctx.regionOf(a) !== undefined);
   for (const group of groupBy(placed, (a) => slotKey(a, ctx.regionOf(a)!)).values()) {
     if (group.length === 1) continue;
-    conflict(ctx, group, `state sources record different associations for service account ${group[0]!.namespace}/${group[0]!.serviceAccount} in ${group[0]!.clusterName}: ${group.map((a) => `${a.associationId} in ${at(a)}`).join(", ")}`);
+    conflict(
+      ctx,
+      group,
+      `state sources record different associations for service account ${group[0]!.namespace}/${group[0]!.serviceAccount} in ${group[0]!.clusterName}: ${group.map((a) => `${a.associationId} in ${at(a)}`).join(", ")}`,
+    );
   }
   for (const a of chosen) {
     if (ctx.conflicted.has(a.associationId)) continue;

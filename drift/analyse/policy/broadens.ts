@@ -82,7 +82,10 @@ const ATOM_LIMIT = 5_000;
 /** Judges live against state (both parsed). Call it only when they differ. */
 export function judgeBroadening(state: PolicyDocument, live: PolicyDocument, opts: JudgeOptions = {}): Broadening {
   if (state.version !== live.version && (usesVariables(state) || usesVariables(live))) {
-    return { broadens: null, reason: `Version changed from ${state.version} to ${live.version} in a document with policy variables (\${…}), which only 2012-10-17 resolves` };
+    return {
+      broadens: null,
+      reason: `Version changed from ${state.version} to ${live.version} in a document with policy variables (\${…}), which only 2012-10-17 resolves`,
+    };
   }
   const ctx: Ctx = { resourceAccount: opts.resourceAccount, partition: opts.partition ?? "aws" };
   const allowGap = firstUncovered(allowsOf(live), allowsOf(state), ctx);
@@ -94,9 +97,15 @@ export function judgeBroadening(state: PolicyDocument, live: PolicyDocument, opt
   const evidence = search.widerAllow() ?? search.droppedDeny();
   if (evidence !== undefined) return { broadens: true, ...evidence };
   const gap = allowGap ?? denyGap!;
-  const what = allowGap !== undefined ? `live statement ${statementLabel(gap)} (${describeStatement(gap)}) is not shown to be within state's statements` : `state's Deny ${statementLabel(gap)} (${describeStatement(gap)}) is not shown to be kept by live's`;
+  const what =
+    allowGap !== undefined
+      ? `live statement ${statementLabel(gap)} (${describeStatement(gap)}) is not shown to be within state's statements`
+      : `state's Deny ${statementLabel(gap)} (${describeStatement(gap)}) is not shown to be kept by live's`;
   const bound = search.exhausted ? `; stopped after ${SEARCH_LIMIT} example requests` : "";
-  return { broadens: null, reason: `could not decide: ${what}, and no example request shows a difference${search.unknowns > 0 ? " (some conditions could not be evaluated)" : ""}${bound}` };
+  return {
+    broadens: null,
+    reason: `could not decide: ${what}, and no example request shows a difference${search.unknowns > 0 ? " (some conditions could not be evaluated)" : ""}${bound}`,
+  };
 }
 
 interface Ctx {
@@ -116,7 +125,9 @@ function usesVariables(p: PolicyDocument): boolean {
 
 /** One principal × one action × one resource of a statement (negated elements stay whole). */
 interface Atom {
-  readonly principal?: { readonly negated: true; readonly element: PrincipalElement } | { readonly negated: false; readonly everyone: boolean; readonly type?: string; readonly id?: string };
+  readonly principal?:
+    | { readonly negated: true; readonly element: PrincipalElement }
+    | { readonly negated: false; readonly everyone: boolean; readonly type?: string; readonly id?: string };
   readonly action: ValueElement;
   readonly resource?: ValueElement;
   readonly conditions: readonly ConditionClause[];
@@ -133,7 +144,8 @@ function firstUncovered(inner: readonly PolicyStatement[], outer: readonly Polic
 function atomsOf(s: PolicyStatement): Atom[] | undefined {
   const principals: Array<Atom["principal"]> = principalAtoms(s);
   const actions: ValueElement[] = s.action!.negated ? [s.action!] : s.action!.values.map((v) => ({ negated: false, values: [v] }));
-  const resources: Array<ValueElement | undefined> = s.resource === undefined ? [undefined] : s.resource.negated ? [s.resource] : s.resource.values.map((v) => ({ negated: false, values: [v] }));
+  const resources: Array<ValueElement | undefined> =
+    s.resource === undefined ? [undefined] : s.resource.negated ? [s.resource] : s.resource.values.map((v) => ({ negated: false, values: [v] }));
   if (principals.length * actions.length * resources.length > ATOM_LIMIT) return undefined;
   const out: Atom[] = [];
   for (const principal of principals) {
@@ -169,7 +181,8 @@ function principalArnValues(conditions: readonly ConditionClause[]): string[] | 
   for (const c of conditions) {
     if (c.keyLower !== "aws:principalarn") continue;
     const op = parseOperator(c.operator);
-    if (op === undefined || op.set !== undefined || op.negated || op.ifExists || (op.family !== "arn" && op.family !== "string" && op.family !== "stringLike")) continue;
+    if (op === undefined || op.set !== undefined || op.negated || op.ifExists || (op.family !== "arn" && op.family !== "string" && op.family !== "stringLike"))
+      continue;
     if (c.values.some((v) => hasWildcard(v) || hasVariable(v))) continue;
     return [...c.values];
   }
@@ -182,7 +195,12 @@ function awsPrincipal(id: string): RequestPrincipal {
 }
 
 function covers(o: PolicyStatement, a: Atom, ctx: Ctx): boolean {
-  return principalCovered(o.principal, a.principal, ctx) && actionCovered(o.action!, a.action) && resourceCovered(o.resource, a.resource) && conditionsCovered(o.conditions, a);
+  return (
+    principalCovered(o.principal, a.principal, ctx) &&
+    actionCovered(o.action!, a.action) &&
+    resourceCovered(o.resource, a.resource) &&
+    conditionsCovered(o.conditions, a)
+  );
 }
 
 function principalCovered(o: PrincipalElement | undefined, a: Atom["principal"], ctx: Ctx): boolean {
@@ -219,7 +237,8 @@ function actionCovered(o: ValueElement, a: ValueElement): boolean {
 
 function resourceCovered(o: ValueElement | undefined, a: ValueElement | undefined): boolean {
   if (o === undefined || a === undefined) return o === undefined && a === undefined;
-  if (o.values.some(hasVariable) || a.values.some(hasVariable)) return o.negated === a.negated && a.values.every((v) => o.values.includes(v)) && (!o.negated || o.values.every((v) => a.values.includes(v)));
+  if (o.values.some(hasVariable) || a.values.some(hasVariable))
+    return o.negated === a.negated && a.values.every((v) => o.values.includes(v)) && (!o.negated || o.values.every((v) => a.values.includes(v)));
   if (!o.negated) {
     if (a.negated) return o.values.includes("*");
     return o.values.some((p) => resourceCovers(p, a.values[0]!));
@@ -231,7 +250,9 @@ function resourceCovered(o: ValueElement | undefined, a: ValueElement | undefine
 
 function conditionsCovered(outer: readonly ConditionClause[], a: Atom): boolean {
   const derived = derivedContext(a);
-  return outer.every((b) => a.conditions.some((c) => clauseImplies(c, b)) || (DERIVED_KEYS.has(b.keyLower) && derived !== undefined && evaluateClause(b, derived) === true));
+  return outer.every(
+    (b) => a.conditions.some((c) => clauseImplies(c, b)) || (DERIVED_KEYS.has(b.keyLower) && derived !== undefined && evaluateClause(b, derived) === true),
+  );
 }
 
 /** What every request of the atom carries: aws:PrincipalArn / aws:PrincipalAccount of a named AWS principal. */
@@ -282,8 +303,14 @@ class Search {
         const st = this.decide(this.state, found);
         // Absent keys are named only where they explain the difference: state's statements for this request test them.
         const said = describeRequest(found, this.keys, conditionKeys(allowsOf(this.state), found, this.ctx));
-        const how = this.decide(this.live, found) === "account" ? `trusts every principal of its own account that has the permission, e.g. ${said}` : `allows ${said}`;
-        const was = st === "deny" ? "state's denied it" : st === "account" ? "state's trusted it only through the principal's own permission" : "state's did not allow it";
+        const how =
+          this.decide(this.live, found) === "account" ? `trusts every principal of its own account that has the permission, e.g. ${said}` : `allows ${said}`;
+        const was =
+          st === "deny"
+            ? "state's denied it"
+            : st === "account"
+              ? "state's trusted it only through the principal's own permission"
+              : "state's did not allow it";
         return { reason: `live ${how} (statement ${statementLabel(s)}); ${was}`, example: exampleOf(found, this.keys) };
       }
     }
@@ -295,7 +322,11 @@ class Search {
     const liveDenies = deniesOf(this.live);
     for (const d of deniesOf(this.state)) {
       const found = this.find(d, (r) => liveDenies.every((x) => this.match(x, r) === "no"));
-      if (found !== undefined) return { reason: `live no longer denies ${describeRequest(found, this.keys, conditionKeys([d], found, this.ctx))} (state's Deny ${statementLabel(d)})`, example: exampleOf(found, this.keys) };
+      if (found !== undefined)
+        return {
+          reason: `live no longer denies ${describeRequest(found, this.keys, conditionKeys([d], found, this.ctx))} (state's Deny ${statementLabel(d)})`,
+          example: exampleOf(found, this.keys),
+        };
     }
     return undefined;
   }
@@ -308,7 +339,9 @@ class Search {
     const keys = [...this.keys.values()].map(({ key, values }) => ({ key, values: values.filter((v) => clausesOnKeyHold(s, key, v)) }));
     if (keys.some((k) => k.values.length === 0)) return undefined;
     // Real-looking requests first: an action with a resource of its own service.
-    const pairs = actions.flatMap((action) => resources.map((resource) => ({ action, resource, fit: resource === undefined || serviceOf(resource) === action.split(":")[0]!.toLowerCase() ? 0 : 1 })));
+    const pairs = actions.flatMap((action) =>
+      resources.map((resource) => ({ action, resource, fit: resource === undefined || serviceOf(resource) === action.split(":")[0]!.toLowerCase() ? 0 : 1 })),
+    );
     pairs.sort((a, b) => a.fit - b.fit);
     for (const principal of principals) {
       for (const { action, resource } of pairs) {
@@ -352,7 +385,10 @@ function clausesOnKeyHold(s: PolicyStatement, key: string, value: string | undef
   return s.conditions.filter((c) => c.keyLower === key).every((c) => evaluateClause(c, ctx) === true);
 }
 
-function* contexts(keys: ReadonlyArray<{ key: string; values: ReadonlyArray<string | undefined> }>, principal: RequestPrincipal | undefined): Generator<RequestContext> {
+function* contexts(
+  keys: ReadonlyArray<{ key: string; values: ReadonlyArray<string | undefined> }>,
+  principal: RequestPrincipal | undefined,
+): Generator<RequestContext> {
   const base = new Map<string, string[]>();
   if (principal?.type === "AWS" && principal.id !== "*") {
     if (principal.account) base.set("aws:principalaccount", [principal.account]);
@@ -382,7 +418,8 @@ function principalCandidates(all: readonly PolicyStatement[], fresh: string, par
   const add = (p: RequestPrincipal) => out.set(`${p.type} ${p.id}`, p);
   for (const s of all) {
     for (const clause of s.conditions) {
-      if (clause.keyLower === "aws:principalarn") for (const v of clause.values) if (!hasVariable(v) && arnSegments(v)) add(awsPrincipal(instantiate(v, "example")));
+      if (clause.keyLower === "aws:principalarn")
+        for (const v of clause.values) if (!hasVariable(v) && arnSegments(v)) add(awsPrincipal(instantiate(v, "example")));
     }
     const p = s.principal;
     if (p === undefined) continue;

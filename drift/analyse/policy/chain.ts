@@ -36,7 +36,11 @@ const PER_POD_TAGS = ["kubernetes-pod-name", "kubernetes-pod-uid"];
 export function podIdentityTrustAllows(trust: PolicyDocument, a: ChainAssociation): LinkVerdict {
   const context = new Map<string, readonly string[]>([["aws:sourceaccount", [a.clusterAccountId]]]);
   if (a.sessionTags) addTags(context, a, "aws:requesttag/");
-  const requests = ["sts:AssumeRole", "sts:TagSession"].map((action): PolicyRequest => ({ principal: { type: "Service", id: PODS }, action, context: withUnknown(context, trust) }));
+  const requests = ["sts:AssumeRole", "sts:TagSession"].map((action): PolicyRequest => ({
+    principal: { type: "Service", id: PODS },
+    action,
+    context: withUnknown(context, trust),
+  }));
   return all(requests.map((r) => trustVerdict(decide(trust, r, { resourceAccount: accountOf(a.podIdentityRoleArn) }), "unknown")));
 }
 

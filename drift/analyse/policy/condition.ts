@@ -196,13 +196,16 @@ export function clauseImplies(a: ConditionClause, b: ConditionClause): boolean {
 
 function valueCovered(fa: Family, v: string, fb: Family, outer: readonly string[]): boolean {
   if (hasVariable(v)) return fa === fb && outer.includes(v);
-  const literal = fa === "string" || fa === "stringIgnoreCase" || fa === "bool" || fa === "binary" || fa === "numeric" || fa === "date" || fa === "ip" || !hasWildcard(v);
+  const literal =
+    fa === "string" || fa === "stringIgnoreCase" || fa === "bool" || fa === "binary" || fa === "numeric" || fa === "date" || fa === "ip" || !hasWildcard(v);
   switch (fb) {
     case "string":
     case "binary":
       return (fa === fb || (fb === "string" && fa === "stringLike" && !hasWildcard(v))) && outer.includes(v);
     case "stringIgnoreCase":
-      return (fa === "string" || fa === "stringIgnoreCase" || (fa === "stringLike" && !hasWildcard(v))) && outer.some((o) => o.toLowerCase() === v.toLowerCase());
+      return (
+        (fa === "string" || fa === "stringIgnoreCase" || (fa === "stringLike" && !hasWildcard(v))) && outer.some((o) => o.toLowerCase() === v.toLowerCase())
+      );
     case "stringLike":
       if (fa !== "string" && fa !== "stringLike") return false;
       return outer.some((o) => !hasVariable(o) && (literal ? globMatch(o, v) : patternCovers(o, v, false)));

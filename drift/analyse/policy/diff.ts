@@ -2,7 +2,16 @@
 // removed, and, for a statement changed in place, which elements changed and how. Statements are paired by
 // Sid, then by likeness (same effect and at least one element in common), so that "the one trust statement
 // got another principal" reads as one change, not a removal and an addition.
-import { describeClause, describeStatement, statementLabel, type ConditionClause, type PolicyDocument, type PolicyStatement, type PrincipalElement, type ValueElement } from "./document";
+import {
+  describeClause,
+  describeStatement,
+  statementLabel,
+  type ConditionClause,
+  type PolicyDocument,
+  type PolicyStatement,
+  type PrincipalElement,
+  type ValueElement,
+} from "./document";
 
 export interface StatementChange {
   readonly change: "added" | "removed" | "changed";
@@ -44,7 +53,9 @@ export function diffPolicies(state: PolicyDocument, live: PolicyDocument): Polic
     take(best.r, best.a);
   }
   const statements: StatementChange[] = [
-    ...pairs.sort(([x], [y]) => x.index - y.index).map(([r, a]): StatementChange => ({ change: "changed", statement: statementLabel(r), lines: changedElements(r, a) })),
+    ...pairs
+      .sort(([x], [y]) => x.index - y.index)
+      .map(([r, a]): StatementChange => ({ change: "changed", statement: statementLabel(r), lines: changedElements(r, a) })),
     ...removed.map((s): StatementChange => ({ change: "removed", statement: statementLabel(s), lines: [describeStatement(s)] })),
     ...added.map((s): StatementChange => ({ change: "added", statement: statementLabel(s), lines: [describeStatement(s)] })),
   ];
@@ -117,7 +128,16 @@ function principalChanges(from: PrincipalElement | undefined, to: PrincipalEleme
   if (from === undefined && to === undefined) return [];
   const label = (p: PrincipalElement | undefined) => (p === undefined ? "(none)" : p.negated ? "NotPrincipal" : "Principal");
   if (from === undefined || to === undefined || from.negated !== to.negated || from.everyone !== to.everyone) {
-    const show = (p: PrincipalElement | undefined) => (p === undefined ? "(none)" : `${label(p)} ${p.everyone ? "*" : Object.entries(p.entries).map(([t, v]) => `${t} ${v.join(", ")}`).join("; ")}`);
+    const show = (p: PrincipalElement | undefined) =>
+      p === undefined
+        ? "(none)"
+        : `${label(p)} ${
+            p.everyone
+              ? "*"
+              : Object.entries(p.entries)
+                  .map(([t, v]) => `${t} ${v.join(", ")}`)
+                  .join("; ")
+          }`;
     return [`${show(from)} → ${show(to)}`];
   }
   const types = [...new Set([...Object.keys(from.entries), ...Object.keys(to.entries)])].sort();

@@ -19,7 +19,10 @@ export function globMatch(pattern: string, value: string, ignoreCase = false): b
   const key = `${ignoreCase ? "i" : "s"}${pattern}`;
   let re = regexCache.get(key);
   if (re === undefined) {
-    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]");
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, "[\\s\\S]*")
+      .replace(/\?/g, "[\\s\\S]");
     re = new RegExp(`^${body}$`, ignoreCase ? "i" : "");
     if (regexCache.size > 10_000) regexCache.clear();
     regexCache.set(key, re);

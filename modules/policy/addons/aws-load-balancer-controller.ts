@@ -10,9 +10,7 @@ import { type AddonContext, allow, allowWithoutResourceLevel, clusterNameSchema,
 export const awsLoadBalancerControllerSchema = z
   .strictObject({
     name: z.literal("aws-load-balancer-controller"),
-    clusterName: clusterNameSchema.describe(
-      "The EKS cluster the controller runs in: the value of the elbv2.k8s.aws/cluster tag it puts on what it creates",
-    ),
+    clusterName: clusterNameSchema.describe("The EKS cluster the controller runs in: the value of the elbv2.k8s.aws/cluster tag it puts on what it creates"),
   })
   .describe("AWS Load Balancer Controller");
 
@@ -25,18 +23,18 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
   const securityGroups = regionalArn(ctx, "ec2", "security-group/*");
   const vpcs = regionalArn(ctx, "ec2", "vpc/*");
   const balancersAndGroups = [elb("loadbalancer/app/*/*"), elb("loadbalancer/net/*/*"), elb("targetgroup/*/*")];
-  const listenersAndRules = [
-    elb("listener/app/*/*/*"),
-    elb("listener/net/*/*/*"),
-    elb("listener-rule/app/*/*/*"),
-    elb("listener-rule/net/*/*/*"),
-  ];
+  const listenersAndRules = [elb("listener/app/*/*/*"), elb("listener/net/*/*/*"), elb("listener-rule/app/*/*/*"), elb("listener-rule/net/*/*/*")];
   const ownTag = { [`aws:ResourceTag/${TAG}`]: addon.clusterName };
   const requestTag = { [`aws:RequestTag/${TAG}`]: addon.clusterName };
   return document([
-    allow("CreateElbServiceLinkedRole", ["iam:CreateServiceLinkedRole"], `arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`, {
-      StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" },
-    }),
+    allow(
+      "CreateElbServiceLinkedRole",
+      ["iam:CreateServiceLinkedRole"],
+      `arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/elasticloadbalancing.amazonaws.com/*`,
+      {
+        StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" },
+      },
+    ),
     // These actions support no resource-level permission (Describe*/List*, and the few writes that
     // IAM only accepts with Resource "*": shield:CreateProtection, elasticloadbalancing:SetWebAcl).
     allowWithoutResourceLevel("DescribeNoResourceLevel", [
@@ -91,11 +89,7 @@ export function awsLoadBalancerControllerPolicy(addon: AwsLoadBalancerController
       ],
       [elb("loadbalancer/app/*/*"), regionalArn(ctx, "waf-regional", "webacl/*"), regionalArn(ctx, "wafv2", "regional/webacl/*/*")],
     ),
-    allow(
-      "ShieldProtections",
-      ["shield:DeleteProtection", "shield:DescribeProtection"],
-      `arn:${ctx.partition}:shield::${ctx.accountId}:protection/*`,
-    ),
+    allow("ShieldProtections", ["shield:DeleteProtection", "shield:DescribeProtection"], `arn:${ctx.partition}:shield::${ctx.accountId}:protection/*`),
     allow("CreateSecurityGroups", ["ec2:CreateSecurityGroup"], [securityGroups, vpcs]),
     allow("TagNewSecurityGroups", ["ec2:CreateTags"], securityGroups, {
       StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", ...requestTag },

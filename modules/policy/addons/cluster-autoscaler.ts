@@ -13,9 +13,7 @@ export const clusterAutoscalerSchema = z
       .array(clusterNameSchema.describe("An EKS cluster name"))
       .min(1)
       .refine((xs) => new Set(xs).size === xs.length, { message: "must not contain duplicates" })
-      .describe(
-        "EKS clusters whose Auto Scaling groups may be scaled: only groups tagged k8s.io/cluster-autoscaler/<cluster>=owned",
-      ),
+      .describe("EKS clusters whose Auto Scaling groups may be scaled: only groups tagged k8s.io/cluster-autoscaler/<cluster>=owned"),
   })
   .describe("Cluster Autoscaler (AWS cloud provider)");
 

@@ -37,7 +37,10 @@ export function arnList(pattern: string, example: string, description: string) {
   const re = new RegExp(`^arn:${PARTITION}:${pattern}$`);
   return z
     .array(
-      z.string().regex(re, { message: `must be an ARN like ${example}` }).describe(`An ARN like ${example}`),
+      z
+        .string()
+        .regex(re, { message: `must be an ARN like ${example}` })
+        .describe(`An ARN like ${example}`),
     )
     .min(1)
     .refine((xs) => new Set(xs).size === xs.length, { message: "must not contain duplicates" })
@@ -54,12 +57,7 @@ export function regionalArn(ctx: AddonContext, service: string, resource: string
   return `arn:${ctx.partition}:${service}:${ctx.region}:${ctx.accountId}:${resource}`;
 }
 
-export function allow(
-  sid: string,
-  actions: readonly string[],
-  resources: string | readonly string[],
-  condition?: ConditionBlockJson,
-): StatementJson {
+export function allow(sid: string, actions: readonly string[], resources: string | readonly string[], condition?: ConditionBlockJson): StatementJson {
   const statement: StatementJson = {
     Sid: sid,
     Effect: "Allow",

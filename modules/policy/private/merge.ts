@@ -22,13 +22,7 @@
 import { compareStrings, type StatementParts } from "../statement";
 
 /** Condition operators whose value lists are ORed, so that a value union is an exact union of matches. */
-export const MERGEABLE_OPERATORS: ReadonlySet<string> = new Set([
-  "StringEquals",
-  "StringEqualsIgnoreCase",
-  "StringLike",
-  "ArnEquals",
-  "ArnLike",
-]);
+export const MERGEABLE_OPERATORS: ReadonlySet<string> = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike"]);
 
 type Dimension = { kind: "principals" } | { kind: "actions" } | { kind: "resources" } | { kind: "condition"; op: string; key: string };
 

@@ -45,7 +45,11 @@ function seen(over: Partial<SeenAssociation> & Pick<SeenAssociation, "associatio
   return { ...v, configHash: configHash(v) };
 }
 
-const history = (versions: SeenAssociation[], openSince: [string, string][] = []): HistoryView => ({ versions, openSince: new Map(openSince), available: true });
+const history = (versions: SeenAssociation[], openSince: [string, string][] = []): HistoryView => ({
+  versions,
+  openSince: new Map(openSince),
+  available: true,
+});
 
 describe("analyse: state against live", () => {
   it("reports nothing for an association that matches and was changed long ago", () => {
@@ -57,7 +61,11 @@ describe("analyse: state against live", () => {
 
   it.each([
     ["role_arn", { roleArn: role("other") }, { name: "role_arn", expected: role("pod-identity"), actual: role("other") }],
-    ["target_role_arn", { targetRoleArn: role("evil", "333333333333") }, { name: "target_role_arn", expected: role("target", TARGET_ACCOUNT), actual: role("evil", "333333333333") }],
+    [
+      "target_role_arn",
+      { targetRoleArn: role("evil", "333333333333") },
+      { name: "target_role_arn", expected: role("target", TARGET_ACCOUNT), actual: role("evil", "333333333333") },
+    ],
     ["disable_session_tags", { disableSessionTags: true }, { name: "disable_session_tags", expected: false, actual: true }],
     ["tags", { tags: { team: "payments", extra: "x" } }, { name: "tags", expected: { team: "payments" }, actual: { extra: "x", team: "payments" } }],
   ])("changed: %s, expected from state and actual from live", (_name, over, field) => {
@@ -66,7 +74,15 @@ describe("analyse: state against live", () => {
     expect(kinds(r)).toEqual(["changed"]);
     const f = r.findings.find((x) => x.finding.kind === "changed")!.finding;
     expect(f.fields).toEqual([field]);
-    expect(f).toMatchObject({ cluster: "prod", region: REGION, accountId: ACCOUNT, namespace: "payments", serviceAccount: "sa-a-1", associationId: "a-1", address: a.address });
+    expect(f).toMatchObject({
+      cluster: "prod",
+      region: REGION,
+      accountId: ACCOUNT,
+      namespace: "payments",
+      serviceAccount: "sa-a-1",
+      associationId: "a-1",
+      address: a.address,
+    });
     expect(r.inSync).toBe(0);
   });
 
@@ -86,7 +102,11 @@ describe("analyse: state against live", () => {
 
   it("replaced: reported once, not also as unmanaged; association_id and differing fields listed", () => {
     const a = stateAssoc("a-old");
-    const live = liveOf(a, { associationId: "a-new", associationArn: "arn:aws:eks:eu-west-1:111111111111:podidentityassociation/prod/a-new", roleArn: role("other") });
+    const live = liveOf(a, {
+      associationId: "a-new",
+      associationArn: "arn:aws:eks:eu-west-1:111111111111:podidentityassociation/prod/a-new",
+      roleArn: role("other"),
+    });
     const r = analyse(input([stateOk([a])], [scanOk([live])]));
     expect(kinds(r)).toEqual(["replaced"]);
     expect(r.findings[0]!.finding.fields).toEqual([
@@ -156,9 +176,22 @@ describe("analyse: errors are never in sync", () => {
 });
 
 describe("analyse: state sources that disagree", () => {
-  const both = (a: Parameters<typeof stateOk>[0], b: Parameters<typeof stateOk>[0], scans: ReturnType<typeof scanOk>[], roles: [StateRole[], StateRole[]] = [[], []]) => {
-    const x = stateOk(a.map((r) => ({ ...r, source: "a.tfstate" })), roles[0], "a.tfstate");
-    const y = stateOk(b.map((r) => ({ ...r, source: "b.tfstate" })), roles[1], "b.tfstate");
+  const both = (
+    a: Parameters<typeof stateOk>[0],
+    b: Parameters<typeof stateOk>[0],
+    scans: ReturnType<typeof scanOk>[],
+    roles: [StateRole[], StateRole[]] = [[], []],
+  ) => {
+    const x = stateOk(
+      a.map((r) => ({ ...r, source: "a.tfstate" })),
+      roles[0],
+      "a.tfstate",
+    );
+    const y = stateOk(
+      b.map((r) => ({ ...r, source: "b.tfstate" })),
+      roles[1],
+      "b.tfstate",
+    );
     const ab = analyse(input([x, y], scans));
     const ba = analyse(input([y, x], scans));
     expect(ba).toEqual(ab); // the same report whatever the order of --state
@@ -215,7 +248,9 @@ describe("analyse: state sources that disagree", () => {
     });
     const r = both([a], [], [scanOk([liveOf(a)])], [[target(trustWithExternalId(id), "a.tfstate")], [target(trustWithExternalId("other"), "b.tfstate")]]);
     expect(r.findings.map((f) => [f.finding.kind, f.counts])).toEqual([["external-id-mismatch", false]]);
-    expect(r.findings[0]!.finding.detail).toMatch(/trust policies that disagree about this external id: a\.tfstate \(aws_iam_role\.target\), b\.tfstate \(aws_iam_role\.target\)$/);
+    expect(r.findings[0]!.finding.detail).toMatch(
+      /trust policies that disagree about this external id: a\.tfstate \(aws_iam_role\.target\), b\.tfstate \(aws_iam_role\.target\)$/,
+    );
   });
 });
 
@@ -374,7 +409,10 @@ describe("analyse: external ids (session tags off)", () => {
     const a = stateAssoc("a-1", { disableSessionTags: true, externalId: expectedId });
     const r = analyse(input([stateOk([a])], [scanOk([liveOf(a)])]));
     expect(r.findings.map((f) => f.finding.kind)).toEqual(["external-id-mismatch"]);
-    expect(r.findings[0]).toMatchObject({ counts: false, finding: { informational: true, detail: expect.stringMatching(/^check not possible: target role .* is in no state read/) } });
+    expect(r.findings[0]).toMatchObject({
+      counts: false,
+      finding: { informational: true, detail: expect.stringMatching(/^check not possible: target role .* is in no state read/) },
+    });
     expect(r.inSync).toBe(1);
   });
 });
@@ -390,7 +428,9 @@ describe("analyse: ignore rules and since", () => {
   it("a rule with kinds drops only those kinds", () => {
     const a = stateAssoc("a-1");
     const live = liveOf(a, { roleArn: role("x"), modifiedAt: ago(MIN) });
-    const r = analyse(input([stateOk([a])], [scanOk([live])], { settings: { ...SETTINGS, ignore: [{ cluster: "pr?d", serviceAccount: "sa-*", kinds: ["cache-pending"] }] } }));
+    const r = analyse(
+      input([stateOk([a])], [scanOk([live])], { settings: { ...SETTINGS, ignore: [{ cluster: "pr?d", serviceAccount: "sa-*", kinds: ["cache-pending"] }] } }),
+    );
     expect(kinds(r)).toEqual(["changed"]);
   });
 

@@ -11,7 +11,17 @@ const PI = role("pod-identity");
 const TARGET = role("target", TARGET_ACCOUNT);
 const CLUSTER_ARN = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/prod`;
 
-const piTrust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }] };
+const piTrust = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+    },
+  ],
+};
 const permission = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: TARGET }] };
 const targetTrust = (ns = "payments") => ({
   Version: "2012-10-17",
@@ -20,7 +30,10 @@ const targetTrust = (ns = "payments") => ({
       Effect: "Allow",
       Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
       Action: ["sts:AssumeRole", "sts:TagSession"],
-      Condition: { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": ns } },
+      Condition: {
+        ArnEquals: { "aws:PrincipalARN": PI },
+        StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": ns },
+      },
     },
   ],
 });
@@ -69,14 +82,18 @@ function run(reads: RoleRead[], over: { roles?: StateRole[][]; history?: [string
       {
         roles: reads,
         ...(over.history ? { history: { versions: [], openSince: new Map(over.history), available: true } } : {}),
-        ...(over.ignore ? { settings: { podIdentityRoleTtlMs: 6 * 60 * MIN, targetRoleTtlMs: 59 * MIN, ignore: over.ignore as never, addonOwned: "report" } } : {}),
+        ...(over.ignore
+          ? { settings: { podIdentityRoleTtlMs: 6 * 60 * MIN, targetRoleTtlMs: 59 * MIN, ignore: over.ignore as never, addonOwned: "report" } }
+          : {}),
       },
     ),
   );
 }
 
 const roleFindings = (r: ReturnType<typeof analyse>) =>
-  r.findings.filter((f) => f.finding.role !== undefined).map((f) => [f.finding.kind, f.finding.associationId, f.finding.role!.arn === PI ? "pi" : "target", f.finding.broadens ?? "-", f.finding.effectiveAfter]);
+  r.findings
+    .filter((f) => f.finding.role !== undefined)
+    .map((f) => [f.finding.kind, f.finding.associationId, f.finding.role!.arn === PI ? "pi" : "target", f.finding.broadens ?? "-", f.finding.effectiveAfter]);
 
 describe("chain roles: what is reported, on which associations", () => {
   it("IAM as state says: nothing, both associations in sync", () => {
@@ -86,7 +103,10 @@ describe("chain roles: what is reported, on which associations", () => {
   });
 
   it("a role shared by two associations: its change on each, naming the role", () => {
-    const loose = { ...targetTrust(), Statement: [...targetTrust().Statement, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] };
+    const loose = {
+      ...targetTrust(),
+      Statement: [...targetTrust().Statement, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }],
+    };
     const r = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { assumeRolePolicy: encodeRfc3986(JSON.stringify(loose)) })]);
     expect(roleFindings(r)).toEqual([
       ["trust-changed", "a-1", "target", true, null],
@@ -106,14 +126,21 @@ describe("chain roles: what is reported, on which associations", () => {
 
   it("roles no state manages are not compared, and associations in a cluster not read are not either", () => {
     expect(run([liveRole(PI_ROLE), liveRole(TARGET_ROLE)], { roles: [[PI_ROLE]] }).findings).toEqual([]);
-    const r = analyse(input([stateOk([a1], [PI_ROLE, TARGET_ROLE])], [scanFailed("AccessDeniedException")], { roles: [{ arn: TARGET, ok: true, role: null, calls: 1 }] }));
+    const r = analyse(
+      input([stateOk([a1], [PI_ROLE, TARGET_ROLE])], [scanFailed("AccessDeniedException")], { roles: [{ arn: TARGET, ok: true, role: null, calls: 1 }] }),
+    );
     expect(r.findings.map((f) => f.finding.kind)).toEqual(["error"]); // the cluster's, not a role-missing
   });
 });
 
 describe("chain roles: when a change takes effect", () => {
   it("the target role's permissions (what pods hold): at once", () => {
-    const r = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { inlinePolicies: [{ name: "read", document: encodeRfc3986(JSON.stringify({ ...read, Statement: [{ ...read.Statement[0], Resource: "*" }] })) }] })]);
+    const r = run([
+      liveRole(PI_ROLE),
+      liveRole(TARGET_ROLE, {
+        inlinePolicies: [{ name: "read", document: encodeRfc3986(JSON.stringify({ ...read, Statement: [{ ...read.Statement[0], Resource: "*" }] })) }],
+      }),
+    ]);
     expect(roleFindings(r)[0]).toEqual(["permission-changed", "a-1", "target", true, null]);
     expect(r.findings[0]!.finding.advice).toMatch(/It applies at once to pods of payments\/sa-a-1 in prod/);
   });
@@ -131,8 +158,18 @@ describe("chain roles: when a change takes effect", () => {
     expect(first.findings[0]!.finding.advice).toMatch(/EKS no longer gives pods of payments\/sa-a-1 in prod new credentials: cached ones keep working until/);
     // Later runs keep the deadline of the first sighting (from history).
     const seenAt = new Date(T0.getTime() - 20 * MIN).toISOString();
-    const where = { cluster: "prod", region: REGION, accountId: ACCOUNT, namespace: "payments", serviceAccount: "sa-a-1", associationId: "a-1", address: a1.address };
-    const later = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { assumeRolePolicy: narrowed })], { history: [[findingKey("trust-changed", where, TARGET), seenAt]] });
+    const where = {
+      cluster: "prod",
+      region: REGION,
+      accountId: ACCOUNT,
+      namespace: "payments",
+      serviceAccount: "sa-a-1",
+      associationId: "a-1",
+      address: a1.address,
+    };
+    const later = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { assumeRolePolicy: narrowed })], {
+      history: [[findingKey("trust-changed", where, TARGET), seenAt]],
+    });
     expect(later.findings[0]!.finding.effectiveAfter).toBe(new Date(T0.getTime() + 39 * MIN).toISOString());
     expect(later.findings[0]!.finding.since).toBe(seenAt);
   });
@@ -205,7 +242,9 @@ describe("chain roles: errors and rules", () => {
   });
 
   it("ignore rules by kind drop role findings like any other", () => {
-    const r = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { inlinePolicies: [] })], { ignore: [{ namespace: "payments", serviceAccount: "sa-a-2", kinds: ["permission-changed"] }] });
+    const r = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { inlinePolicies: [] })], {
+      ignore: [{ namespace: "payments", serviceAccount: "sa-a-2", kinds: ["permission-changed"] }],
+    });
     expect(roleFindings(r).map((f) => f[1])).toEqual(["a-1"]);
   });
 });

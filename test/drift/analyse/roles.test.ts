@@ -5,7 +5,17 @@ import type { LiveRole, StateRole } from "../../../drift/model";
 import { encodeRfc3986 } from "../../support/iam-server";
 
 const ARN = "arn:aws:iam::222222222222:role/ledger-reader";
-const TRUST = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole", Condition: { ArnEquals: { "aws:PrincipalARN": "arn:aws:iam::111111111111:role/hub" } } }] };
+const TRUST = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::111111111111:root" },
+      Action: "sts:AssumeRole",
+      Condition: { ArnEquals: { "aws:PrincipalARN": "arn:aws:iam::111111111111:role/hub" } },
+    },
+  ],
+};
 const READ = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::ledger/*" }] };
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 const DENY_ALL = "arn:aws:iam::aws:policy/AWSDenyAll";
@@ -52,7 +62,15 @@ describe("compareRole", () => {
   });
 
   it("inline policies widened, added and removed, each its own field", () => {
-    const c = compareRole(state, live({ inlinePolicies: [{ name: "read", document: enc({ ...READ, Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }, { name: "debug", document: enc(READ) }] }));
+    const c = compareRole(
+      state,
+      live({
+        inlinePolicies: [
+          { name: "read", document: enc({ ...READ, Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) },
+          { name: "debug", document: enc(READ) },
+        ],
+      }),
+    );
     expect(c.permissions.map((f) => [f.name, f.judgement.broadens])).toEqual([
       ["inline_policy.debug", true],
       ["inline_policy.read", true],
@@ -80,8 +98,14 @@ describe("compareRole", () => {
   });
 
   it("an attached policy whose document could not be read cannot be judged", () => {
-    const c = compareRole(state, live({ attachments: [DENY_ALL, ADMIN], managedPolicies: { [ADMIN]: { ok: false, error: { code: "AccessDenied", message: "not authorized" } } } }));
-    expect(c.permissions[0]!.judgement).toEqual({ broadens: null, reason: `+ ${ADMIN}: attached ${ADMIN}, whose document could not be read (AccessDenied: not authorized)` });
+    const c = compareRole(
+      state,
+      live({ attachments: [DENY_ALL, ADMIN], managedPolicies: { [ADMIN]: { ok: false, error: { code: "AccessDenied", message: "not authorized" } } } }),
+    );
+    expect(c.permissions[0]!.judgement).toEqual({
+      broadens: null,
+      reason: `+ ${ADMIN}: attached ${ADMIN}, whose document could not be read (AccessDenied: not authorized)`,
+    });
   });
 
   it("the permissions boundary: removed broadens, added narrows, replaced is not judged", () => {
@@ -92,7 +116,13 @@ describe("compareRole", () => {
   });
 
   it("combined: true wins, then null, then false", () => {
-    const f = (broadens: boolean | null) => ({ name: String(broadens), expected: 1, actual: 2, lines: [], judgement: broadens === true ? { broadens, reason: "wider" } : broadens === null ? { broadens, reason: "unknown" } : { broadens, reason: "narrower" } });
+    const f = (broadens: boolean | null) => ({
+      name: String(broadens),
+      expected: 1,
+      actual: 2,
+      lines: [],
+      judgement: broadens === true ? { broadens, reason: "wider" } : broadens === null ? { broadens, reason: "unknown" } : { broadens, reason: "narrower" },
+    });
     expect(combinedBroadening([f(false), f(null), f(true)]).broadens).toBe(true);
     expect(combinedBroadening([f(false), f(null)])).toEqual({ broadens: null, reason: "null: unknown" });
     expect(combinedBroadening([f(false)]).broadens).toBe(false);

@@ -48,14 +48,23 @@ describe("runCheck", () => {
 
   it("reads state from S3 and scans the config's extra clusters", async () => {
     await world.s3.putObject("tf-state", "pod-identity/terraform.tfstate", stateFor(assocs.filter((a) => a.clusterName === "prod-eu")));
-    const r = await runCheck({ config: config({ state: ["s3://tf-state/pod-identity/terraform.tfstate"], clusters: [{ name: "staging-eu", region: REGION }] }, "s3.db"), now: LATER });
+    const r = await runCheck({
+      config: config({ state: ["s3://tf-state/pod-identity/terraform.tfstate"], clusters: [{ name: "staging-eu", region: REGION }] }, "s3.db"),
+      now: LATER,
+    });
     expect(r.report.complete).toBe(true);
-    expect(r.report.findings.filter((f) => !f.informational).map((f) => [f.kind, f.cluster, f.namespace, f.serviceAccount])).toEqual([["unmanaged", "staging-eu", "payments", "api"]]);
+    expect(r.report.findings.filter((f) => !f.informational).map((f) => [f.kind, f.cluster, f.namespace, f.serviceAccount])).toEqual([
+      ["unmanaged", "staging-eu", "payments", "api"],
+    ]);
   });
 
   it("--state replaces the config's sources", async () => {
     writeFile(world.dir, "only-staging.tfstate", stateFor(assocs.slice(2)));
-    const r = await runCheck({ config: config({ state: ["does-not-exist.tfstate"] }, "override.db"), stateUris: [join(world.dir, "only-staging.tfstate")], now: LATER });
+    const r = await runCheck({
+      config: config({ state: ["does-not-exist.tfstate"] }, "override.db"),
+      stateUris: [join(world.dir, "only-staging.tfstate")],
+      now: LATER,
+    });
     expect(r.report.complete).toBe(true);
     expect(r.report.summary.managed).toBe(1);
   });

@@ -14,7 +14,8 @@ describe("pod-identity-drift", () => {
   it("check --help lists every option; exit 0", async () => {
     const r = await runCli(["check", "--help"], { cwd: dir });
     expect(r.code).toBe(0);
-    for (const o of ["--config <file>", "--state <uri>", "--format <format>", "--output <file>", "--fail-on <what>", "--now <iso8601>"]) expect(r.stdout).toContain(o);
+    for (const o of ["--config <file>", "--state <uri>", "--format <format>", "--output <file>", "--fail-on <what>", "--now <iso8601>"])
+      expect(r.stdout).toContain(o);
   });
 
   it("--version prints the package's version; exit 0", async () => {
@@ -48,7 +49,9 @@ describe("pod-identity-drift", () => {
 
   it("a closed pipe is not an error", async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile("sh", ["-c", `node ${BIN} check --help | head -c 1 >/dev/null`], { cwd: dir }, (e, _o, stderr) => resolve({ code: e ? (e.code as number) : 0, stderr }));
+      const child = execFile("sh", ["-c", `node ${BIN} check --help | head -c 1 >/dev/null`], { cwd: dir }, (e, _o, stderr) =>
+        resolve({ code: e ? (e.code as number) : 0, stderr }),
+      );
       child.stdin?.end();
     });
     expect(r.stderr).not.toMatch(/EPIPE/);

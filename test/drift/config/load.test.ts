@@ -26,7 +26,13 @@ const problems = (f: () => unknown): readonly string[] => {
 describe("loadDriftConfig", () => {
   it("no file: the defaults (6h / 59m, history .drift/history.db here, add-on-owned reported)", () => {
     const c = loadDriftConfig(undefined, dir);
-    expect(c).toMatchObject({ state: [], cache: { podIdentityRoleTtl: "6h", targetRoleTtl: "59m" }, addonOwned: "report", history: { path: join(dir, ".drift/history.db") }, baseDir: dir });
+    expect(c).toMatchObject({
+      state: [],
+      cache: { podIdentityRoleTtl: "6h", targetRoleTtl: "59m" },
+      addonOwned: "report",
+      history: { path: join(dir, ".drift/history.db") },
+      baseDir: dir,
+    });
     expect(c.file).toBeUndefined();
   });
 

@@ -36,13 +36,15 @@ async function check(now: number, ...args: string[]): Promise<{ code: number; re
 }
 
 /** Findings of a kind for "cluster:namespace/serviceAccount". */
-const by = (report: Report, kind: Finding["kind"], where: string) => report.findings.filter((f) => f.kind === kind && `${f.cluster}:${f.namespace}/${f.serviceAccount}` === where);
+const by = (report: Report, kind: Finding["kind"], where: string) =>
+  report.findings.filter((f) => f.kind === kind && `${f.cluster}:${f.namespace}/${f.serviceAccount}` === where);
 const one = (report: Report, kind: Finding["kind"], sa: string) => {
   const found = by(report, kind, sa);
   expect(found, `${kind} for ${sa}`).toHaveLength(1);
   return found[0]!;
 };
-const kindsOf = (report: Report) => report.findings.map((f) => `${f.kind} ${f.cluster}:${f.namespace}/${f.serviceAccount}${f.informational ? " (info)" : ""}`).sort();
+const kindsOf = (report: Report) =>
+  report.findings.map((f) => `${f.kind} ${f.cluster}:${f.namespace}/${f.serviceAccount}${f.informational ? " (info)" : ""}`).sort();
 
 beforeAll(async () => {
   world = await startExampleWorld({
@@ -53,7 +55,12 @@ beforeAll(async () => {
   ({ dir, eks, ids, env } = world);
   expect(world.stack.statePath).toBe(join(dir, "terraform.platform.tfstate"));
   // An association an EKS add-on owns, there from the start: listed, never drift.
-  eks.createAssociation(PROD, { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa", roleArn: `arn:aws:iam::${ACCOUNT}:role/ebs-csi`, ownerArn: `arn:aws:eks:${REGION}:${ACCOUNT}:addon/prod-eu/aws-ebs-csi-driver/1234` });
+  eks.createAssociation(PROD, {
+    namespace: "kube-system",
+    serviceAccount: "ebs-csi-controller-sa",
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/ebs-csi`,
+    ownerArn: `arn:aws:eks:${REGION}:${ACCOUNT}:addon/prod-eu/aws-ebs-csi-driver/1234`,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -94,7 +101,14 @@ describe("pod-identity-drift check, end to end", () => {
     // deleted and recreated out of band, with session tags off
     const old = eks.getAssociation(STAGING, ids["bi-exporter"]!)!;
     eks.deleteAssociation(STAGING, old.associationId);
-    const recreated = eks.createAssociation(STAGING, { namespace: old.namespace, serviceAccount: old.serviceAccount, roleArn: old.roleArn, targetRoleArn: old.targetRoleArn!, disableSessionTags: true, tags: old.tags });
+    const recreated = eks.createAssociation(STAGING, {
+      namespace: old.namespace,
+      serviceAccount: old.serviceAccount,
+      roleArn: old.roleArn,
+      targetRoleArn: old.targetRoleArn!,
+      disableSessionTags: true,
+      tags: old.tags,
+    });
     // unmanaged
     eks.createAssociation(PROD, { namespace: "tools", serviceAccount: "debug", roleArn: `arn:aws:iam::${ACCOUNT}:role/debug` });
 
@@ -116,10 +130,28 @@ describe("pod-identity-drift check, end to end", () => {
       "unmanaged prod-eu:kube-system/ebs-csi-controller-sa (info)",
       "unmanaged prod-eu:tools/debug",
     ]);
-    expect(r.report.summary).toMatchObject({ managed: 5, inSync: 0, changed: 2, missing: 1, replaced: 1, unmanaged: 1, cachePending: 3, revocationPending: 2, externalIdMismatch: 1, errors: 0, informational: 2 });
+    expect(r.report.summary).toMatchObject({
+      managed: 5,
+      inSync: 0,
+      changed: 2,
+      missing: 1,
+      replaced: 1,
+      unmanaged: 1,
+      cachePending: 3,
+      revocationPending: 2,
+      externalIdMismatch: 1,
+      errors: 0,
+      informational: 2,
+    });
 
     const changed = one(r.report, "changed", "prod-eu:payments/api");
-    expect(changed).toMatchObject({ cluster: "prod-eu", region: REGION, accountId: ACCOUNT, associationId: ids["payments-api"], address: expect.stringMatching(/^aws_eks_pod_identity_association\.cluster_prod_payments_api_association_/) });
+    expect(changed).toMatchObject({
+      cluster: "prod-eu",
+      region: REGION,
+      accountId: ACCOUNT,
+      associationId: ids["payments-api"],
+      address: expect.stringMatching(/^aws_eks_pod_identity_association\.cluster_prod_payments_api_association_/),
+    });
     expect(changed.fields).toEqual([{ name: "target_role_arn", expected: target("ledger-reader"), actual: target("ledger-reader-v2") }]);
     const pending = one(r.report, "cache-pending", "prod-eu:payments/api");
     expect(pending.effectiveAfter).toBe(iso(T1 + 59 * MIN)); // the previous configuration had a target role: 59m, from history
@@ -151,8 +183,14 @@ describe("pod-identity-drift check, end to end", () => {
 
     const unmanaged = one(r.report, "unmanaged", "prod-eu:tools/debug");
     expect(unmanaged).toMatchObject({ address: null, associationId: expect.stringMatching(/^a-/) });
-    expect(one(r.report, "cache-pending", "prod-eu:tools/debug")).toMatchObject({ effectiveAfter: iso(T1 + 6 * HOUR), advice: expect.stringMatching(/^New association/) });
-    expect(one(r.report, "unmanaged", "prod-eu:kube-system/ebs-csi-controller-sa")).toMatchObject({ informational: true, ownerArn: expect.stringContaining(":addon/") });
+    expect(one(r.report, "cache-pending", "prod-eu:tools/debug")).toMatchObject({
+      effectiveAfter: iso(T1 + 6 * HOUR),
+      advice: expect.stringMatching(/^New association/),
+    });
+    expect(one(r.report, "unmanaged", "prod-eu:kube-system/ebs-csi-controller-sa")).toMatchObject({
+      informational: true,
+      ownerArn: expect.stringContaining(":addon/"),
+    });
 
     for (const f of r.report.findings) if (f.namespace !== "kube-system") expect(f.since).toBe(iso(T1 + 10 * MIN));
     expect(one(r.report, "unmanaged", "prod-eu:kube-system/ebs-csi-controller-sa").since).toBe(iso(T0 + 10 * MIN));
@@ -191,7 +229,16 @@ describe("pod-identity-drift check, end to end", () => {
 
     const later = await check(T1 + 6 * HOUR + MIN);
     expect(later.code).toBe(2);
-    expect(later.report.summary).toMatchObject({ cachePending: 0, revocationPending: 0, changed: 2, missing: 1, replaced: 1, unmanaged: 1, externalIdMismatch: 1, informational: 2 });
+    expect(later.report.summary).toMatchObject({
+      cachePending: 0,
+      revocationPending: 0,
+      changed: 2,
+      missing: 1,
+      replaced: 1,
+      unmanaged: 1,
+      externalIdMismatch: 1,
+      informational: 2,
+    });
   });
 
   it.each([
@@ -199,8 +246,21 @@ describe("pod-identity-drift check, end to end", () => {
     ["npm run --silent drift -- check", "npm", ["run", "--silent", "drift", "--"]],
   ])("%s --format json > r.json, from the repo root as the docs show: clean JSON", async (_name, command, prefix) => {
     writeFileSync(join(dir, "json.yaml"), "history:\n  path: json-history.db\n");
-    const args = [...prefix, "check", "--format", "json", "--config", join(dir, "json.yaml"), "--state", join(dir, "terraform.platform.tfstate"), "--now", iso(T1 + 7 * HOUR)];
-    const r = await promisify(execFile)(command, args, { cwd: REPO, env: { ...process.env, ...env } }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+    const args = [
+      ...prefix,
+      "check",
+      "--format",
+      "json",
+      "--config",
+      join(dir, "json.yaml"),
+      "--state",
+      join(dir, "terraform.platform.tfstate"),
+      "--now",
+      iso(T1 + 7 * HOUR),
+    ];
+    const r = await promisify(execFile)(command, args, { cwd: REPO, env: { ...process.env, ...env } }).catch(
+      (e: { stdout: string; stderr: string; code: number }) => e,
+    );
     const report = JSON.parse(r.stdout) as Report;
     expect(report).toMatchObject({ schemaVersion: 1, complete: true, summary: { managed: 5 } });
   });

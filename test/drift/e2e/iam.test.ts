@@ -90,7 +90,12 @@ describe("the chain's IAM roles, end to end", () => {
     expect(scoped.roles.map((x) => x.arn).sort()).toEqual([...expected].sort());
     expect(scoped.roles.every((x) => x.ok && x.found)).toBe(true);
     const inline = [...expected].reduce((n, arn) => n + Object.keys(world.iam.role(arn)!.inlinePolicies).length, 0);
-    expect(world.iam.countsByOperation()).toEqual({ GetRole: expected.size, ListRolePolicies: expected.size, GetRolePolicy: inline, ListAttachedRolePolicies: expected.size });
+    expect(world.iam.countsByOperation()).toEqual({
+      GetRole: expected.size,
+      ListRolePolicies: expected.size,
+      GetRolePolicy: inline,
+      ListAttachedRolePolicies: expected.size,
+    });
   });
 
   it("out-of-band IAM changes: exactly the right findings, broadens and effectiveAfter; exit 2", async () => {
@@ -117,13 +122,24 @@ describe("the chain's IAM roles, end to end", () => {
     await admin(etlHub).send(new AttachRolePolicyCommand({ RoleName: etlHub.name, PolicyArn: ADMIN }));
     // 5. A role deleted (its policies first, as IAM requires).
     const c = admin(exporterHub);
-    for (const name of (await c.send(new ListRolePoliciesCommand({ RoleName: exporterHub.name }))).PolicyNames ?? []) await c.send(new DeleteRolePolicyCommand({ RoleName: exporterHub.name, PolicyName: name }));
-    for (const p of (await c.send(new ListAttachedRolePoliciesCommand({ RoleName: exporterHub.name }))).AttachedPolicies ?? []) await c.send(new DetachRolePolicyCommand({ RoleName: exporterHub.name, PolicyArn: p.PolicyArn! }));
+    for (const name of (await c.send(new ListRolePoliciesCommand({ RoleName: exporterHub.name }))).PolicyNames ?? [])
+      await c.send(new DeleteRolePolicyCommand({ RoleName: exporterHub.name, PolicyName: name }));
+    for (const p of (await c.send(new ListAttachedRolePoliciesCommand({ RoleName: exporterHub.name }))).AttachedPolicies ?? [])
+      await c.send(new DetachRolePolicyCommand({ RoleName: exporterHub.name, PolicyArn: p.PolicyArn! }));
     await c.send(new DeleteRoleCommand({ RoleName: exporterHub.name }));
     // 6. A trust saved again with only its formatting changed: indentation, key order, one-element arrays.
     const same = JSON.parse(payments.assumeRolePolicy) as { Version: string; Statement: Array<Record<string, unknown>> };
     const flip = (v: unknown) => (typeof v === "string" ? [v] : Array.isArray(v) && v.length === 1 ? v[0] : v);
-    const reformatted = { Statement: same.Statement.map((s) => Object.fromEntries(Object.entries(s).reverse().map(([k, v]) => [k, k === "Action" ? flip(v) : v]))), Version: same.Version };
+    const reformatted = {
+      Statement: same.Statement.map((s) =>
+        Object.fromEntries(
+          Object.entries(s)
+            .reverse()
+            .map(([k, v]) => [k, k === "Action" ? flip(v) : v]),
+        ),
+      ),
+      Version: same.Version,
+    };
     await admin(payments).send(new UpdateAssumeRolePolicyCommand({ RoleName: payments.name, PolicyDocument: JSON.stringify(reformatted, null, 4) }));
     expect(world.iam.role(payments.arn)!.assumeRolePolicy).not.toBe(payments.assumeRolePolicy);
 
@@ -156,8 +172,12 @@ describe("the chain's IAM roles, end to end", () => {
     expect(loosened.advice).toMatch(/^SECURITY: the trust policy of the target role .* was changed outside Terraform and now grants more than state's/);
     expect(loosened.detail).toMatch(/live allows sts:AssumeRole to arn:aws:iam::999999999999:role\/example/);
     const narrowed = one(r.report, "trust-changed", "staging-eu:payments/api", name(staging));
-    expect(narrowed.fields[0]!.statements).toEqual([{ change: "changed", statement: "#1", lines: ["Condition + StringEquals aws:RequestTag/eks-cluster-name another-cluster"] }]);
-    expect(narrowed.advice).toMatch(/narrowed outside Terraform\. EKS no longer gives pods of payments\/api in staging-eu new credentials: cached ones keep working until/);
+    expect(narrowed.fields[0]!.statements).toEqual([
+      { change: "changed", statement: "#1", lines: ["Condition + StringEquals aws:RequestTag/eks-cluster-name another-cluster"] },
+    ]);
+    expect(narrowed.advice).toMatch(
+      /narrowed outside Terraform\. EKS no longer gives pods of payments\/api in staging-eu new credentials: cached ones keep working until/,
+    );
     const widened = one(r.report, "permission-changed", "prod-eu:analytics/etl", name(warehouse));
     expect(widened.fields.map((f) => f.name)).toEqual([`inline_policy.${inlineName}`]);
     expect(widened.advice).toMatch(/It applies at once to pods of analytics\/etl in prod-eu: their credentials are of this role/);
@@ -198,12 +218,16 @@ describe("the chain's IAM roles, end to end", () => {
       expect(r.code).toBe(1);
       expect(r.report.complete).toBe(false);
       const errors = r.report.findings.filter((f) => f.kind === "error");
-      expect(errors.map((f) => [`${f.cluster}:${f.namespace}/${f.serviceAccount}`, f.role?.arn])).toEqual([["prod-eu:analytics/etl", chain["warehouse-etl"]!.target!.arn]]);
+      expect(errors.map((f) => [`${f.cluster}:${f.namespace}/${f.serviceAccount}`, f.role?.arn])).toEqual([
+        ["prod-eu:analytics/etl", chain["warehouse-etl"]!.target!.arn],
+      ]);
       expect(errors[0]!.detail).toMatch(/not read from IAM: AccessDenied: .*is not authorized to perform: iam:GetRole/);
       expect(errors[0]!.advice).toMatch(/Grant the reader iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies/);
       // Never in sync on what was not read; the other findings stand, the narrowed trust's deadline unchanged (from history).
       expect(r.report.findings.some((f) => f.kind === "permission-changed" && f.role?.arn === chain["warehouse-etl"]!.target!.arn)).toBe(false);
-      expect(one(r.report, "trust-changed", "staging-eu:payments/api", chain["payments-api-staging"]!.target!.name).effectiveAfter).toBe(iso(T1 + 10 * MIN + 59 * MIN));
+      expect(one(r.report, "trust-changed", "staging-eu:payments/api", chain["payments-api-staging"]!.target!.name).effectiveAfter).toBe(
+        iso(T1 + 10 * MIN + 59 * MIN),
+      );
       expect(r.report.scope!.iam!.roles.filter((x) => !x.ok).map((x) => x.arn)).toEqual([chain["warehouse-etl"]!.target!.arn]);
     } finally {
       undo();
@@ -218,6 +242,8 @@ describe("the chain's IAM roles, end to end", () => {
     expect(roleFindings(r.report)).toEqual([]);
     expect(r.report.scope!.iam).toEqual({ checked: false, roles: [] });
     expect(world.iam.count()).toBe(0);
-    expect((await check(T1 + 30 * MIN, "--no-iam", "--format", "table")).stdout).toContain("IAM roles not checked (iam: false in the drift config, or --no-iam)");
+    expect((await check(T1 + 30 * MIN, "--no-iam", "--format", "table")).stdout).toContain(
+      "IAM roles not checked (iam: false in the drift config, or --no-iam)",
+    );
   });
 });

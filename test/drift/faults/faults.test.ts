@@ -14,7 +14,8 @@ const t = useSeededWorld(T);
 
 let n = 0;
 /** A fresh directory with a drift config, then `check --format json`. */
-const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) => checkIn(t.world, config, ["--now", NOW, ...extraArgs], env);
+const check = (config: Record<string, unknown>, extraArgs: string[] = [], env: Record<string, string> = {}) =>
+  checkIn(t.world, config, ["--now", NOW, ...extraArgs], env);
 
 const good = join("..", "good.tfstate");
 const errorsOf = (r: Report) => r.findings.filter((f) => f.kind === "error");
@@ -24,7 +25,11 @@ function expectIncomplete(r: { code: number; stderr: string; report?: Report }, 
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(r.report).toBeDefined();
   expect(r.report!.complete).toBe(false);
-  expect(errorsOf(r.report!).map((f) => f.detail).join("\n")).toMatch(detail);
+  expect(
+    errorsOf(r.report!)
+      .map((f) => f.detail)
+      .join("\n"),
+  ).toMatch(detail);
 }
 
 describe("faults", () => {
@@ -70,7 +75,10 @@ describe("faults", () => {
     expectIncomplete(r, /cluster staging-eu .*AccessDeniedException/);
     expect(errorsOf(r.report!)[0]!.advice).toMatch(/eks:ListPodIdentityAssociations/);
     expect(r.report!.summary).toMatchObject({ managed: 3, inSync: 2, missing: 0 });
-    const table = await runCli(["check", "--state", join(t.world.dir, "good.tfstate"), "--now", NOW], { cwd: r.dir, env: { ...t.world.env, AWS_MAX_ATTEMPTS: "2" } });
+    const table = await runCli(["check", "--state", join(t.world.dir, "good.tfstate"), "--now", NOW], {
+      cwd: r.dir,
+      env: { ...t.world.env, AWS_MAX_ATTEMPTS: "2" },
+    });
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/INCOMPLETE/);
   });

@@ -39,7 +39,11 @@ function expectError(r: Awaited<ReturnType<typeof check>>, match: Partial<Record
 
 describe("a misbehaving EKS endpoint: the cluster is an error in time, the other cluster is judged", () => {
   it.each([
-    ["a body that stalls after the headers", "stall-body", /not read: TimeoutError: the response body was not complete within 0\.3 s \(scan\.requestTimeoutSeconds\); 2 attempts/],
+    [
+      "a body that stalls after the headers",
+      "stall-body",
+      /not read: TimeoutError: the response body was not complete within 0\.3 s \(scan\.requestTimeoutSeconds\); 2 attempts/,
+    ],
     ["a hang before the headers", "hang", /not read: TimeoutError: no response within 0\.3 s \(scan\.requestTimeoutSeconds\); 2 attempts/],
     ["a reset connection", "reset", /not read: TimeoutError: socket hang up; 2 attempts/],
   ] as const)("%s", async (_name, http, detail) => {
@@ -54,7 +58,12 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
   it("an endpoint that never answers, with the SDK's default 10 attempts: the call deadline ends it", async () => {
     t.world.eks.inject({ cluster: STAGING.name, http: "hang" });
     const r = await check({}, [], { AWS_MAX_ATTEMPTS: "10" });
-    const e = expectError(r, { cluster: STAGING.name, detail: expect.stringMatching(/not read: CallTimeout: ListPodIdentityAssociations did not complete, retries included, within 2 s \(scan\.callTimeoutSeconds\)/) });
+    const e = expectError(r, {
+      cluster: STAGING.name,
+      detail: expect.stringMatching(
+        /not read: CallTimeout: ListPodIdentityAssociations did not complete, retries included, within 2 s \(scan\.callTimeoutSeconds\)/,
+      ),
+    });
     expect(e.advice).toMatch(/scan\.callTimeoutSeconds \(--call-timeout\)/);
     expect(t.world.eks.count({ cluster: STAGING.name })).toBeLessThan(10);
   });
@@ -62,7 +71,10 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
   it("a cluster whose calls each answer in time but whose scan does not: the cluster deadline ends it", async () => {
     t.world.eks.delay(1_500, { cluster: STAGING.name });
     const r = await check({ scan: { ...SHORT, requestTimeoutSeconds: 10, clusterTimeoutSeconds: 2 } });
-    const e = expectError(r, { cluster: STAGING.name, detail: expect.stringMatching(/not read: ClusterTimeout: the scan of the cluster did not complete within 2 s \(scan\.clusterTimeoutSeconds\)/) });
+    const e = expectError(r, {
+      cluster: STAGING.name,
+      detail: expect.stringMatching(/not read: ClusterTimeout: the scan of the cluster did not complete within 2 s \(scan\.clusterTimeoutSeconds\)/),
+    });
     expect(e.advice).toMatch(/--cluster-timeout/);
   });
 
@@ -83,7 +95,10 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
   ])("a listing that would never end (%s): stopped after a bounded number of calls", async (_name, nextToken, lists) => {
     t.world.eks.inject({ cluster: PROD.name, operation: "ListPodIdentityAssociations", nextToken });
     const r = await check({});
-    const e = expectError(r, { cluster: PROD.name, detail: expect.stringMatching(/PaginationLoop: ListPodIdentityAssociations returned a nextToken it had returned before/) });
+    const e = expectError(r, {
+      cluster: PROD.name,
+      detail: expect.stringMatching(/PaginationLoop: ListPodIdentityAssociations returned a nextToken it had returned before/),
+    });
     expect(e.advice).toMatch(/spare the account's API quota/);
     expect(t.world.eks.count({ cluster: PROD.name, operation: "ListPodIdentityAssociations" })).toBe(lists);
   });
@@ -153,7 +168,9 @@ describe("the history store", () => {
     t.world.eks.resetCounts();
     const earlier = await checkIn(t.world, { state: [good], history: { path: history } }, ["--now", "2026-03-01T12:00:00Z"]);
     expect(earlier).toMatchObject({ code: 1, stdout: "" });
-    expect(earlier.stderr).toContain(`pod-identity-drift: the check's time 2026-03-01T12:00:00.000Z is before the last run recorded in the history store ${history} (2026-03-02T12:00:00.000Z)`);
+    expect(earlier.stderr).toContain(
+      `pod-identity-drift: the check's time 2026-03-01T12:00:00.000Z is before the last run recorded in the history store ${history} (2026-03-02T12:00:00.000Z)`,
+    );
     expect(earlier.stderr).toMatch(/Use a later --now/);
     expect(t.world.eks.count()).toBe(0);
   });
@@ -170,7 +187,11 @@ describe("output failures: the report is never lost", () => {
     const r = await check({}, ["--output", out]);
     expect(r.code).toBe(1);
     expect(r.report).toMatchObject({ complete: true, summary: { managed: 3, inSync: 3 } });
-    expect(r.stderr).toMatch(new RegExp(`pod-identity-drift: --output ${out.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: cannot write the report \\((${reason.source})\\); it follows on standard output instead`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `pod-identity-drift: --output ${out.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: cannot write the report \\((${reason.source})\\); it follows on standard output instead`,
+      ),
+    );
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]); // no partial file left behind
   });
 
@@ -186,10 +207,13 @@ describe("output failures: the report is never lost", () => {
 
 describe("credentials: missing, expired, not accepted and denied are told apart", () => {
   it("none at all: every cluster and the S3 source say how to provide them", async () => {
-    const r = await runCli(["check", "--format", "json", "--now", NOW, "--state", join(t.world.dir, "good.tfstate"), "--state", "s3://tf-state/pod-identity/terraform.tfstate"], {
-      cwd: t.world.dir,
-      env: { AWS_ENDPOINT_URL_EKS: t.world.eks.endpoint, AWS_ENDPOINT_URL_S3: t.world.s3.endpoint, AWS_REGION: "eu-west-1", AWS_MAX_ATTEMPTS: "2" },
-    });
+    const r = await runCli(
+      ["check", "--format", "json", "--now", NOW, "--state", join(t.world.dir, "good.tfstate"), "--state", "s3://tf-state/pod-identity/terraform.tfstate"],
+      {
+        cwd: t.world.dir,
+        env: { AWS_ENDPOINT_URL_EKS: t.world.eks.endpoint, AWS_ENDPOINT_URL_S3: t.world.s3.endpoint, AWS_REGION: "eu-west-1", AWS_MAX_ATTEMPTS: "2" },
+      },
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
     const errs = errors(report);

@@ -13,7 +13,19 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => pg.stop());
 
-const SUMMARY = { managed: 0, inSync: 0, changed: 0, missing: 0, replaced: 0, unmanaged: 0, cachePending: 0, revocationPending: 0, externalIdMismatch: 0, errors: 0, informational: 0 };
+const SUMMARY = {
+  managed: 0,
+  inSync: 0,
+  changed: 0,
+  missing: 0,
+  replaced: 0,
+  unmanaged: 0,
+  cachePending: 0,
+  revocationPending: 0,
+  externalIdMismatch: 0,
+  errors: 0,
+  informational: 0,
+};
 const run = (at: Date): RunRecord => ({ at, complete: true, summary: SUMMARY, seen: [], newlyGone: [], clustersRead: [], clustersUnread: [], findings: [] });
 
 describe("PostgresHistoryStore", () => {

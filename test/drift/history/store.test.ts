@@ -23,7 +23,16 @@ function run(store: HistoryStore, states: StateReadResult[], scans: ClusterScan[
   return store.record((view) => {
     const a = analyse(input(states, scans, { history: view, now }));
     const report = buildReport(a, now);
-    const record: RunRecord = { at: now, complete: a.complete, summary: report.summary, seen: a.seen, newlyGone: a.newlyGone, clustersRead: a.clustersRead, clustersUnread: a.clustersUnread, findings: a.findings };
+    const record: RunRecord = {
+      at: now,
+      complete: a.complete,
+      summary: report.summary,
+      seen: a.seen,
+      newlyGone: a.newlyGone,
+      clustersRead: a.clustersRead,
+      clustersUnread: a.clustersUnread,
+      findings: a.findings,
+    };
     return { result: report, run: record };
   });
 }

@@ -27,7 +27,9 @@ afterAll(async () => {
 
 /** The fields of the SDK's HttpRequest the handler reads. */
 const request = (fault?: HttpFault) =>
-  ({ protocol: "http:", hostname: "127.0.0.1", port, method: "GET", path: "/", query: fault ? { fault } : {}, headers: {} }) as unknown as Parameters<AttemptDeadlineHandler["handle"]>[0];
+  ({ protocol: "http:", hostname: "127.0.0.1", port, method: "GET", path: "/", query: fault ? { fault } : {}, headers: {} }) as unknown as Parameters<
+    AttemptDeadlineHandler["handle"]
+  >[0];
 
 async function readAll(body: Readable): Promise<string> {
   let text = "";

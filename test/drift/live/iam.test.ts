@@ -6,7 +6,8 @@ import type { ApiCallEvent, LiveRole, RoleRead } from "../../../drift/model";
 import { startIamServer, type IamServer } from "../../support/iam-server";
 
 const A = "111111111111";
-const TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}';
+const TRUST =
+  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}';
 const READ = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::ledger/*"}]}';
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 const ADMIN_DOC = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}';
@@ -47,7 +48,15 @@ afterAll(async () => {
 
 describe("readRoles", () => {
   it("reads each distinct role once, with the minimum calls, page by page, documents as IAM returned them", async () => {
-    iam.putRole({ accountId: A, name: "hub", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { a: READ, b: READ, c: READ }, managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"], permissionsBoundary: `arn:aws:iam::${A}:policy/boundary` });
+    iam.putRole({
+      accountId: A,
+      name: "hub",
+      path: "/pod-identity/",
+      assumeRolePolicy: TRUST,
+      inlinePolicies: { a: READ, b: READ, c: READ },
+      managedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+      permissionsBoundary: `arn:aws:iam::${A}:policy/boundary`,
+    });
     const events: ApiCallEvent[] = [];
     const reads = await readRoles(
       [
@@ -61,7 +70,11 @@ describe("readRoles", () => {
     expect(r.roleId).toMatch(/^AROA/);
     expect(decodeURIComponent(r.assumeRolePolicy)).toBe(TRUST);
     expect(r.permissionsBoundary).toBe(`arn:aws:iam::${A}:policy/boundary`);
-    expect(r.inlinePolicies.map((p) => [p.name, decodeURIComponent(p.document)])).toEqual([["a", READ], ["b", READ], ["c", READ]]);
+    expect(r.inlinePolicies.map((p) => [p.name, decodeURIComponent(p.document)])).toEqual([
+      ["a", READ],
+      ["b", READ],
+      ["c", READ],
+    ]);
     expect(r.attachments).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
     expect(r.managedPolicies).toEqual({});
     // 3 inline policies at 2 per page: two ListRolePolicies pages.
@@ -83,7 +96,11 @@ describe("readRoles", () => {
     iam.putRole({ accountId: A, name: "one", path: "/pod-identity/", assumeRolePolicy: TRUST, managedPolicyArns: [ADMIN] });
     iam.putRole({ accountId: A, name: "two", path: "/pod-identity/", assumeRolePolicy: TRUST, managedPolicyArns: [ADMIN] });
     iam.putRole({ accountId: A, name: "three", path: "/pod-identity/", assumeRolePolicy: TRUST });
-    const reads = await readRoles([{ arn: arn("one") }, { arn: arn("two") }, { arn: arn("three"), expectedAttachments: ["arn:aws:iam::aws:policy/ReadOnlyAccess", `arn:aws:iam::${A}:policy/deleted`] }]);
+    const reads = await readRoles([
+      { arn: arn("one") },
+      { arn: arn("two") },
+      { arn: arn("three"), expectedAttachments: ["arn:aws:iam::aws:policy/ReadOnlyAccess", `arn:aws:iam::${A}:policy/deleted`] },
+    ]);
     expect(role(reads[0])!.managedPolicies).toEqual({ [ADMIN]: { ok: true, document: expect.any(String) } });
     const admin = role(reads[1])!.managedPolicies[ADMIN]!;
     expect(admin.ok && decodeURIComponent(admin.document)).toBe(ADMIN_DOC);

@@ -56,7 +56,12 @@ describe("scanClusters", () => {
     seed(HUB, "big", 250);
     const ref = { name: "big", region: REGION, accountId: HUB };
     const first = emu.associations(ref)[0]!;
-    emu.updateAssociation(ref, first.associationId, { targetRoleArn: role(B, "target"), disableSessionTags: true, tags: { team: "x" }, ownerArn: "arn:aws:eks:eu-west-1:999999999999:addon/big/x/y" });
+    emu.updateAssociation(ref, first.associationId, {
+      targetRoleArn: role(B, "target"),
+      disableSessionTags: true,
+      tags: { team: "x" },
+      ownerArn: "arn:aws:eks:eu-west-1:999999999999:addon/big/x/y",
+    });
     const events: ApiCallEvent[] = [];
     const [scan] = await scanClusters([ref], { onApiCall: (e) => events.push(e) });
     const live = ok(scan);
@@ -115,7 +120,12 @@ describe("scanClusters", () => {
     expect(emu.count({ accountId: A, operation: "ListPodIdentityAssociations" })).toBe(1);
     expect(emu.count({ accountId: B, operation: "ListPodIdentityAssociations" })).toBe(2);
     expect(emu.count({ operation: "AssumeRole" })).toBe(2);
-    expect(events.filter((e) => e.operation === "AssumeRole").map((e) => e.accountId).sort()).toEqual([A, B]);
+    expect(
+      events
+        .filter((e) => e.operation === "AssumeRole")
+        .map((e) => e.accountId)
+        .sort(),
+    ).toEqual([A, B]);
 
     // Without reader roles the default credentials (another account) cannot see them.
     const [viaDefault] = await scanClusters([clusters[0]!]);
@@ -276,7 +286,11 @@ describe("deadlines, endless listings and malformed responses: each fails its cl
   it.each([
     ["a body cut short", { http: "malformed-json" as const }, /^the response body is not valid JSON/],
     ["valid JSON without the association", { body: "{}" }, /^DescribePodIdentityAssociation returned no association$/],
-    ["an association without its role", { body: JSON.stringify({ association: { associationId: "a-x", namespace: "n", serviceAccount: "s", createdAt: 1 } }) }, /without roleArn$/],
+    [
+      "an association without its role",
+      { body: JSON.stringify({ association: { associationId: "a-x", namespace: "n", serviceAccount: "s", createdAt: 1 } }) },
+      /without roleArn$/,
+    ],
   ])("a malformed response (%s) fails the cluster, not retried", async (_name, fault, message) => {
     seed(HUB, "odd", 2);
     emu.inject({ cluster: "odd", operation: "DescribePodIdentityAssociation", times: 1, ...fault });
@@ -292,7 +306,10 @@ describe("deadlines, endless listings and malformed responses: each fails its cl
     process.env.AWS_MAX_ATTEMPTS = "10";
     emu.inject({ cluster: "slow-call", operation: "ListPodIdentityAssociations", http: "hang" });
     const scan = failed((await scanClusters([ref("slow-call")], { requestTimeoutMs: 200, callTimeoutMs: 500 }))[0]);
-    expect(scan.error).toEqual({ code: "CallTimeout", message: "ListPodIdentityAssociations did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)" });
+    expect(scan.error).toEqual({
+      code: "CallTimeout",
+      message: "ListPodIdentityAssociations did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)",
+    });
     expect(scan.apiCalls).toBeGreaterThanOrEqual(2);
     expect(scan.apiCalls).toBeLessThan(10);
   });
@@ -302,7 +319,10 @@ describe("deadlines, endless listings and malformed responses: each fails its cl
     seed(HUB, "quick", 2);
     emu.delay(150, { cluster: "crawl", operation: "DescribePodIdentityAssociation" });
     const [slow, quick] = await scanClusters([ref("crawl"), ref("quick")], { describeConcurrency: 1, clusterTimeoutMs: 400 });
-    expect(failed(slow).error).toEqual({ code: "ClusterTimeout", message: "the scan of the cluster did not complete within 0.4 s (scan.clusterTimeoutSeconds)" });
+    expect(failed(slow).error).toEqual({
+      code: "ClusterTimeout",
+      message: "the scan of the cluster did not complete within 0.4 s (scan.clusterTimeoutSeconds)",
+    });
     expect(emu.count({ cluster: "crawl", operation: "DescribePodIdentityAssociation" })).toBeLessThan(6);
     expect(ok(quick)).toHaveLength(2);
   });
@@ -323,8 +343,19 @@ describe("deadlines, endless listings and malformed responses: each fails its cl
   it("a reader role whose STS endpoint hangs: STS's own attempts end at the request deadline, and the error names the role", async () => {
     seed(A, "sts-hang", 1);
     emu.inject({ operation: "AssumeRole", http: "hang" });
-    const scan = failed((await scanClusters([{ name: "sts-hang", region: REGION, accountId: A }], { accountReaders: { [A]: { roleArn: role(A, "reader") } }, requestTimeoutMs: 200, callTimeoutMs: 1_000 }))[0]);
-    expect(scan.error).toEqual({ code: "TimeoutError", message: expect.stringMatching(/^reader role arn:aws:iam::111111111111:role\/reader: no response within 0\.2 s \(scan\.requestTimeoutSeconds\)/) });
+    const scan = failed(
+      (
+        await scanClusters([{ name: "sts-hang", region: REGION, accountId: A }], {
+          accountReaders: { [A]: { roleArn: role(A, "reader") } },
+          requestTimeoutMs: 200,
+          callTimeoutMs: 1_000,
+        })
+      )[0],
+    );
+    expect(scan.error).toEqual({
+      code: "TimeoutError",
+      message: expect.stringMatching(/^reader role arn:aws:iam::111111111111:role\/reader: no response within 0\.2 s \(scan\.requestTimeoutSeconds\)/),
+    });
     expect(emu.count({ operation: "AssumeRole" })).toBeLessThanOrEqual(5);
   });
 });
@@ -342,7 +373,10 @@ describe("pacing per account and region", () => {
     );
     for (const acct of accounts) emu.setRateLimit(acct, { rps: 100 });
     try {
-      const pool = new EksClientPool({ accountReaders: Object.fromEntries(accounts.map((a) => [a, { roleArn: role(a, "paced-reader") }])), requestsPerSecond: 100 });
+      const pool = new EksClientPool({
+        accountReaders: Object.fromEntries(accounts.map((a) => [a, { roleArn: role(a, "paced-reader") }])),
+        requestsPerSecond: 100,
+      });
       const scans = await scanClusters(clusters, { clients: pool });
       expect(scans.map((s) => ok(s).length)).toEqual([120, 120, 120, 120, 120, 120]);
       expect(emu.count({ outcome: "throttled" })).toBe(0);

@@ -38,8 +38,10 @@ const FINDINGS: Finding[] = [
     kind: "error",
     ...at("analytics", "etl"),
     ...base,
-    advice: "Grant the reader iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies on this role (DriftReaderRole: roleArns) in its account, and run again.",
-    detail: "target role arn:aws:iam::333333333333:role/pod-identity/warehouse-loader (aws_iam_role.warehouse) not read from IAM: AccessDenied: not authorized; its trust and permissions are not verified",
+    advice:
+      "Grant the reader iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies on this role (DriftReaderRole: roleArns) in its account, and run again.",
+    detail:
+      "target role arn:aws:iam::333333333333:role/pod-identity/warehouse-loader (aws_iam_role.warehouse) not read from IAM: AccessDenied: not authorized; its trust and permissions are not verified",
     role: role("arn:aws:iam::333333333333:role/pod-identity/warehouse-loader", "aws_iam_role.warehouse"),
   },
   {
@@ -56,7 +58,8 @@ const FINDINGS: Finding[] = [
     ...at("analytics", "exporter", "staging-eu"),
     ...base,
     effectiveAfter: "2026-03-01T09:09:00.000Z",
-    advice: "The Pod Identity role arn:aws:iam::111111111111:role/pod-identity/bi-exporter (aws_iam_role.exporter) no longer exists in IAM: the association cannot work.",
+    advice:
+      "The Pod Identity role arn:aws:iam::111111111111:role/pod-identity/bi-exporter (aws_iam_role.exporter) no longer exists in IAM: the association cannot work.",
     detail: "GetRole said NoSuchEntity",
     role: role("arn:aws:iam::111111111111:role/pod-identity/bi-exporter", "aws_iam_role.exporter"),
   },
@@ -92,7 +95,8 @@ const FINDINGS: Finding[] = [
       { name: "permissions_boundary", expected: "arn:aws:iam::222222222222:policy/cap", actual: null },
     ],
     advice: "SECURITY: the permissions of the target role were changed outside Terraform and now grant more than state's.",
-    detail: "managed_policy_arns: + arn:aws:iam::aws:policy/AdministratorAccess: live allows s3:GetObject on arn:aws:s3:::example-bucket/example (statement #1); state's did not allow it",
+    detail:
+      "managed_policy_arns: + arn:aws:iam::aws:policy/AdministratorAccess: live allows s3:GetObject on arn:aws:s3:::example-bucket/example (statement #1); state's did not allow it",
     role: role(LEDGER, "aws_iam_role.ledger"),
     broadens: true,
   },
@@ -100,7 +104,14 @@ const FINDINGS: Finding[] = [
     kind: "trust-changed",
     ...at("payments", "api", "staging-eu"),
     ...base,
-    fields: [{ name: "assume_role_policy", expected: {}, actual: {}, statements: [{ change: "changed", statement: "#1", lines: ["Condition + StringEquals aws:RequestTag/eks-cluster-name another-cluster"] }] }],
+    fields: [
+      {
+        name: "assume_role_policy",
+        expected: {},
+        actual: {},
+        statements: [{ change: "changed", statement: "#1", lines: ["Condition + StringEquals aws:RequestTag/eks-cluster-name another-cluster"] }],
+      },
+    ],
     effectiveAfter: "2026-03-01T09:09:00.000Z",
     advice: "The trust policy of the target role was narrowed outside Terraform. EKS no longer gives pods of payments/api in staging-eu new credentials.",
     detail: "live allows nothing that state's did not and keeps every Deny state had",
@@ -132,7 +143,14 @@ const FINDINGS: Finding[] = [
     ],
     advice: "Live differs from Terraform state in target_role_arn, tags.",
   },
-  { kind: "unmanaged", ...at("tools", "debug"), address: null, ...base, advice: "Live but in no Terraform state read.", detail: "live association arn:aws:eks:eu-west-1:111111111111:podidentityassociation/prod-eu/a-debug" },
+  {
+    kind: "unmanaged",
+    ...at("tools", "debug"),
+    address: null,
+    ...base,
+    advice: "Live but in no Terraform state read.",
+    detail: "live association arn:aws:eks:eu-west-1:111111111111:podidentityassociation/prod-eu/a-debug",
+  },
   {
     kind: "unmanaged",
     ...at("kube-system", "ebs-csi"),
@@ -154,7 +172,16 @@ const FINDINGS: Finding[] = [
 ];
 
 const REPORT: Report = buildReport(
-  { findings: FINDINGS.map((finding) => ({ key: "", finding, counts: finding.informational !== true })), managed: 5, inSync: 0, complete: false, seen: [], newlyGone: [], clustersRead: [], clustersUnread: [] },
+  {
+    findings: FINDINGS.map((finding) => ({ key: "", finding, counts: finding.informational !== true })),
+    managed: 5,
+    inSync: 0,
+    complete: false,
+    seen: [],
+    newlyGone: [],
+    clustersRead: [],
+    clustersUnread: [],
+  },
   new Date(NOW),
   {
     stateSources: [{ source: "terraform.platform.tfstate", ok: true, associations: 5 }],

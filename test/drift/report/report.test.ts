@@ -47,7 +47,14 @@ describe("exit codes (like terraform plan -detailed-exitcode)", () => {
 });
 
 describe("render", () => {
-  const r = report([finding("changed", { fields: [{ name: "tags", expected: { a: "1", b: "2" }, actual: { a: "1", b: "3", c: "x" } }, { name: "target_role_arn", expected: "arn:x", actual: null }] })]);
+  const r = report([
+    finding("changed", {
+      fields: [
+        { name: "tags", expected: { a: "1", b: "2" }, actual: { a: "1", b: "3", c: "x" } },
+        { name: "target_role_arn", expected: "arn:x", actual: null },
+      ],
+    }),
+  ]);
 
   it("json is the contract, parseable and complete", () => {
     expect(JSON.parse(render(r, "json"))).toEqual(r);
@@ -55,7 +62,19 @@ describe("render", () => {
 
   it("table: one line per changed field or tag, no colour unless asked", () => {
     const t = render(r, "table");
-    const what = t.split("\n").filter((l) => /tags\.|target_role_arn/.test(l)).map((l) => l.slice(t.split("\n").find((h) => h.includes("WHAT"))!.indexOf("WHAT")).trimEnd());
+    const what = t
+      .split("\n")
+      .filter((l) => /tags\.|target_role_arn/.test(l))
+      .map((l) =>
+        l
+          .slice(
+            t
+              .split("\n")
+              .find((h) => h.includes("WHAT"))!
+              .indexOf("WHAT"),
+          )
+          .trimEnd(),
+      );
     expect(what).toEqual(["tags.b: 2 → 3", "tags.c: (none) → x", "target_role_arn: arn:x → (none)"]);
     expect(t).not.toContain("\u001b[");
     expect(render(r, "table", { color: true })).toContain("\u001b[33mchanged");
@@ -65,7 +84,11 @@ describe("render", () => {
     const arn = (name: string) => `arn:aws:iam::222222222222:role/pod-identity/team-with-a-long-name/${name}`;
     const long = report([
       finding("changed", { fields: [{ name: "target_role_arn", expected: arn("ledger-reader"), actual: arn("ledger-reader-v2") }] }),
-      finding("error", { namespace: null, serviceAccount: null, detail: `cluster prod (eu-west-1, account 111111111111) not read: TimeoutError: ${"no response within 10 s (scan.requestTimeoutSeconds); ".repeat(3)}10 attempts` }),
+      finding("error", {
+        namespace: null,
+        serviceAccount: null,
+        detail: `cluster prod (eu-west-1, account 111111111111) not read: TimeoutError: ${"no response within 10 s (scan.requestTimeoutSeconds); ".repeat(3)}10 attempts`,
+      }),
     ]);
     const t = render(long, "table");
     expect(t).not.toContain("…");
@@ -82,13 +105,20 @@ describe("render", () => {
   });
 
   it("markdown: escapes table-breaking characters", () => {
-    const md = render(report([finding("error", { cluster: null, namespace: null, serviceAccount: null, detail: "state source a|b: <boom>" })], false), "markdown");
+    const md = render(
+      report([finding("error", { cluster: null, namespace: null, serviceAccount: null, detail: "state source a|b: <boom>" })], false),
+      "markdown",
+    );
     expect(md).toContain("⛔ **Incomplete**");
     expect(md).toContain("state source a\\|b: &lt;boom>");
   });
 
-  it("nothing in state and no cluster scanned: says nothing was checked, never \"in sync\"", () => {
-    const empty: Report = { ...report([]), summary: summarize([], 0, 0), scope: { stateSources: [{ source: "terraform.a.tfstate", ok: true, associations: 0 }], clusters: [] } };
+  it('nothing in state and no cluster scanned: says nothing was checked, never "in sync"', () => {
+    const empty: Report = {
+      ...report([]),
+      summary: summarize([], 0, 0),
+      scope: { stateSources: [{ source: "terraform.a.tfstate", ok: true, associations: 0 }], clusters: [] },
+    };
     const md = render(empty, "markdown");
     expect(md).toContain("❔ **Nothing checked**: the state read holds no aws_eks_pod_identity_association");
     expect(md).not.toContain("**In sync**");

@@ -49,7 +49,9 @@ export function roleAttributes(name: string, account: string, policy: object, se
     force_detach_policies: false,
     id: name,
     // The provider refreshes the role's inline policies into state: read (they are compared with IAM), not secret.
-    inline_policy: [{ name: "inline", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }) }],
+    inline_policy: [
+      { name: "inline", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }) },
+    ],
     managed_policy_arns: [],
     max_session_duration: 3600,
     name,

@@ -36,7 +36,12 @@ describe("readStateSources: parsing", () => {
     await write(
       "full.tfstate",
       stateDocument([
-        { type: "aws_eks_pod_identity_association", name: "root", provider: `${AWS}.cluster`, instances: [{ attributes: associationAttributes({ tagsAll: { team: "a", managed: "cdktf" }, tags: { team: "a" } }) }] },
+        {
+          type: "aws_eks_pod_identity_association",
+          name: "root",
+          provider: `${AWS}.cluster`,
+          instances: [{ attributes: associationAttributes({ tagsAll: { team: "a", managed: "cdktf" }, tags: { team: "a" } }) }],
+        },
         {
           module: "module.apps.module.chain",
           type: "aws_eks_pod_identity_association",
@@ -44,7 +49,16 @@ describe("readStateSources: parsing", () => {
           each: "map",
           provider: `${AWS}.cluster`,
           instances: [
-            { index_key: "web", attributes: associationAttributes({ id: "a-bbbbbbbbbbbbbbbbb", serviceAccount: "web", targetRoleArn: "arn:aws:iam::222222222222:role/t", disableSessionTags: true, externalId: "eu-west-1/111111111111/prod/apps/web" }) },
+            {
+              index_key: "web",
+              attributes: associationAttributes({
+                id: "a-bbbbbbbbbbbbbbbbb",
+                serviceAccount: "web",
+                targetRoleArn: "arn:aws:iam::222222222222:role/t",
+                disableSessionTags: true,
+                externalId: "eu-west-1/111111111111/prod/apps/web",
+              }),
+            },
             { index_key: "api", attributes: associationAttributes({ id: "a-ccccccccccccccccc", serviceAccount: "api" }) },
           ],
         },
@@ -54,11 +68,22 @@ describe("readStateSources: parsing", () => {
           name: "counted",
           each: "list",
           provider: `module.legacy.${AWS}.inner`,
-          instances: [{ index_key: 0, attributes: associationAttributes({ id: "a-ddddddddddddddddd", serviceAccount: "c0", withArn: false, region: "us-east-2" }) }],
+          instances: [
+            { index_key: 0, attributes: associationAttributes({ id: "a-ddddddddddddddddd", serviceAccount: "c0", withArn: false, region: "us-east-2" }) },
+          ],
         },
         { mode: "data", type: "aws_eks_pod_identity_association", name: "ignored", instances: [{ attributes: associationAttributes({ id: "a-data" }) }] },
-        { type: "aws_eks_pod_identity_association", name: "replaced", instances: [{ deposed: "00000001", attributes: associationAttributes({ id: "a-deposed" }) }] },
-        { type: "aws_iam_role", name: "target", provider: `${AWS}.target`, instances: [{ attributes: roleAttributes("target", "222222222222", TRUST, SECRET) }] },
+        {
+          type: "aws_eks_pod_identity_association",
+          name: "replaced",
+          instances: [{ deposed: "00000001", attributes: associationAttributes({ id: "a-deposed" }) }],
+        },
+        {
+          type: "aws_iam_role",
+          name: "target",
+          provider: `${AWS}.target`,
+          instances: [{ attributes: roleAttributes("target", "222222222222", TRUST, SECRET) }],
+        },
         { type: "aws_db_instance", name: "db", instances: [{ attributes: { password: SECRET, id: "db" } }] },
       ]),
     );
@@ -117,7 +142,10 @@ describe("readStateSources: parsing", () => {
 
   it("accepts a state with no resources, and a provider without alias", async () => {
     await write("empty-resources.tfstate", stateDocument([]));
-    await write("no-alias.tfstate", stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes() }] }]));
+    await write(
+      "no-alias.tfstate",
+      stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes() }] }]),
+    );
     const [a, b] = await readStateSources(["empty-resources.tfstate", "no-alias.tfstate"], { cwd: dir });
     expect(ok(a)).toEqual({ source: "empty-resources.tfstate", associations: [], roles: [] });
     const assoc = ok(b).associations[0]!;
@@ -132,7 +160,12 @@ describe("Terraform 0.12 provider addresses (state v4 before provider sources)",
     ["provider.aws.cluster", "cluster"],
     ["module.apps.provider.aws.target", "target"],
   ])("%s is read, with its alias", async (provider, alias) => {
-    await write(`legacy-${provider}.tfstate`, stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", provider, instances: [{ attributes: associationAttributes() }] }], { terraform_version: "0.12.31" }));
+    await write(
+      `legacy-${provider}.tfstate`,
+      stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", provider, instances: [{ attributes: associationAttributes() }] }], {
+        terraform_version: "0.12.31",
+      }),
+    );
     const [r] = await readStateSources([`legacy-${provider}.tfstate`], { cwd: dir });
     const a = ok(r).associations[0]!;
     expect(a.provider).toBe(provider);
@@ -141,9 +174,14 @@ describe("Terraform 0.12 provider addresses (state v4 before provider sources)",
 
   it("parses both forms to the same alias; anything else is not a provider address", () => {
     expect(parseProviderAddress("provider.aws.cluster")).toEqual({ source: "registry.terraform.io/-/aws", alias: "cluster" });
-    expect(parseProviderAddress('module.a.provider["registry.terraform.io/hashicorp/aws"].cluster')).toEqual({ module: "module.a", source: "registry.terraform.io/hashicorp/aws", alias: "cluster" });
+    expect(parseProviderAddress('module.a.provider["registry.terraform.io/hashicorp/aws"].cluster')).toEqual({
+      module: "module.a",
+      source: "registry.terraform.io/hashicorp/aws",
+      alias: "cluster",
+    });
     expect(parseProviderAddress("module.a.provider.aws")).toEqual({ module: "module.a", source: "registry.terraform.io/-/aws" });
-    for (const bad of ["aws", "provider", "provider.", "provider.aws.", 'provider["x"].', "provider.aws.a.b"]) expect(parseProviderAddress(bad)).toBeUndefined();
+    for (const bad of ["aws", "provider", "provider.", "provider.aws.", 'provider["x"].', "provider.aws.a.b"])
+      expect(parseProviderAddress(bad)).toBeUndefined();
   });
 });
 
@@ -151,7 +189,8 @@ describe("readStateSources: sources", () => {
   it("expands a glob to one result per file, sorted; file:// URLs; default terraform.*.tfstate in cwd", async () => {
     const project = join(dir, "project");
     await mkdir(join(project, "stacks"), { recursive: true });
-    const doc = (sa: string) => stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes({ serviceAccount: sa }) }] }]);
+    const doc = (sa: string) =>
+      stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes({ serviceAccount: sa }) }] }]);
     await writeFile(join(project, "terraform.b.tfstate"), JSON.stringify(doc("b")));
     await writeFile(join(project, "terraform.a.tfstate"), JSON.stringify(doc("a")));
     await writeFile(join(project, "terraform.a.tfstate.backup"), "not read");
@@ -173,7 +212,11 @@ describe("readStateSources: sources", () => {
     const emptyDir = await mkdtemp(join(tmpdir(), "state-empty-"));
     try {
       expect(await readStateSources(["nothing/*.tfstate"], { cwd: emptyDir })).toEqual([
-        { ok: false, source: "nothing/*.tfstate", error: { code: "NoStateFiles", message: `nothing/*.tfstate: no state file matches this pattern (in ${emptyDir})` } },
+        {
+          ok: false,
+          source: "nothing/*.tfstate",
+          error: { code: "NoStateFiles", message: `nothing/*.tfstate: no state file matches this pattern (in ${emptyDir})` },
+        },
       ]);
       const [r] = await readStateSources([], { cwd: emptyDir });
       expect(r).toMatchObject({ ok: false, source: "terraform.*.tfstate", error: { code: "NoStateFiles" } });
@@ -215,14 +258,24 @@ describe("readStateSources: errors name the source and never quote the state", (
     {
       name: "malformed association attribute",
       file: "badattr.tfstate",
-      content: stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", each: "map", instances: [{ index_key: "k", attributes: { ...associationAttributes(), role_arn: 42 } }] }]),
+      content: stateDocument([
+        {
+          type: "aws_eks_pod_identity_association",
+          name: "x",
+          each: "map",
+          instances: [{ index_key: "k", attributes: { ...associationAttributes(), role_arn: 42 } }],
+        },
+      ]),
       code: "StateInvalid",
-      message: /^badattr\.tfstate: malformed aws_eks_pod_identity_association\.x\["k"\]: resources\[0\]\.instances\[0\]\.attributes\.role_arn: .*expected string/,
+      message:
+        /^badattr\.tfstate: malformed aws_eks_pod_identity_association\.x\["k"\]: resources\[0\]\.instances\[0\]\.attributes\.role_arn: .*expected string/,
     },
     {
       name: "bad provider address",
       file: "badprov.tfstate",
-      content: stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", provider: "aws.cluster", instances: [{ attributes: associationAttributes() }] }]),
+      content: stateDocument([
+        { type: "aws_eks_pod_identity_association", name: "x", provider: "aws.cluster", instances: [{ attributes: associationAttributes() }] },
+      ]),
       code: "StateInvalid",
       message: /resources\[0\]\.provider: not a provider address/,
     },

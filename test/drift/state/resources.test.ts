@@ -20,10 +20,22 @@ const tricky = {
   serial: 7,
   lineage: 'x"y\\',
   // Strings that look like structure: braces, brackets, quotes, escapes, and the word resources.
-  outputs: { resources: { value: ['"resources": [', "}{][", "\\\\", "\\\"", "é \u2028 \u0000"], type: ["tuple", ["string"]] } },
+  outputs: { resources: { value: ['"resources": [', "}{][", "\\\\", '\\"', "é \u2028 \u0000"], type: ["tuple", ["string"]] } },
   resources: [
-    { mode: "managed", type: "aws_eks_pod_identity_association", name: "a", provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ index_key: 'k"]}', attributes: associationAttributes({ serviceAccount: "a" }) }] },
-    { mode: "data", type: "aws_caller_identity", name: "me", provider: 'provider["registry.terraform.io/hashicorp/aws"]', instances: [{ attributes: { id: "1", nested: [[{}], []] } }] },
+    {
+      mode: "managed",
+      type: "aws_eks_pod_identity_association",
+      name: "a",
+      provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+      instances: [{ index_key: 'k"]}', attributes: associationAttributes({ serviceAccount: "a" }) }],
+    },
+    {
+      mode: "data",
+      type: "aws_caller_identity",
+      name: "me",
+      provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+      instances: [{ attributes: { id: "1", nested: [[{}], []] } }],
+    },
   ],
   check_results: [{ resources: [1, 2] }],
 };
@@ -55,7 +67,15 @@ describe("splitResources", () => {
 describe("parseState, one resource at a time", () => {
   it("reads what a whole-text parse reads", () => {
     const doc = stateDocument([
-      { type: "aws_eks_pod_identity_association", name: "x", each: "map", instances: [{ index_key: 'we"ird}', attributes: associationAttributes({ serviceAccount: "one" }) }, { index_key: "b", attributes: associationAttributes({ serviceAccount: "two" }) }] },
+      {
+        type: "aws_eks_pod_identity_association",
+        name: "x",
+        each: "map",
+        instances: [
+          { index_key: 'we"ird}', attributes: associationAttributes({ serviceAccount: "one" }) },
+          { index_key: "b", attributes: associationAttributes({ serviceAccount: "two" }) },
+        ],
+      },
     ]);
     const compact = parseState("s", JSON.stringify(doc));
     // A text the splitter leaves alone (resources before a duplicate key) is parsed whole, to the same result.
@@ -68,7 +88,11 @@ describe("parseState, one resource at a time", () => {
   });
 
   it("a broken element is reported where JSON.parse of the whole file stops", () => {
-    const good = JSON.stringify(stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes() }] }]), null, 2);
+    const good = JSON.stringify(
+      stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes() }] }]),
+      null,
+      2,
+    );
     const text = good.replace('"mode": "managed",', '"mode": "managed"'); // a missing comma, inside the one resource
     let position = -1;
     try {
@@ -77,6 +101,8 @@ describe("parseState, one resource at a time", () => {
       position = Number(/position (\d+)/.exec((e as Error).message)![1]);
     }
     const line = text.slice(0, position).split("\n").length;
-    expect(() => parseState("broken.tfstate", text)).toThrow(new RegExp(`^broken\\.tfstate: not valid JSON at line ${line}, column \\d+; the state file is corrupt$`));
+    expect(() => parseState("broken.tfstate", text)).toThrow(
+      new RegExp(`^broken\\.tfstate: not valid JSON at line ${line}, column \\d+; the state file is corrupt$`),
+    );
   });
 });

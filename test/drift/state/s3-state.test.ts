@@ -13,7 +13,9 @@ let s3: S3Server;
 const saved = { ...process.env };
 
 const doc = (sa: string) =>
-  JSON.stringify(stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes({ serviceAccount: sa }) }] }]));
+  JSON.stringify(
+    stateDocument([{ type: "aws_eks_pod_identity_association", name: "x", instances: [{ attributes: associationAttributes({ serviceAccount: sa }) }] }]),
+  );
 
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: ["tf-state"] });
@@ -39,7 +41,11 @@ describe("S3 state sources", () => {
     expect(parseS3Uri("s3://b/k/terraform.tfstate")).toEqual({ bucket: "b", key: "k/terraform.tfstate" });
     expect(parseS3Uri("s3://b/k.tfstate?workspace=default")).toEqual({ bucket: "b", key: "k.tfstate" });
     expect(parseS3Uri("s3://b/k.tfstate?workspace=dev")).toEqual({ bucket: "b", key: "env:/dev/k.tfstate" });
-    expect(parseS3Uri("s3://b/k.tfstate?workspace=dev&workspace_key_prefix=x/y&region=eu-west-1")).toEqual({ bucket: "b", key: "x/y/dev/k.tfstate", region: "eu-west-1" });
+    expect(parseS3Uri("s3://b/k.tfstate?workspace=dev&workspace_key_prefix=x/y&region=eu-west-1")).toEqual({
+      bucket: "b",
+      key: "x/y/dev/k.tfstate",
+      region: "eu-west-1",
+    });
     expect(() => parseS3Uri("s3://b/k?ws=dev")).toThrow(/unknown parameter "ws"/);
     expect(() => parseS3Uri("s3://b")).toThrow(/expected s3:\/\/bucket\/key/);
   });
@@ -47,7 +53,11 @@ describe("S3 state sources", () => {
   it("reads the default workspace and named workspaces, one GetObject each, counted", async () => {
     const events: ApiCallEvent[] = [];
     const results = await readStateSources(
-      ["s3://tf-state/eks/terraform.tfstate", "s3://tf-state/eks/terraform.tfstate?workspace=staging", "s3://tf-state/eks/terraform.tfstate?workspace=dev&workspace_key_prefix=states"],
+      [
+        "s3://tf-state/eks/terraform.tfstate",
+        "s3://tf-state/eks/terraform.tfstate?workspace=staging",
+        "s3://tf-state/eks/terraform.tfstate?workspace=dev&workspace_key_prefix=states",
+      ],
       { onApiCall: (e) => events.push(e) },
     );
     expect(results.map((r) => (r.ok ? r.snapshot.associations[0]!.serviceAccount : r.error.message))).toEqual(["default-ws", "staging-ws", "dev-ws"]);
@@ -100,7 +110,14 @@ describe("S3 state sources", () => {
     process.env.AWS_MAX_ATTEMPTS = "10";
     try {
       const [remote] = await readStateSources(["s3://tf-state/eks/terraform.tfstate"], { requestTimeoutMs: 200, callTimeoutMs: 500 });
-      expect(remote).toMatchObject({ ok: false, error: { code: "CallTimeout", message: "s3://tf-state/eks/terraform.tfstate: cannot read s3://tf-state/eks/terraform.tfstate: CallTimeout: GetObject and reading its body did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)" } });
+      expect(remote).toMatchObject({
+        ok: false,
+        error: {
+          code: "CallTimeout",
+          message:
+            "s3://tf-state/eks/terraform.tfstate: cannot read s3://tf-state/eks/terraform.tfstate: CallTimeout: GetObject and reading its body did not complete, retries included, within 0.5 s (scan.callTimeoutSeconds)",
+        },
+      });
       expect(s3.count({ bucket: "tf-state" })).toBeLessThan(10);
     } finally {
       delete process.env.AWS_MAX_ATTEMPTS;

@@ -47,7 +47,10 @@ export async function startExampleWorld(opts: { now: () => Date; driftYaml?: str
   const keys = eks.credentialsFor(EXAMPLE_ACCOUNT);
   iam.addCredentials(keys.accessKeyId, EXAMPLE_ACCOUNT);
   const accounts = READER_ACCOUNTS.map((a) => `  "${a}": { roleArn: ${readerRole(a)} }`).join("\n");
-  writeFileSync(join(dir, "drift.yaml"), `${opts.driftYaml ?? "# defaults: state terraform.*.tfstate here, history .drift/history.db\n"}accounts:\n${accounts}\n`);
+  writeFileSync(
+    join(dir, "drift.yaml"),
+    `${opts.driftYaml ?? "# defaults: state terraform.*.tfstate here, history .drift/history.db\n"}accounts:\n${accounts}\n`,
+  );
   return {
     dir,
     eks,

@@ -14,7 +14,8 @@ export const MIN = 60_000;
 export const SETTINGS: AnalyseSettings = { podIdentityRoleTtlMs: 6 * HOUR, targetRoleTtlMs: 59 * MIN, ignore: [], addonOwned: "report" };
 
 export const role = (name: string, account = ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
-export const assocArn = (id: string, cluster = CLUSTER) => `arn:aws:eks:${cluster.region}:${cluster.accountId ?? ACCOUNT}:podidentityassociation/${cluster.name}/${id}`;
+export const assocArn = (id: string, cluster = CLUSTER) =>
+  `arn:aws:eks:${cluster.region}:${cluster.accountId ?? ACCOUNT}:podidentityassociation/${cluster.name}/${id}`;
 
 export function stateAssoc(id: string, over: Partial<StateAssociation> = {}): StateAssociation {
   return {
@@ -85,7 +86,12 @@ export function trustWithExternalId(externalIds: string[] | string, principal = 
         Action: "sts:AssumeRole",
         Condition: { StringEquals: { "sts:ExternalId": externalIds }, ArnEquals: { "aws:PrincipalARN": principal } },
       },
-      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "sts:TagSession", Condition: { ArnEquals: { "aws:PrincipalARN": principal } } },
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: "sts:TagSession",
+        Condition: { ArnEquals: { "aws:PrincipalARN": principal } },
+      },
     ],
   });
 }

@@ -56,8 +56,22 @@ export async function startWorld(): Promise<World> {
 /** Seed three associations (two in prod, one in staging) and return them. */
 export function seed(eks: EksEmulator, at: Date): EmulatedAssociation[] {
   return [
-    eks.createAssociation(PROD, { namespace: "payments", serviceAccount: "api", roleArn: role("payments-pod-identity"), targetRoleArn: role("ledger-reader", TARGET_ACCOUNT), tags: { team: "payments" }, createdAt: at }),
-    eks.createAssociation(PROD, { namespace: "analytics", serviceAccount: "etl", roleArn: role("etl-pod-identity"), targetRoleArn: role("warehouse-loader", TARGET_ACCOUNT), disableSessionTags: true, createdAt: at }),
+    eks.createAssociation(PROD, {
+      namespace: "payments",
+      serviceAccount: "api",
+      roleArn: role("payments-pod-identity"),
+      targetRoleArn: role("ledger-reader", TARGET_ACCOUNT),
+      tags: { team: "payments" },
+      createdAt: at,
+    }),
+    eks.createAssociation(PROD, {
+      namespace: "analytics",
+      serviceAccount: "etl",
+      roleArn: role("etl-pod-identity"),
+      targetRoleArn: role("warehouse-loader", TARGET_ACCOUNT),
+      disableSessionTags: true,
+      createdAt: at,
+    }),
     eks.createAssociation(STAGING, { namespace: "payments", serviceAccount: "api", roleArn: role("payments-pod-identity"), createdAt: at }),
   ];
 }

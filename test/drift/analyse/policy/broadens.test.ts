@@ -34,7 +34,12 @@ const targetTrust = (over: { principal?: unknown; condition?: object; action?: u
   });
 
 const piTrust = (condition: object | null = { StringEquals: { "aws:SourceAccount": CLUSTER } }) =>
-  doc({ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], ...(condition ? { Condition: condition } : {}) });
+  doc({
+    Effect: "Allow",
+    Principal: { Service: "pods.eks.amazonaws.com" },
+    Action: ["sts:AssumeRole", "sts:TagSession"],
+    ...(condition ? { Condition: condition } : {}),
+  });
 
 const inline = (Action: unknown, Resource: unknown, extra: object = {}) => doc({ Effect: "Allow", Action, Resource, ...extra });
 
@@ -54,7 +59,10 @@ const CASES: Case[] = [
     name: "trust: another account trusted in a new statement",
     kind: "trust",
     state: targetTrust(),
-    live: { ...targetTrust(), Statement: [...targetTrust().Statement, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] } as Doc,
+    live: {
+      ...targetTrust(),
+      Statement: [...targetTrust().Statement, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }],
+    } as Doc,
     broadens: true,
     reason: /999999999999/,
   },
@@ -62,7 +70,15 @@ const CASES: Case[] = [
     name: "trust: the aws:PrincipalARN condition dropped (any principal of the cluster account)",
     kind: "trust",
     state: targetTrust(),
-    live: targetTrust({ condition: { StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": "payments", "aws:RequestTag/kubernetes-service-account": "api" } } }),
+    live: targetTrust({
+      condition: {
+        StringEquals: {
+          "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+          "aws:RequestTag/kubernetes-namespace": "payments",
+          "aws:RequestTag/kubernetes-service-account": "api",
+        },
+      },
+    }),
     broadens: true,
   },
   {
@@ -70,7 +86,11 @@ const CASES: Case[] = [
     kind: "trust",
     state: targetTrust(),
     live: targetTrust({
-      condition: { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-service-account": "api" }, StringLike: { "aws:RequestTag/kubernetes-namespace": "pay*" } },
+      condition: {
+        ArnEquals: { "aws:PrincipalARN": PI },
+        StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-service-account": "api" },
+        StringLike: { "aws:RequestTag/kubernetes-namespace": "pay*" },
+      },
     }),
     broadens: true,
     reason: /kubernetes-namespace=pay/,
@@ -89,7 +109,12 @@ const CASES: Case[] = [
     live: targetTrust({
       condition: {
         ArnEquals: { "aws:PrincipalARN": PI },
-        StringEquals: { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-namespace": "payments", "aws:RequestTag/kubernetes-service-account": "api", "aws:RequestTag/eks-cluster-name": "prod" },
+        StringEquals: {
+          "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+          "aws:RequestTag/kubernetes-namespace": "payments",
+          "aws:RequestTag/kubernetes-service-account": "api",
+          "aws:RequestTag/eks-cluster-name": "prod",
+        },
       },
     }),
     broadens: false,
@@ -111,7 +136,18 @@ const CASES: Case[] = [
   {
     name: "trust: a Deny on a namespace removed",
     kind: "trust",
-    state: { ...targetTrust({ condition: { ArnEquals: { "aws:PrincipalARN": PI } } }), Statement: [...targetTrust({ condition: { ArnEquals: { "aws:PrincipalARN": PI } } }).Statement, { Effect: "Deny", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": "kube-system" } } }] } as Doc,
+    state: {
+      ...targetTrust({ condition: { ArnEquals: { "aws:PrincipalARN": PI } } }),
+      Statement: [
+        ...targetTrust({ condition: { ArnEquals: { "aws:PrincipalARN": PI } } }).Statement,
+        {
+          Effect: "Deny",
+          Principal: { AWS: "*" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:RequestTag/kubernetes-namespace": "kube-system" } },
+        },
+      ],
+    } as Doc,
     live: targetTrust({ condition: { ArnEquals: { "aws:PrincipalARN": PI } } }),
     broadens: true,
     reason: /kube-system/,
@@ -210,7 +246,10 @@ const CASES: Case[] = [
     name: "inline: split into two statements (same access)",
     kind: "identity",
     state: inline(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::ledger/*"),
-    live: doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::ledger/*" }, { Sid: "Put", Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::ledger/*" }),
+    live: doc(
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::ledger/*" },
+      { Sid: "Put", Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::ledger/*" },
+    ),
     broadens: false,
   },
   {
@@ -232,26 +271,32 @@ describe("broadens: decided per case, with the reason", () => {
 });
 
 describe("broadens: checked by the IAM policy simulator", () => {
-  it.each(CASES.filter((c) => c.broadens === true).map((c) => [c.name, c] as const))("true: %s — the example is allowed live and was not under state", async (_name, c) => {
-    const j = judge(c);
-    if (j.broadens !== true || j.example === undefined) throw new Error(`expected an example request: ${j.reason}`);
-    const dropsDeny = /no longer denies/.test(j.reason);
-    // For a dropped Deny the role's other policies are what allow it: simulate with an allow-all beside it.
-    const underLive = await simulateExample(c.kind, c.live, j.example, dropsDeny);
-    const underState = await simulateExample(c.kind, c.state, j.example, dropsDeny);
-    expect({ live: underLive, state: underState }).toEqual({ live: "Allowed", state: expect.not.stringMatching(/^Allowed$/) });
-  });
+  it.each(CASES.filter((c) => c.broadens === true).map((c) => [c.name, c] as const))(
+    "true: %s — the example is allowed live and was not under state",
+    async (_name, c) => {
+      const j = judge(c);
+      if (j.broadens !== true || j.example === undefined) throw new Error(`expected an example request: ${j.reason}`);
+      const dropsDeny = /no longer denies/.test(j.reason);
+      // For a dropped Deny the role's other policies are what allow it: simulate with an allow-all beside it.
+      const underLive = await simulateExample(c.kind, c.live, j.example, dropsDeny);
+      const underState = await simulateExample(c.kind, c.state, j.example, dropsDeny);
+      expect({ live: underLive, state: underState }).toEqual({ live: "Allowed", state: expect.not.stringMatching(/^Allowed$/) });
+    },
+  );
 
-  it.each(CASES.filter((c) => c.broadens === false).map((c) => [c.name, c] as const))("false: %s — nothing on the grid is allowed live and refused under state", async (_name, c) => {
-    const wider: string[] = [];
-    for (const request of grid(c.kind)) {
-      const live = await simulateExample(c.kind, c.live, request, false);
-      if (live !== "Allowed") continue;
-      const state = await simulateExample(c.kind, c.state, request, false);
-      if (state !== "Allowed") wider.push(JSON.stringify(request));
-    }
-    expect(wider).toEqual([]);
-  });
+  it.each(CASES.filter((c) => c.broadens === false).map((c) => [c.name, c] as const))(
+    "false: %s — nothing on the grid is allowed live and refused under state",
+    async (_name, c) => {
+      const wider: string[] = [];
+      for (const request of grid(c.kind)) {
+        const live = await simulateExample(c.kind, c.live, request, false);
+        if (live !== "Allowed") continue;
+        const state = await simulateExample(c.kind, c.state, request, false);
+        if (state !== "Allowed") wider.push(JSON.stringify(request));
+      }
+      expect(wider).toEqual([]);
+    },
+  );
 });
 
 describe("broadens: trust policies in the role's own account", () => {
@@ -264,7 +309,13 @@ describe("broadens: trust policies in the role's own account", () => {
     expect(!j.same && j.judgement.broadens).toBe(true);
     expect(!j.same && j.judgement.reason).toMatch(/trusted it only through the principal's own permission/);
     // The simulator agrees: without an identity policy, only the direct trust lets the role in.
-    const request = { principal: assumedRoleArn(PI, "s"), action: "sts:AssumeRole", resource: SAME, resourceAccount: CLUSTER, context: { "aws:PrincipalArn": PI, "aws:PrincipalAccount": CLUSTER } };
+    const request = {
+      principal: assumedRoleArn(PI, "s"),
+      action: "sts:AssumeRole",
+      resource: SAME,
+      resourceAccount: CLUSTER,
+      context: { "aws:PrincipalArn": PI, "aws:PrincipalAccount": CLUSTER },
+    };
     expect((await simulate({ ...request, resourcePolicy: roleTrust })).decision).toBe("Allowed");
     expect((await simulate({ ...request, resourcePolicy: rootTrust })).decision).not.toBe("Allowed");
   });
@@ -299,7 +350,9 @@ describe("broadens: bounded", () => {
 });
 
 function judge(c: Case): Broadening {
-  const r = comparePolicyTexts(c.state && JSON.stringify(c.state), c.live && encodeRfc3986(JSON.stringify(c.live)), { resourceAccount: c.kind === "trust" ? TARGET : CLUSTER });
+  const r = comparePolicyTexts(c.state && JSON.stringify(c.state), c.live && encodeRfc3986(JSON.stringify(c.live)), {
+    resourceAccount: c.kind === "trust" ? TARGET : CLUSTER,
+  });
   if (r.same) throw new Error(`${c.name}: compared equal`);
   return r.judgement;
 }
@@ -314,7 +367,9 @@ const ALLOW_ALL = doc({ Effect: "Allow", Action: "*", Resource: "*" });
  */
 async function simulateExample(kind: Case["kind"], policy: Doc | undefined, r: ExampleRequest, withAllowAll: boolean): Promise<Decision> {
   const context: Record<string, string | string[]> = { ...r.context };
-  const tagKeys = Object.keys(context).filter((k) => /^aws:RequestTag\//i.test(k)).map((k) => k.slice("aws:RequestTag/".length));
+  const tagKeys = Object.keys(context)
+    .filter((k) => /^aws:RequestTag\//i.test(k))
+    .map((k) => k.slice("aws:RequestTag/".length));
   if (tagKeys.length > 0) context["aws:TagKeys"] = tagKeys;
   if (kind === "trust") {
     const p = r.principal!;
@@ -337,7 +392,14 @@ async function simulateExample(kind: Case["kind"], policy: Doc | undefined, r: E
     return out.decision;
   }
   const policies = [...(policy ? [policy] : []), ...(withAllowAll ? [ALLOW_ALL] : [])];
-  const out = await simulate({ principal: assumedRoleArn(APP_ROLE, "session"), action: r.action, resource: r.resource!, resourceAccount: CLUSTER, identityPolicies: policies, context });
+  const out = await simulate({
+    principal: assumedRoleArn(APP_ROLE, "session"),
+    action: r.action,
+    resource: r.resource!,
+    resourceAccount: CLUSTER,
+    identityPolicies: policies,
+    context,
+  });
   return out.decision;
 }
 
@@ -358,7 +420,11 @@ function grid(kind: Case["kind"]): ExampleRequest[] {
         for (const ns of namespaces) {
           for (const sa of ["api", "worker"]) {
             for (const source of accounts) {
-              const context: Record<string, string> = { "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN, "aws:RequestTag/kubernetes-service-account": sa, "aws:RequestTag/eks-cluster-name": "prod" };
+              const context: Record<string, string> = {
+                "aws:RequestTag/eks-cluster-arn": CLUSTER_ARN,
+                "aws:RequestTag/kubernetes-service-account": sa,
+                "aws:RequestTag/eks-cluster-name": "prod",
+              };
               if (ns !== undefined) context["aws:RequestTag/kubernetes-namespace"] = ns;
               if (source !== undefined && principal.type === "Service") context["aws:SourceAccount"] = source;
               out.push({ principal, action, context });
@@ -370,7 +436,8 @@ function grid(kind: Case["kind"]): ExampleRequest[] {
     return out;
   }
   for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
-    for (const resource of ["arn:aws:s3:::ledger/reports/q1", "arn:aws:s3:::ledger/raw/q1", "arn:aws:s3:::other/x"]) out.push({ action, resource, context: {} });
+    for (const resource of ["arn:aws:s3:::ledger/reports/q1", "arn:aws:s3:::ledger/raw/q1", "arn:aws:s3:::other/x"])
+      out.push({ action, resource, context: {} });
   }
   out.push({ action: "iam:CreateUser", resource: `arn:aws:iam::${CLUSTER}:user/x`, context: {} });
   return out;

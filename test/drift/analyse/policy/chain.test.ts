@@ -1,7 +1,15 @@
 // Does a link of the chain still let an association's pods through? Checked against the IAM oracle, which
 // evaluates the same two hops independently.
 import { describe, expect, it } from "vitest";
-import { parsePolicy, podIdentityPermissionAllows, podIdentityTrustAllows, targetTrustAllows, type ChainAssociation, type LinkVerdict, type PolicyDocument } from "../../../../drift/analyse/policy";
+import {
+  parsePolicy,
+  podIdentityPermissionAllows,
+  podIdentityTrustAllows,
+  targetTrustAllows,
+  type ChainAssociation,
+  type LinkVerdict,
+  type PolicyDocument,
+} from "../../../../drift/analyse/policy";
 import type { PolicyDocumentJson } from "../../../../modules/policy/json";
 import { clusterArn, describeCalls, evaluateChain, type ChainRoles, type PodRequest } from "../../../support/iam-oracle";
 
@@ -12,13 +20,31 @@ const PI = `arn:aws:iam::${CLUSTER}:role/pod-identity/payments`;
 const TARGET = `arn:aws:iam::${DATA}:role/ledger-reader`;
 const LOCAL_TARGET = `arn:aws:iam::${CLUSTER}:role/local-reader`;
 
-const pod: PodRequest = { partition: "aws", region: REGION, clusterAccountId: CLUSTER, clusterName: "prod", namespace: "payments", serviceAccount: "api", sessionTags: true };
+const pod: PodRequest = {
+  partition: "aws",
+  region: REGION,
+  clusterAccountId: CLUSTER,
+  clusterName: "prod",
+  namespace: "payments",
+  serviceAccount: "api",
+  sessionTags: true,
+};
 
 const piTrust = (extra: Record<string, string> = {}): PolicyDocumentJson => ({
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"], Condition: { StringEquals: { "aws:SourceAccount": CLUSTER, ...extra } } }],
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Condition: { StringEquals: { "aws:SourceAccount": CLUSTER, ...extra } },
+    },
+  ],
 });
-const permission = (target: string): PolicyDocumentJson => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: target }] });
+const permission = (target: string): PolicyDocumentJson => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: target }],
+});
 const tagged = (ns = "payments", sa = "api", account = CLUSTER): PolicyDocumentJson => ({
   Version: "2012-10-17",
   Statement: [
@@ -28,7 +54,11 @@ const tagged = (ns = "payments", sa = "api", account = CLUSTER): PolicyDocumentJ
       Action: ["sts:AssumeRole", "sts:TagSession"],
       Condition: {
         ArnEquals: { "aws:PrincipalARN": PI },
-        StringEquals: { "aws:RequestTag/eks-cluster-arn": clusterArn(pod), "aws:RequestTag/kubernetes-namespace": ns, "aws:RequestTag/kubernetes-service-account": sa },
+        StringEquals: {
+          "aws:RequestTag/eks-cluster-arn": clusterArn(pod),
+          "aws:RequestTag/kubernetes-namespace": ns,
+          "aws:RequestTag/kubernetes-service-account": sa,
+        },
       },
     },
   ],
@@ -36,7 +66,12 @@ const tagged = (ns = "payments", sa = "api", account = CLUSTER): PolicyDocumentJ
 const untagged = (externalId: string): PolicyDocumentJson => ({
   Version: "2012-10-17",
   Statement: [
-    { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${CLUSTER}:root` }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": externalId }, ArnEquals: { "aws:PrincipalARN": PI } } },
+    {
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${CLUSTER}:root` },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "sts:ExternalId": externalId }, ArnEquals: { "aws:PrincipalARN": PI } },
+    },
     { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${CLUSTER}:root` }, Action: "sts:TagSession", Condition: { ArnEquals: { "aws:PrincipalARN": PI } } },
   ],
 });
@@ -94,14 +129,27 @@ describe("chain links against the IAM oracle", () => {
   });
 
   it("a condition on the pod's name (varies per pod) or on a key not modelled is unknown, not a guess", () => {
-    const byPod = roles(TARGET, { ...tagged(), Statement: [{ ...tagged().Statement[0]!, Condition: { StringLike: { "aws:RequestTag/kubernetes-pod-name": "api-*" } } }] } as PolicyDocumentJson);
+    const byPod = roles(TARGET, {
+      ...tagged(),
+      Statement: [{ ...tagged().Statement[0]!, Condition: { StringLike: { "aws:RequestTag/kubernetes-pod-name": "api-*" } } }],
+    } as PolicyDocumentJson);
     expect(verdict(byPod, pod)).toBe("unknown");
     const bySourceArn = roles(TARGET, tagged(), piTrust({ "aws:SourceArn": "arn:aws:eks:eu-west-1:111111111111:podidentityassociation/prod/a-1" }));
     expect(verdict(bySourceArn, pod)).toBe("unknown");
   });
 
   it("managed policies it cannot read leave a missing inline permission unknown", () => {
-    const a: ChainAssociation = { partition: "aws", region: REGION, clusterAccountId: CLUSTER, clusterName: "prod", namespace: "payments", serviceAccount: "api", podIdentityRoleArn: PI, targetRoleArn: TARGET, sessionTags: true };
+    const a: ChainAssociation = {
+      partition: "aws",
+      region: REGION,
+      clusterAccountId: CLUSTER,
+      clusterName: "prod",
+      namespace: "payments",
+      serviceAccount: "api",
+      podIdentityRoleArn: PI,
+      targetRoleArn: TARGET,
+      sessionTags: true,
+    };
     expect(podIdentityPermissionAllows([], true, a)).toBe("unknown");
     expect(podIdentityPermissionAllows([], false, a)).toBe("refuses");
   });

@@ -18,8 +18,14 @@ const trust = (principal: unknown, condition: object) => ({
 
 describe("statement-level diff", () => {
   it("a statement changed in place reads as one change, element by element", () => {
-    const before = trust({ AWS: "arn:aws:iam::111111111111:root" }, { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/kubernetes-namespace": "payments", "aws:SourceAccount": "111111111111" } });
-    const after = trust({ AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::999999999999:root"] }, { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/kubernetes-namespace": ["payments", "billing"] } });
+    const before = trust(
+      { AWS: "arn:aws:iam::111111111111:root" },
+      { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/kubernetes-namespace": "payments", "aws:SourceAccount": "111111111111" } },
+    );
+    const after = trust(
+      { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::999999999999:root"] },
+      { ArnEquals: { "aws:PrincipalARN": PI }, StringEquals: { "aws:RequestTag/kubernetes-namespace": ["payments", "billing"] } },
+    );
     expect(lines(before, after)).toEqual([
       "~ statement #1: Principal AWS: + arn:aws:iam::999999999999:root",
       "~ statement #1: Condition StringEquals aws:RequestTag/kubernetes-namespace: + billing",
@@ -58,9 +64,9 @@ describe("statement-level diff", () => {
   });
 
   it("Principal * and NotAction switches are spelled out", () => {
-    expect(lines(trust({ AWS: "arn:aws:iam::111111111111:root" }, { ArnEquals: { "aws:PrincipalARN": PI } }), trust("*", { ArnEquals: { "aws:PrincipalARN": PI } }))).toEqual([
-      "~ statement #1: Principal AWS arn:aws:iam::111111111111:root → Principal *",
-    ]);
+    expect(
+      lines(trust({ AWS: "arn:aws:iam::111111111111:root" }, { ArnEquals: { "aws:PrincipalARN": PI } }), trust("*", { ArnEquals: { "aws:PrincipalARN": PI } })),
+    ).toEqual(["~ statement #1: Principal AWS arn:aws:iam::111111111111:root → Principal *"]);
     const a = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] };
     const b = { Version: "2012-10-17", Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "*" }] };
     expect(lines(a, b)).toEqual(["~ statement #1: Action s3:GetObject → NotAction iam:*"]);

@@ -41,7 +41,12 @@ describe("policy documents: what is not a change", () => {
       JSON.stringify({
         ...trust,
         Statement: [
-          { ...trust.Statement[0], Principal: { AWS: ["arn:aws:iam::111111111111:root"] }, Action: ["sts:TagSession", "sts:AssumeRole", "sts:AssumeRole"], Condition: { ArnEquals: { "aws:PrincipalARN": [PI] }, StringEquals: { "aws:RequestTag/kubernetes-namespace": ["payments"] } } },
+          {
+            ...trust.Statement[0],
+            Principal: { AWS: ["arn:aws:iam::111111111111:root"] },
+            Action: ["sts:TagSession", "sts:AssumeRole", "sts:AssumeRole"],
+            Condition: { ArnEquals: { "aws:PrincipalARN": [PI] }, StringEquals: { "aws:RequestTag/kubernetes-namespace": ["payments"] } },
+          },
           { ...trust.Statement[1], Action: ["sts:AssumeRole"], Condition: { Bool: { "aws:SecureTransport": "false" } } },
         ],
       }),
@@ -104,7 +109,10 @@ describe("policy documents: what is a change", () => {
     expect(parsePolicy("{")).toEqual({ ok: false, error: "not valid JSON" });
     expect(parsePolicy("%E0%A4%A", { urlEncoded: true })).toEqual({ ok: false, error: "not valid URL encoding" });
     expect(parsePolicy('{"Statement":[{"Effect":"Maybe","Action":"s3:*"}]}')).toEqual({ ok: false, error: 'Statement 1: Effect must be "Allow" or "Deny"' });
-    expect(parsePolicy('{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"iam:*"}]}')).toEqual({ ok: false, error: "Statement 1: both Action and NotAction" });
+    expect(parsePolicy('{"Statement":[{"Effect":"Allow","Action":"s3:*","NotAction":"iam:*"}]}')).toEqual({
+      ok: false,
+      error: "Statement 1: both Action and NotAction",
+    });
     expect(parsePolicy('{"Statement":[{"Effect":"Allow","Resource":"*"}]}')).toEqual({ ok: false, error: "Statement 1: needs Action or NotAction" });
     const c = comparePolicyTexts('{"Statement":[]', encodeRfc3986(base));
     expect(c.same).toBe(false);
