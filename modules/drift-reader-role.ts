@@ -31,7 +31,9 @@ import { bucketNameRule, clusterNameProblem, namespaceProblem, regionProblem, ro
 
 /** The inline policy both roles carry. */
 export const DRIFT_READ_POLICY_NAME = "pod-identity-drift-read";
+/** The daemon's Kubernetes namespace unless `namespace` says otherwise (deploy/kubernetes uses it). */
 export const DRIFT_DEFAULT_NAMESPACE = "pod-identity-drift";
+/** The daemon's Kubernetes service account unless `serviceAccount` says otherwise. */
 export const DRIFT_DEFAULT_SERVICE_ACCOUNT = "pod-identity-drift";
 
 /** Terraform state objects in S3 that the daemon reads. */
@@ -80,6 +82,7 @@ export interface DriftReaderRoleOptions extends RoleOptions, DriftReadScope {
   readonly readerRoleArns?: readonly string[];
 }
 
+/** Props of DriftReaderRole: its options, the role's account, and the cluster the daemon runs in. */
 export interface DriftReaderRoleProps extends DriftReaderRoleOptions, RoleBaseProps {
   /** The cluster the daemon runs in (in `account`): its Pod Identity association is created there. */
   readonly clusterName: string;
@@ -93,6 +96,7 @@ export interface DriftAccountReaderRoleOptions extends RoleOptions, DriftReadSco
   readonly externalId?: string;
 }
 
+/** Props of DriftAccountReaderRole: its options, the role's account, and the daemon role it trusts. */
 export interface DriftAccountReaderRoleProps extends DriftAccountReaderRoleOptions, RoleBaseProps {
   /** The daemon's role ARN: the only principal trusted (principal-root + aws:PrincipalARN). */
   readonly daemonRoleArn: string;
@@ -100,8 +104,11 @@ export interface DriftAccountReaderRoleProps extends DriftAccountReaderRoleOptio
 
 /** The daemon's role and its Pod Identity association. */
 export class DriftReaderRole extends RoleBase {
+  /** The daemon's Pod Identity association (in the cluster `clusterName`). */
   public readonly association: EksPodIdentityAssociation;
+  /** The daemon's Kubernetes namespace. */
   public readonly namespace: string;
+  /** The daemon's Kubernetes service account. */
   public readonly serviceAccount: string;
   private readonly readers: string[];
   private readonly props: DriftReaderRoleProps;
@@ -164,6 +171,7 @@ export class DriftReaderRole extends RoleBase {
     );
   }
 
+  /** The read statements of its scope, and sts:AssumeRole on the account reader roles. */
   public permissionDocument(): PolicyDocument {
     const doc = readDocument(this.props, this.account.partition, this.account.accountId);
     if (this.readers.length > 0) {
@@ -234,6 +242,7 @@ export class DriftAccountReaderRole extends RoleBase {
     return new PolicyDocument({ minimize: false }).addStatements(assume, tag);
   }
 
+  /** The read statements of its scope. */
   public permissionDocument(): PolicyDocument {
     return readDocument(this.props, this.account.partition, this.account.accountId);
   }
