@@ -5,10 +5,10 @@
 // late values of ./late.ts. At 1,000 associations that walk was ~40 % of synth time.
 //
 // `resolvingPlainValuesDirectly` runs a stack's synthesis with cdktf's resolver entry point
-// (`Tokenization.resolve`) wrapped: plain values are copied as they are (dropping undefined, as cdktf does)
-// and anything that is or may hold a token goes to cdktf's resolver unchanged. Same output by construction:
-// for a value with no token, cdktf's resolve is the identity (minus undefined members); the golden tests
-// compare the JSON with both libraries.
+// (`Tokenization.resolve`) wrapped: plain values pass through as they are (undefined members dropped, as cdktf
+// does) and anything that is or may hold a token goes to cdktf's resolver unchanged. Same output by
+// construction: for a value with no token, cdktf's resolve is the identity (minus undefined members); the
+// golden tests compare the JSON with both libraries.
 import { Tokenization } from "./terraform-cdk";
 
 type Resolve = typeof Tokenization.resolve;
@@ -24,11 +24,11 @@ const MAY_HOLD_NUMBER_TOKEN = /[-|\d.+]e[-|\d.eE+]/;
 const mayHoldToken = (s: string): boolean => s.includes(TOKEN_MARKER) || MAY_HOLD_NUMBER_TOKEN.test(s);
 
 /**
- * Resolves `value` as cdktf's `resolve` does, handing it only what may hold a token (a value with none is
- * returned as it is, not copied: cdktf's synthesis only reads what it resolved): plain objects and arrays
- * are walked here and strings without a token marker kept as they are. A member that holds a token is
- * resolved on its own, as cdktf's walk would at that point (a token's resolution does not depend on the plain
- * structure around it); lists that hold a list token or a number (possibly an encoded list), and maps with token keys, go to cdktf whole.
+ * Resolves `value` as cdktf's `resolve` does, handing it only what may hold a token. Plain objects and arrays
+ * are walked here, and a value with no token is returned as it is, not copied (cdktf's synthesis only reads
+ * what it resolved). A member that holds a token is resolved on its own, as cdktf's walk would at that point:
+ * a token's resolution does not depend on the plain structure around it. Lists holding a list token or a
+ * number (possibly an encoded list), maps with token keys and anything not a plain object go to cdktf whole.
  */
 function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOptions): unknown {
   switch (typeof value) {
