@@ -16,13 +16,17 @@ const CACHE = process.env.RUN_TS_CACHE_DIR || path.join(ROOT, "node_modules", ".
 const SETTINGS = [path.join(ROOT, "tsconfig.json"), path.join(ROOT, "package.json")];
 
 /** The size and modification time of a file, or null if it is gone. */
-function stamp(file) {
+function stat(file) {
   try {
-    const s = statSync(file);
-    return `${s.size}:${s.mtimeMs}`;
+    return statSync(file);
   } catch {
     return null;
   }
+}
+
+function stamp(file) {
+  const s = stat(file);
+  return s && `${s.size}:${s.mtimeMs}`;
 }
 
 /** The cached bundle of `entry` if every file it was built from is unchanged, else null. */
@@ -40,6 +44,7 @@ function fresh(bundle, inputsFile) {
 /** Bundles `entry` into the cache (written beside, then renamed: concurrent runs never read half a file). */
 function build(entry, bundle, inputsFile) {
   const esbuild = require("esbuild");
+  const started = Date.now();
   const result = esbuild.buildSync({
     entryPoints: [entry],
     absWorkingDir: ROOT,
@@ -54,13 +59,21 @@ function build(entry, bundle, inputsFile) {
     logLevel: "silent",
   });
   const inputs = {};
-  for (const file of [...Object.keys(result.metafile.inputs).map((f) => path.resolve(ROOT, f)), ...SETTINGS]) inputs[file] = stamp(file);
+  let settled = true;
+  for (const file of [...Object.keys(result.metafile.inputs).map((f) => path.resolve(ROOT, f)), ...SETTINGS]) {
+    const s = stat(file);
+    inputs[file] = s && `${s.size}:${s.mtimeMs}`;
+    // Saved while esbuild read it: the bundle may hold the older text, so the next run builds again.
+    if (s && s.mtimeMs >= started - 1000) settled = false;
+  }
   mkdirSync(CACHE, { recursive: true });
   const temp = `${bundle}.${process.pid}`;
   writeFileSync(temp, result.outputFiles[0].contents);
   renameSync(temp, bundle);
-  writeFileSync(`${inputsFile}.${process.pid}`, JSON.stringify(inputs));
-  renameSync(`${inputsFile}.${process.pid}`, inputsFile);
+  if (settled) {
+    writeFileSync(`${inputsFile}.${process.pid}`, JSON.stringify(inputs));
+    renameSync(`${inputsFile}.${process.pid}`, inputsFile);
+  }
   return bundle;
 }
 
