@@ -24,6 +24,7 @@ function tree(dir: string, prefix = ""): Record<string, string> {
 }
 
 // The bundle requires its packages from where it sits, so test caches live inside the project's node_modules.
+mkdirSync(join(REPO, "node_modules", ".cache"), { recursive: true }); // absent after a fresh `npm ci`
 const scratch = mkdtempSync(join(REPO, "node_modules", ".cache", "run-ts-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
