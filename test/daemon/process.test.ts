@@ -171,4 +171,25 @@ describe("two watch processes with leader election", () => {
     // It released the Lease on the way out.
     expect(holder()).toBeUndefined();
   }, 150_000); // the sum of the waits above: two process starts, a lease expiry, scans on a busy CI machine
+
+  it("SIGTERM while its first Lease request hangs: no scan, the request abandoned, exit 0", async () => {
+    lease.faultFor("hung", { kind: "hang" });
+    try {
+      const c = watch(
+        ["--config", sc.configPath, "--grace-seconds", "2"],
+        { ...sc.env, KUBECONFIG: lease.kubeconfigFor("hung"), POD_NAME: "replica-hung" },
+        sc.dir,
+      );
+      children.push(c);
+      await waitFor("the first Lease request hanging", () => lease.hanging("hung") > 0, 40_000);
+      c.proc.kill("SIGTERM");
+      const { code, signal } = await c.exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      const m = msgs(c);
+      expect(m).not.toContain("scan finished");
+      expect(m.at(-1)).toBe("stopped");
+    } finally {
+      lease.faultFor("hung", undefined);
+    }
+  }, 90_000); // a process start on a busy CI machine
 });
