@@ -78,9 +78,9 @@ export const RULES = {
       "An IAM role ARN looks like arn:PARTITION:iam::ACCOUNT:role/PATH/NAME (partition aws, aws-cn or aws-us-gov, a 12-digit account, a valid path and role name).",
   },
   policyArn: {
-    checks: [{ kind: "matches", pattern: `^arn:${PARTITION_PATTERN}:iam:[^:]*:(?:aws|\\d{12})?:policy/.*$` }],
+    checks: [{ kind: "matches", pattern: `^arn:${PARTITION_PATTERN}:iam::(?:aws|\\d{12}):policy/.+$` }],
     message:
-      'An IAM policy ARN looks like arn:PARTITION:iam::ACCOUNT:policy/NAME (account "aws" for AWS managed policies; partition aws, aws-cn or aws-us-gov).',
+      'An IAM policy ARN looks like arn:PARTITION:iam::ACCOUNT:policy/NAME (no region; account "aws" for AWS managed policies; partition aws, aws-cn or aws-us-gov).',
   },
   inlinePolicyName: {
     checks: [

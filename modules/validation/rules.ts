@@ -51,7 +51,7 @@ const ROLE_PATH = /^(?:\/|\/[\x21-\x7E]+\/)$/;
 const ROLE_ARN = new RegExp(
   `^arn:${PARTITION_ALTERNATIVES}:iam::\\d{12}:role(?!.*//)(?:/|/[\\x21-\\x7E]{1,${ROLE_PATH_MAX - 2}}/)[\\w+=,.@-]{1,${ROLE_NAME_MAX}}$`,
 );
-const POLICY_ARN = new RegExp(`^arn:${PARTITION_ALTERNATIVES}:iam:[^:]*:(?:aws|\\d{12})?:policy/.*$`);
+const POLICY_ARN = new RegExp(`^arn:${PARTITION_ALTERNATIVES}:iam::(?:aws|\\d{12}):policy/.+$`);
 
 /** AWS account id: exactly 12 digits. */
 export const accountIdRule = rule({ pattern: source(ACCOUNT_ID) }, (v) =>
@@ -131,9 +131,14 @@ export const policyArnRule = rule({ pattern: source(POLICY_ARN) }, (v) => {
   const general = arnProblem(v);
   if (general) return general;
   const p = parseArn(v)!;
-  return p.service === "iam" && p.resource.startsWith("policy/")
+  // IAM is global: a policy ARN has no region, and its account is 12 digits or "aws" (AWS managed policies).
+  return p.service === "iam" &&
+    p.region === "" &&
+    (p.account === "aws" || ACCOUNT_ID.test(p.account)) &&
+    p.resource.length > "policy/".length &&
+    p.resource.startsWith("policy/")
     ? undefined
-    : `"${v}" is not an IAM policy ARN: expected arn:PARTITION:iam::ACCOUNT:policy/NAME (or account "aws" for AWS managed policies)`;
+    : `"${v}" is not an IAM policy ARN: expected arn:PARTITION:iam::ACCOUNT:policy/NAME (no region; account "aws" for AWS managed policies)`;
 });
 export const policyArnProblem = policyArnRule.check;
 

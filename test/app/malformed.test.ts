@@ -404,6 +404,20 @@ const CASES: Case[] = [
   ),
   schemaCase(
     "ARNs",
+    "a managed policy ARN with a region",
+    "targetRoles.reader.managedPolicyArns[0]",
+    (x) => void (x.targetRoles.reader.managedPolicyArns = ["arn:aws:iam:eu-west-1:222222222222:policy/p"]),
+    /not an IAM policy ARN: .*no region/,
+  ),
+  schemaCase(
+    "ARNs",
+    "a boundary ARN with no account",
+    "targetRoles.reader.permissionsBoundary",
+    (x) => void (x.targetRoles.reader.permissionsBoundary = "arn:aws:iam:::policy/cap"),
+    /not an IAM policy ARN/,
+  ),
+  schemaCase(
+    "ARNs",
     "not an ARN at all",
     "backend.roleArn",
     (x) => void (x.backend = { type: "s3", bucket: "tf-state", region: "eu-west-1", roleArn: "deployer" }),
