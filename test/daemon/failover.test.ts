@@ -33,8 +33,8 @@ beforeAll(async () => {
   [lease, pg] = await Promise.all([startLeaseServer(), startPostgres()]);
 }, 60_000);
 afterAll(async () => {
-  await lease.close();
-  await pg.stop();
+  await lease?.close();
+  await pg?.stop();
 });
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!().catch(() => undefined);

@@ -11,7 +11,7 @@ let n = 0;
 beforeAll(async () => {
   pg = await startPostgres();
 }, 60_000);
-afterAll(() => pg.stop());
+afterAll(() => pg?.stop());
 
 const SUMMARY = {
   managed: 0,
