@@ -1,11 +1,12 @@
 // Test helpers for the daemon: reports built the way the check builds them, a log sink, a loopback
 // webhook receiver, and waiting on conditions (never on wall-clock timings).
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { EventEmitter } from "node:events";
 import type { DestinationStream } from "pino";
 import type { Finding, FindingKind } from "../../drift/model";
-import type { Report, Summary } from "../../drift/report/report";
+import { summarize } from "../../drift/report/build";
+import { listenOnLoopback } from "../support/loopback";
+import type { Report } from "../../drift/report/report";
 import { createLogger, type Logger } from "../../drift/daemon/logger";
 
 export function finding(kind: FindingKind, over: Partial<Finding> = {}): Finding {
@@ -26,40 +27,8 @@ export function finding(kind: FindingKind, over: Partial<Finding> = {}): Finding
   };
 }
 
-const KIND_FIELD: Record<FindingKind, keyof Summary> = {
-  changed: "changed",
-  missing: "missing",
-  replaced: "replaced",
-  unmanaged: "unmanaged",
-  "cache-pending": "cachePending",
-  "revocation-pending": "revocationPending",
-  "external-id-mismatch": "externalIdMismatch",
-  "role-missing": "roleMissing",
-  "trust-changed": "trustChanged",
-  "permission-changed": "permissionChanged",
-  error: "errors",
-};
-
 export function report(findings: Finding[], complete = true): Report {
-  const summary: Record<keyof Summary, number> = {
-    managed: 3,
-    inSync: 3,
-    changed: 0,
-    missing: 0,
-    replaced: 0,
-    unmanaged: 0,
-    cachePending: 0,
-    revocationPending: 0,
-    externalIdMismatch: 0,
-    roleMissing: 0,
-    trustChanged: 0,
-    permissionChanged: 0,
-    broadening: 0,
-    errors: 0,
-    informational: 0,
-  };
-  for (const f of findings) summary[KIND_FIELD[f.kind]]++;
-  return { schemaVersion: 1, generatedAt: new Date().toISOString(), complete, summary, findings };
+  return { schemaVersion: 1, generatedAt: new Date().toISOString(), complete, summary: summarize(findings, 3, 3), findings };
 }
 
 export interface LogSink {
@@ -137,8 +106,7 @@ export async function startReceiver(path = "/hooks/T000/B000/s3cr3t-token"): Pro
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}${path}`,
     received,

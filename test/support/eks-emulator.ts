@@ -29,9 +29,9 @@
 // - UpdatePodIdentityAssociation with `targetRoleArn: ""` removes the target role.
 // - Error messages are close to the real ones, not verbatim.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import { misbehave, type HttpFault } from "./http-faults";
+import { listenOnLoopback } from "./loopback";
 
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
@@ -849,11 +849,7 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
     handle(req, res).catch((err: unknown) => send(res, 500, { "content-type": "application/json" }, JSON.stringify({ message: String(err) })));
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
 
   function addFault(spec: FaultSpec): () => void {
     const entry = { spec, remaining: spec.times ?? Infinity };

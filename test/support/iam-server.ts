@@ -27,8 +27,8 @@
 // a pagination marker that never advances; each with a count. A token-bucket rate limit per account answers
 // Throttling above it. Counters per operation, account and outcome.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
+import { listenOnLoopback } from "./loopback";
 
 export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 export const IAM_API_VERSION = "2010-05-08";
@@ -662,11 +662,7 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
     handle(req, res).catch((err: unknown) => send(res, 500, String(err)));
   });
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
 
   function addFault(spec: IamFault): () => void {
     const entry = { spec, remaining: spec.times ?? Infinity };

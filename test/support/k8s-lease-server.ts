@@ -14,10 +14,10 @@
 // (kubeconfigFor); faultFor(client, …) then makes the server hang (never answer), answer an error, or answer
 // slowly (the request is processed only after the delay) for that client alone.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listenOnLoopback } from "./loopback";
 
 export interface StoredLeaseObject {
   apiVersion: "coordination.k8s.io/v1";
@@ -234,8 +234,7 @@ export async function startLeaseServer(opts: { token?: string } = {}): Promise<L
     }
   }
 
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://127.0.0.1:${await listenOnLoopback(server)}`;
   const dir = mkdtempSync(join(tmpdir(), "lease-server-"));
   const writeKubeconfig = (path: string, tokenValue: string) =>
     writeFileSync(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_HISTORY } from "../../../drift/analyse/types";
 import { PostgresHistoryStore } from "../../../drift/history/postgres";
 import { FencedError, HistoryError, type RunRecord } from "../../../drift/history/types";
+import { summarize } from "../../../drift/report/build";
 import { startPostgres, type TestPostgres } from "../../support/postgres";
 
 let pg: TestPostgres;
@@ -13,19 +14,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => pg?.stop());
 
-const SUMMARY = {
-  managed: 0,
-  inSync: 0,
-  changed: 0,
-  missing: 0,
-  replaced: 0,
-  unmanaged: 0,
-  cachePending: 0,
-  revocationPending: 0,
-  externalIdMismatch: 0,
-  errors: 0,
-  informational: 0,
-};
+const SUMMARY = summarize([], 0, 0);
 const run = (at: Date): RunRecord => ({ at, complete: true, summary: SUMMARY, seen: [], newlyGone: [], clustersRead: [], clustersUnread: [], findings: [] });
 
 describe("PostgresHistoryStore", () => {
