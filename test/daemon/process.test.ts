@@ -1,6 +1,8 @@
 // The real process (bin/pod-identity-drift.js watch) as a child: SIGTERM during a scan, start-up errors.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dump, load } from "js-yaml";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -173,18 +175,27 @@ describe("two watch processes with leader election", () => {
   }, 150_000); // the sum of the waits above: two process starts, a lease expiry, scans on a busy CI machine
 
   it("SIGTERM while its first Lease request hangs: no scan, the request abandoned, exit 0", async () => {
+    // Long Lease timings: the request would only time out after 50 s (half the renew deadline), so an exit
+    // within the bound below means shutdown abandoned it rather than waited for it.
+    const config = load(readFileSync(sc.configPath, "utf8")) as { daemon: { leaderElection: Record<string, unknown> } };
+    config.daemon.leaderElection = { ...config.daemon.leaderElection, leaseDurationSeconds: 120, renewDeadlineSeconds: 100, retryPeriodSeconds: 2 };
+    const configPath = join(sc.dir, "drift-hung-lease.yaml");
+    writeFileSync(configPath, dump(config));
     lease.faultFor("hung", { kind: "hang" });
     try {
       const c = watch(
-        ["--config", sc.configPath, "--grace-seconds", "2"],
+        ["--config", configPath, "--grace-seconds", "2"],
         { ...sc.env, KUBECONFIG: lease.kubeconfigFor("hung"), POD_NAME: "replica-hung" },
         sc.dir,
       );
       children.push(c);
       await waitFor("the first Lease request hanging", () => lease.hanging("hung") > 0, 40_000);
+      const t0 = Date.now();
       c.proc.kill("SIGTERM");
       const { code, signal } = await c.exited;
       expect({ code, signal }).toEqual({ code: 0, signal: null });
+      // Generous bound for a loaded machine: the grace period (2 s), far below the request's 50 s timeout.
+      expect(Date.now() - t0).toBeLessThan(20_000);
       const m = msgs(c);
       expect(m).not.toContain("scan finished");
       expect(m.at(-1)).toBe("stopped");
