@@ -149,10 +149,20 @@ describe("two watch processes with leader election", () => {
     };
   });
 
+  /** A replica's config: the scenario's, with a SQLite history file of its own, as each pod has its own
+   * volume (two processes on one file would wait on each other's write lock, which replicas never do). */
+  const replicaConfig = (name: string): string => {
+    const config = load(readFileSync(sc.configPath, "utf8")) as { history: { path: string } };
+    config.history.path = join(sc.dir, "history", `${name}.db`);
+    const path = join(sc.dir, `drift-${name}.yaml`);
+    writeFileSync(path, dump(config));
+    return path;
+  };
+
   it("one leads; SIGKILL it and the other takes over after the Lease expires", async () => {
     const env = { ...sc.env, KUBECONFIG: lease.kubeconfigPath };
-    const a = watch(["--config", sc.configPath], { ...env, POD_NAME: "replica-a" }, sc.dir);
-    const b = watch(["--config", sc.configPath], { ...env, POD_NAME: "replica-b" }, sc.dir);
+    const a = watch(["--config", replicaConfig("replica-a")], { ...env, POD_NAME: "replica-a" }, sc.dir);
+    const b = watch(["--config", replicaConfig("replica-b")], { ...env, POD_NAME: "replica-b" }, sc.dir);
     children.push(a, b);
     const holder = () => lease.lease("drift", "pod-identity-drift")?.spec.holderIdentity;
     await waitFor("a leader", () => holder(), 40_000);
