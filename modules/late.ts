@@ -5,12 +5,26 @@
 // nothing needs a reference: these two helpers keep late rendering and ordering without the capture.
 import { Token, TerraformStack, type IResolvable, type TerraformResource } from "./terraform-cdk";
 
+/** Each late value by the token string that stands for it (cdktf's token map keeps them as long). */
+const byToken = new Map<string, LateValue>();
+
 /** A string rendered when the stack is synthesized (e.g. a trust policy that later associations extend). */
 export function lateString(produce: () => string): string {
-  return Token.asString(new LateValue(produce));
+  const value = new LateValue(produce);
+  const token = Token.asString(value);
+  byToken.set(token, value);
+  return token;
 }
 
-class LateValue implements IResolvable {
+/**
+ * The late value `s` is the token of, if it is exactly one (not a string that contains one among other
+ * text): ./plain-resolve.ts resolves it without parsing the string, as cdktf's resolver would.
+ */
+export function lateValueOf(s: string): LateValue | undefined {
+  return byToken.get(s);
+}
+
+export class LateValue implements IResolvable {
   /** No stack is captured: the value has no inputs that could be wrong at resolution time. */
   public readonly creationStack: string[] = [];
   public constructor(private readonly produce: () => string) {}

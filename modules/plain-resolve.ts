@@ -9,6 +9,7 @@
 // does) and anything that is or may hold a token goes to cdktf's resolver unchanged. Same output by
 // construction: for a value with no token, cdktf's resolve is the identity (minus undefined members); the
 // golden tests compare the JSON with both libraries.
+import { lateValueOf } from "./late";
 import { Tokenization } from "./terraform-cdk";
 
 type Resolve = typeof Tokenization.resolve;
@@ -35,8 +36,12 @@ function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOpt
     case "undefined":
     case "boolean":
       return value;
-    case "string":
-      return mayHoldToken(value) ? resolve(value, options) : value;
+    case "string": {
+      if (!mayHoldToken(value)) return value;
+      // A late value's token: what it produces, resolved in turn, as cdktf's resolver would do.
+      const late = lateValueOf(value);
+      return late !== undefined ? resolvePlainFirst(resolve, late.resolve(), options) : resolve(value, options);
+    }
     case "object": {
       if (value === null) return null;
       if (Array.isArray(value)) {
