@@ -1,19 +1,17 @@
-// Loaded first by the app (main.ts), before the CDK for Terraform library: puts stand-ins for three of the
-// library's own dependencies in the CommonJS module cache, so that its load and its output cost less and
-// nothing else changes.
+// Loaded first by the app (main.ts), before the CDK for Terraform library and zod: puts stand-ins for a few
+// modules in the CommonJS module cache, so that loading and writing cost less and nothing else changes.
 // - `archiver` (zip assets) and `semver` (binary version checks) are loaded when the library starts (~0.08 s
 //   of every synth on 2 cores) and never called here: cdktf zips assets in a child process of its own (and
 //   this app has none), and the version checks run only when cdktf validates (synth validates itself, see
 //   ./app.ts). Their stand-ins load the real package the first time anything uses them.
 // - `json-stable-stringify`, with which the library writes every stack: ./stable-json.ts for the calls that
 //   set no option but `space` (all of cdktf's), the package for any other.
-// Where the library or a package is not installed, nothing is done.
+// - zod's `locales` (~0.03 s): every language's messages, loaded with zod for `z.locales`; zod's English
+//   messages, the ones used, are a module of their own.
+// Where a package is not installed, nothing is done.
 import Module, { createRequire } from "node:module";
 import * as path from "node:path";
 import { stableStringify } from "./stable-json";
-
-/** CDKTF, and CDK Terrain (its continuation, same dependencies). */
-const LIBRARIES = ["cdktf", "cdktn"];
 
 /** `file`'s module, loaded the first time it is needed. */
 function loader(file: string): () => unknown {
@@ -30,13 +28,17 @@ function loader(file: string): () => unknown {
   };
 }
 
-/** A stand-in for a module: any use (call, construct, property) loads the real one and goes to it. */
-function deferred(file: string): unknown {
+/**
+ * A stand-in for a module: any use (call, construct, property) loads the real one and goes to it. For an
+ * ES module compiled to CommonJS (`esModule`), reading its `__esModule` mark does not load it: TypeScript's
+ * `import * as` helper reads it at once and, seeing it, keeps the module object as it is.
+ */
+function deferred(file: string, esModule = false): unknown {
   const load = loader(file) as () => object;
   return new Proxy(function standIn() {}, {
     apply: (_target, self, args) => Reflect.apply(load() as (...a: unknown[]) => unknown, self, args),
     construct: (_target, args) => Reflect.construct(load() as new (...a: unknown[]) => object, args),
-    get: (_target, key) => Reflect.get(load(), key),
+    get: (_target, key) => (esModule && key === "__esModule" ? true : Reflect.get(load(), key)),
     has: (_target, key) => Reflect.has(load(), key),
     ownKeys: () => Reflect.ownKeys(load()),
     getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(load(), key),
@@ -61,26 +63,30 @@ function fastStableStringify(file: string): unknown {
   };
 }
 
-const STAND_INS: Record<string, (file: string) => unknown> = {
-  archiver: deferred,
-  semver: deferred,
-  "json-stable-stringify": fastStableStringify,
-};
+/** Where each stand-in goes: the module `name` as `from` resolves it (a package, or "." for this one). */
+const STAND_INS: ReadonlyArray<{ from: string; name: string; make: (file: string) => unknown }> = [
+  ...["cdktf", "cdktn"].flatMap((library) => [
+    { from: library, name: "archiver", make: (file: string) => deferred(file) },
+    { from: library, name: "semver", make: (file: string) => deferred(file) },
+    { from: library, name: "json-stable-stringify", make: fastStableStringify },
+  ]),
+  { from: ".", name: "zod/v4/locales", make: (file: string) => deferred(file, true) },
+];
 
-/** Caches `makeStandIn(file)` as the module `name` resolves to from `library`. */
-function standIn(library: string, name: string, makeStandIn: (file: string) => unknown): void {
+/** Caches `make(file)` as the module `name` resolves to from `from` (nothing if either is not installed). */
+function standIn(from: string, name: string, make: (file: string) => unknown): void {
   let file: string;
   try {
-    file = require.resolve(name, { paths: [path.dirname(require.resolve(library))] });
+    file = require.resolve(name, { paths: [from === "." ? __dirname : path.dirname(require.resolve(from))] });
   } catch {
     return;
   }
-  if (require.cache[file] !== undefined) return; // loaded already: the library has its own reference
+  if (require.cache[file] !== undefined) return; // loaded already: its users hold the real one
   const stub = new Module(file);
   stub.filename = file;
   stub.loaded = true;
-  stub.exports = makeStandIn(file);
+  stub.exports = make(file);
   require.cache[file] = stub;
 }
 
-for (const library of LIBRARIES) for (const [name, make] of Object.entries(STAND_INS)) standIn(library, name, make);
+for (const { from, name, make } of STAND_INS) standIn(from, name, make);

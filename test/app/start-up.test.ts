@@ -66,8 +66,11 @@ describe("stableStringify", () => {
 });
 
 describe("the app's start-up", () => {
-  /** Files of the packages themselves: only a real load reads them (a stand-in is cached under the package's main file). */
-  const LIBRARY_ONLY = /[\\/]node_modules[\\/](archiver|semver)[\\/].+[\\/]/;
+  /**
+   * Files only a real load of the deferred modules reads (a stand-in is cached under the module's own file):
+   * archiver's and semver's inner files, zod's messages in languages other than English.
+   */
+  const LIBRARY_ONLY = /[\\/]node_modules[\\/](?:(?:archiver|semver)[\\/].+[\\/]|zod[\\/]v4[\\/]locales[\\/](?!index\.|en\.))/;
 
   it("synthesizes exactly the golden files, without loading archiver or semver", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "start-up-"));
@@ -96,7 +99,7 @@ describe("the app's start-up", () => {
     }
   }, 120_000);
 
-  it("loads archiver and semver for real when they are used", async () => {
+  it("loads archiver, semver and zod's locales for real when they are used", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "start-up-"));
     try {
       const script = path.join(out, "use.cjs");
@@ -110,12 +113,17 @@ describe("the app's start-up", () => {
           `const before = Object.keys(require.cache).filter((m) => ${LIBRARY_ONLY}.test(m)).length;`,
           `const semver = fromLibrary("semver");`,
           `const archive = fromLibrary("archiver")("zip", { zlib: { level: 9 } });`,
-          `console.log(JSON.stringify({ before, satisfies: semver.satisfies("1.5.7", ">=1.5"), pipe: typeof archive.pipe,`,
-          `  formats: fromLibrary("archiver").isRegisteredFormat("zip"), after: Object.keys(require.cache).filter((m) => ${LIBRARY_ONLY}.test(m)).length > 0 }));`,
+          `const { z } = createRequire(${JSON.stringify(path.join(ROOT, "package.json"))})("zod");`,
+          `const french = z.string().safeParse(1, { error: z.locales.fr().localeError }).error.issues[0].message;`,
+          `console.log(JSON.stringify({ before, satisfies: semver.satisfies("1.5.7", ">=1.5"), pipe: typeof archive.pipe, french,`,
+          `  formats: fromLibrary("archiver").isRegisteredFormat("zip"), after: Object.keys(require.cache).filter((m) => ${LIBRARY_ONLY}.test(m)).length }));`,
         ].join("\n"),
       );
       const { stdout } = await run(process.execPath, ["--import", "tsx", script], { cwd: ROOT });
-      expect(JSON.parse(stdout)).toEqual({ before: 0, satisfies: true, pipe: "function", formats: true, after: true });
+      const used = JSON.parse(stdout) as Record<string, unknown>;
+      expect(used).toMatchObject({ before: 0, satisfies: true, pipe: "function", formats: true });
+      expect(used.french).toMatch(/attendu/i);
+      expect(used.after).toBeGreaterThan(40);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
