@@ -24,11 +24,12 @@ export function lateValueOf(s: string): LateValue | undefined {
   return byToken.get(s);
 }
 
-export class LateValue implements IResolvable {
+/** A value produced at synthesis: put in a string as a token (lateString), or as it is where cdktf takes an object. */
+export class LateValue<T = string> implements IResolvable {
   /** No stack is captured: the value has no inputs that could be wrong at resolution time. */
   public readonly creationStack: string[] = [];
-  public constructor(private readonly produce: () => string) {}
-  public resolve(): string {
+  public constructor(private readonly produce: () => T) {}
+  public resolve(): T {
     return this.produce();
   }
   public toString(): string {
@@ -45,11 +46,9 @@ export function dependOn(resource: TerraformResource, dependencies: readonly Ter
   const stack = TerraformStack.of(resource);
   const local = dependencies.filter((d) => TerraformStack.of(d) === stack);
   if (local.length > 0) {
-    // Rendered late: a logical id may still be overridden after this call.
-    resource.addOverride(
-      "depends_on",
-      local.map((d) => lateString(() => `${d.terraformResourceType}.${d.friendlyUniqueId}`)),
-    );
+    // Rendered late: a logical id may still be overridden after this call. One resolvable for the whole list,
+    // not a token string per entry: nothing to register in cdktf's token map or to parse back.
+    resource.addOverride("depends_on", new LateValue(() => local.map((d) => `${d.terraformResourceType}.${d.friendlyUniqueId}`)));
   }
   return dependencies.filter((d) => TerraformStack.of(d) !== stack);
 }

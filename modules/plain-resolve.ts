@@ -9,7 +9,7 @@
 // does) and anything that is or may hold a token goes to cdktf's resolver unchanged. Same output by
 // construction: for a value with no token, cdktf's resolve is the identity (minus undefined members); the
 // golden tests compare the JSON with both libraries.
-import { lateValueOf } from "./late";
+import { LateValue, lateValueOf } from "./late";
 import { Tokenization } from "./terraform-cdk";
 
 type Resolve = typeof Tokenization.resolve;
@@ -55,6 +55,7 @@ function resolvePlainFirst(resolve: Resolve, value: unknown, options: ResolveOpt
         }
         return out ?? value;
       }
+      if (value instanceof LateValue) return resolvePlainFirst(resolve, value.resolve(), options);
       const proto: unknown = Object.getPrototypeOf(value);
       const record = value as Record<string, unknown>;
       if ((proto !== Object.prototype && proto !== null) || typeof record.resolve === "function") return resolve(value, options);
