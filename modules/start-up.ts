@@ -1,9 +1,9 @@
 // Loaded first by the app (main.ts), before the CDK for Terraform library and zod: puts stand-ins for a few
 // modules in the CommonJS module cache, so that loading and writing cost less and nothing else changes.
-// - `archiver` (zip assets) and `semver` (binary version checks) are loaded when the library starts (~0.08 s
-//   of every synth on 2 cores) and never called here: cdktf zips assets in a child process of its own (and
-//   this app has none), and the version checks run only when cdktf validates (synth validates itself, see
-//   ./app.ts). Their stand-ins load the real package the first time anything uses them.
+// - `archiver` (CDKTF) or `fflate` (CDK Terrain), for zip assets, and `semver`, for version checks, are
+//   loaded when the library starts (~0.08 s of every synth on 2 cores) and mostly never called: this app has
+//   no assets, and CDKTF checks versions only when it validates (synth validates itself, see ./app.ts).
+//   Their stand-ins load the real package the first time anything uses them.
 // - `json-stable-stringify`, with which the library writes every stack: ./stable-json.ts for the calls that
 //   set no option but `space` (all of cdktf's), the package for any other.
 // - zod's `locales` (~0.03 s): every language's messages, loaded with zod for `z.locales`; zod's English
@@ -70,6 +70,8 @@ const STAND_INS: ReadonlyArray<{ from: string; name: string; make: (file: string
     { from: library, name: "semver", make: (file: string) => deferred(file) },
     { from: library, name: "json-stable-stringify", make: fastStableStringify },
   ]),
+  // CDK Terrain zips assets in process, with fflate.
+  { from: "cdktn", name: "fflate", make: (file: string) => deferred(file) },
   { from: ".", name: "zod/v4/locales", make: (file: string) => deferred(file, true) },
 ];
 
