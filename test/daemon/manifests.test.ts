@@ -160,6 +160,12 @@ describe("Dockerfile", () => {
     expect(final.join("\n")).toMatch(/ENTRYPOINT \["node", "\/app\/bin\/pod-identity-drift\.js"\]/);
   });
 
+  it("copies from bin/ only the drift CLI's launcher (run-ts.cjs is the synth app's)", () => {
+    const copies = lines.filter((l) => /^COPY /.test(l) && /\bbin\b/.test(l));
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    for (const copy of copies) expect(copy).toMatch(/ bin\/pod-identity-drift\.js \.\/bin\/$/);
+  });
+
   it("runs as the same uid as the Deployment", () => {
     const user = lines.filter((l) => /^USER /.test(l)).pop()!;
     expect(user.trim()).toBe(`USER ${container().securityContext.runAsUser}:${container().securityContext.runAsGroup}`);
