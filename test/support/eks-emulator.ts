@@ -32,6 +32,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes, randomUUID } from "node:crypto";
 import { misbehave, type HttpFault } from "./http-faults";
 import { listenOnLoopback } from "./loopback";
+import { Faults, RateLimits, RequestCounts, type RateLimit } from "./request-control";
+
+export type { RateLimit } from "./request-control";
 
 export const DEFAULT_ACCOUNT_ID = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
@@ -169,13 +172,6 @@ export interface EksEmulatorOptions {
   readonly now?: () => Date;
   /** @default "aws" */
   readonly partition?: string;
-}
-
-export interface RateLimit {
-  /** Requests per second, refilled continuously. */
-  readonly rps: number;
-  /** Bucket size. @default max(1, rps) */
-  readonly burst?: number;
 }
 
 export interface EksEmulator {
@@ -338,13 +334,10 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
   const keys = new Map<string, { accountId: string; principalArn: string }>();
   for (const [k, acct] of Object.entries(opts.credentials ?? {})) keys.set(k, { accountId: acct, principalArn: `arn:${partition}:iam::${acct}:user/emulator` });
   const clusters = new Map<string, Cluster>();
-  const faults: Array<{ spec: FaultSpec; remaining: number }> = [];
-  const limits = new Map<string, RateLimit>(Object.entries(opts.rateLimits ?? {}));
-  const buckets = new Map<string, { tokens: number; last: number }>();
+  const faults = new Faults<FaultSpec>();
+  const limits = new RateLimits(opts.rateLimits);
   const roleTrust = new Map<string, { externalId?: string; deny?: boolean }>();
-  const counts = new Map<string, number>();
-  const inFlight = new Map<string, number>();
-  const maxFlight = new Map<string, number>();
+  const counts = new RequestCounts<RequestRecordFilter>();
 
   const clusterKey = (accountId: string, region: string, name: string) => `${accountId}/${region}/${name}`;
   const refKey = (ref: EmulatorClusterRef) => clusterKey(ref.accountId ?? defaultAccountId ?? DEFAULT_ACCOUNT_ID, ref.region ?? DEFAULT_REGION, ref.name);
@@ -414,52 +407,21 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
     }
   }
 
-  // ---- counting, rate limits, faults ----
+  // ---- counting, rate limits, faults (./request-control.ts) ----
   function record(op: string, caller: Caller | undefined, cluster: string | undefined, outcome: "ok" | "error" | "throttled"): void {
-    const key = JSON.stringify([op, caller?.accountId ?? "", caller?.region ?? "", cluster ?? "", outcome]);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-
-  function matches(m: RequestMatch, op: string, caller: Caller, cluster: string | undefined): boolean {
-    return (
-      (m.operation === undefined || m.operation === op) &&
-      (m.accountId === undefined || m.accountId === caller.accountId) &&
-      (m.region === undefined || m.region === caller.region) &&
-      (m.cluster === undefined || m.cluster === cluster)
-    );
-  }
-
-  function takeToken(accountId: string): boolean {
-    const limit = limits.get(accountId) ?? limits.get("*");
-    if (!limit) return true;
-    const burst = limit.burst ?? Math.max(1, limit.rps);
-    const t = performance.now();
-    let b = buckets.get(accountId);
-    if (!b) {
-      b = { tokens: burst, last: t };
-      buckets.set(accountId, b);
-    }
-    b.tokens = Math.min(burst, b.tokens + ((t - b.last) / 1000) * limit.rps);
-    b.last = t;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return true;
-    }
-    return false;
+    counts.record(op, { accountId: caller?.accountId ?? "", region: caller?.region ?? "", cluster: cluster ?? "" }, outcome);
   }
 
   async function applyFaults(op: string, caller: Caller, cluster: string | undefined): Promise<Misbehaviour> {
-    if (!takeToken(caller.accountId)) throw new ApiError("ThrottlingException", "Rate exceeded");
+    if (!limits.take(caller.accountId)) throw new ApiError("ThrottlingException", "Rate exceeded");
     let out: Misbehaviour = {};
-    for (let i = 0; i < faults.length; i++) {
-      const f = faults[i]!;
-      if (f.remaining <= 0 || !matches(f.spec, op, caller, cluster)) continue;
-      f.remaining--;
-      if (f.spec.delayMs) await sleep(f.spec.delayMs);
-      if (f.spec.error) {
-        const code = f.spec.error;
+    const request = { operation: op, accountId: caller.accountId, region: caller.region, cluster };
+    for (const f of faults.matching(request, ["operation", "accountId", "region", "cluster"])) {
+      if (f.delayMs) await sleep(f.delayMs);
+      if (f.error) {
+        const code = f.error;
         const message =
-          f.spec.message ??
+          f.message ??
           (code === "AccessDeniedException"
             ? `User: ${caller.principalArn} is not authorized to perform: eks:${op} on resource: arn:${partition}:eks:${caller.region}:${caller.accountId}:cluster/${cluster ?? "*"}`
             : code === "ThrottlingException"
@@ -475,9 +437,9 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
       }
       out = {
         ...out,
-        ...(f.spec.http ? { http: f.spec.http } : {}),
-        ...(f.spec.body !== undefined ? { body: f.spec.body } : {}),
-        ...(f.spec.nextToken ? { nextToken: f.spec.nextToken } : {}),
+        ...(f.http ? { http: f.http } : {}),
+        ...(f.body !== undefined ? { body: f.body } : {}),
+        ...(f.nextToken ? { nextToken: f.nextToken } : {}),
       };
     }
     return out;
@@ -839,10 +801,7 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
 
   /** In flight from the request until its response is sent or the client gives up (closes the connection). */
   function trackFlight(res: ServerResponse, accountId: string): void {
-    const n = (inFlight.get(accountId) ?? 0) + 1;
-    inFlight.set(accountId, n);
-    if (n > (maxFlight.get(accountId) ?? 0)) maxFlight.set(accountId, n);
-    res.once("close", () => inFlight.set(accountId, (inFlight.get(accountId) ?? 1) - 1));
+    counts.started(accountId, (done) => res.once("close", done));
   }
 
   const server: Server = createServer((req, res) => {
@@ -851,28 +810,7 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
   server.keepAliveTimeout = 5_000;
   const port = await listenOnLoopback(server);
 
-  function addFault(spec: FaultSpec): () => void {
-    const entry = { spec, remaining: spec.times ?? Infinity };
-    faults.push(entry);
-    return () => {
-      const i = faults.indexOf(entry);
-      if (i >= 0) faults.splice(i, 1);
-    };
-  }
-
-  function filterCounts(filter: RequestRecordFilter): Array<[string, number]> {
-    const out: Array<[string, number]> = [];
-    for (const [key, n] of counts) {
-      const [op, acct, region, cl, outcome] = JSON.parse(key) as string[];
-      if (filter.operation !== undefined && filter.operation !== op) continue;
-      if (filter.accountId !== undefined && filter.accountId !== acct) continue;
-      if (filter.region !== undefined && filter.region !== region) continue;
-      if (filter.cluster !== undefined && filter.cluster !== cl) continue;
-      if (filter.outcome !== undefined && filter.outcome !== outcome) continue;
-      out.push([op!, n]);
-    }
-    return out;
-  }
+  const addFault = (spec: FaultSpec): (() => void) => faults.add(spec);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -941,31 +879,25 @@ export async function startEksEmulator(opts: EksEmulatorOptions = {}): Promise<E
       return addFault({ ...match, delayMs });
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     setRateLimit(accountId, limit) {
-      if (limit) limits.set(accountId, limit);
-      else limits.delete(accountId);
-      buckets.clear();
+      limits.set(accountId, limit ?? undefined);
     },
     setRoleTrust(roleArn, trust) {
       roleTrust.set(roleArn, trust);
     },
     count(filter = {}) {
-      return filterCounts(filter).reduce((s, [, n]) => s + n, 0);
+      return counts.count(filter);
     },
     countsByOperation(filter = {}) {
-      const out: Record<string, number> = {};
-      for (const [op, n] of filterCounts(filter)) out[op] = (out[op] ?? 0) + n;
-      return out;
+      return counts.byOperation(filter);
     },
     resetCounts() {
-      counts.clear();
-      maxFlight.clear();
+      counts.reset();
     },
     maxInFlight(accountId) {
-      if (accountId !== undefined) return maxFlight.get(accountId) ?? 0;
-      return Math.max(0, ...maxFlight.values());
+      return counts.maxInFlight(accountId);
     },
   };
 }

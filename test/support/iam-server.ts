@@ -29,6 +29,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import { listenOnLoopback } from "./loopback";
+import { Faults, RateLimits, RequestCounts, type RateLimit } from "./request-control";
 
 export const IAM_NAMESPACE = "https://iam.amazonaws.com/doc/2010-05-08/";
 export const IAM_API_VERSION = "2010-05-08";
@@ -105,12 +106,7 @@ export interface IamFault extends IamRequestMatch {
   readonly times?: number;
 }
 
-export interface IamRateLimit {
-  /** Requests per second, refilled continuously. */
-  readonly rps: number;
-  /** Bucket size. @default max(1, rps) */
-  readonly burst?: number;
-}
+export type IamRateLimit = RateLimit;
 
 export interface IamServerOptions {
   /** Access key id → account id. */
@@ -292,12 +288,9 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   const keys = new Map<string, string>(Object.entries(opts.credentials ?? {}));
   const roles = new Map<string, StoredRole>(); // by `${account}/${name}`
   const policies = new Map<string, StoredPolicy>(); // by ARN
-  const faults: Array<{ spec: IamFault; remaining: number }> = [];
-  const limits = new Map<string, IamRateLimit>(Object.entries(opts.rateLimits ?? {}));
-  const buckets = new Map<string, { tokens: number; last: number }>();
-  const counts = new Map<string, number>();
-  const inFlight = new Map<string, number>();
-  const maxFlight = new Map<string, number>();
+  const faults = new Faults<IamFault>();
+  const limits = new RateLimits(opts.rateLimits);
+  const counts = new RequestCounts<IamCountFilter>();
   const hanging = new Set<ServerResponse>();
 
   const roleKey = (accountId: string, name: string) => `${accountId}/${name}`;
@@ -346,33 +339,9 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
     return p;
   }
 
-  // ---- counting, rate limits, faults ----
+  // ---- counting, rate limits, faults (./request-control.ts) ----
   function record(op: string, caller: Caller | undefined, outcome: "ok" | "error" | "throttled"): void {
-    const key = JSON.stringify([op, caller?.accountId ?? "", outcome]);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-
-  function matches(m: IamRequestMatch, op: string, caller: Caller, roleName: string | undefined): boolean {
-    return (
-      (m.operation === undefined || m.operation === op) &&
-      (m.accountId === undefined || m.accountId === caller.accountId) &&
-      (m.accessKeyId === undefined || m.accessKeyId === caller.accessKeyId) &&
-      (m.roleName === undefined || m.roleName === roleName)
-    );
-  }
-
-  function takeToken(accountId: string): boolean {
-    const limit = limits.get(accountId) ?? limits.get("*");
-    if (!limit) return true;
-    const burst = limit.burst ?? Math.max(1, limit.rps);
-    const t = performance.now();
-    let b = buckets.get(accountId);
-    if (!b) buckets.set(accountId, (b = { tokens: burst, last: t }));
-    b.tokens = Math.min(burst, b.tokens + ((t - b.last) / 1000) * limit.rps);
-    b.last = t;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    counts.record(op, { accountId: caller?.accountId ?? "" }, outcome);
   }
 
   /** The faults that apply, in order; the first error or hang wins. */
@@ -382,23 +351,22 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
     roleName: string | undefined,
     res: ServerResponse,
   ): Promise<{ hang?: "headers" | "body"; loopMarker: boolean }> {
-    if (!takeToken(caller.accountId)) throw new IamError("Throttling", "Rate exceeded");
+    if (!limits.take(caller.accountId)) throw new IamError("Throttling", "Rate exceeded");
     let loopMarker = false;
-    for (const f of faults) {
-      if (f.remaining <= 0 || !matches(f.spec, op, caller, roleName)) continue;
-      f.remaining--;
-      if (f.spec.delayMs) await sleep(f.spec.delayMs);
-      if (f.spec.loopMarker) loopMarker = true;
-      if (f.spec.hang) {
+    const request = { operation: op, accountId: caller.accountId, accessKeyId: caller.accessKeyId, roleName };
+    for (const f of faults.matching(request, ["operation", "accountId", "accessKeyId", "roleName"])) {
+      if (f.delayMs) await sleep(f.delayMs);
+      if (f.loopMarker) loopMarker = true;
+      if (f.hang) {
         hanging.add(res);
         res.once("close", () => hanging.delete(res));
-        return { hang: f.spec.hang, loopMarker };
+        return { hang: f.hang, loopMarker };
       }
-      if (f.spec.error) {
-        const code = f.spec.error;
+      if (f.error) {
+        const code = f.error;
         const resource = roleName ? `arn:${partition}:iam::${caller.accountId}:role/${roleName}` : "*";
         const message =
-          f.spec.message ??
+          f.message ??
           (code === "AccessDenied"
             ? `User: ${caller.principalArn} is not authorized to perform: iam:${op} on resource: ${resource} because no identity-based policy allows the iam:${op} action`
             : code === "Throttling"
@@ -615,10 +583,7 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   }
 
   function trackFlight(res: ServerResponse, accountId: string): void {
-    const n = (inFlight.get(accountId) ?? 0) + 1;
-    inFlight.set(accountId, n);
-    if (n > (maxFlight.get(accountId) ?? 0)) maxFlight.set(accountId, n);
-    res.once("close", () => inFlight.set(accountId, (inFlight.get(accountId) ?? 1) - 1));
+    counts.started(accountId, (done) => res.once("close", done));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -664,26 +629,7 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
   server.keepAliveTimeout = 5_000;
   const port = await listenOnLoopback(server);
 
-  function addFault(spec: IamFault): () => void {
-    const entry = { spec, remaining: spec.times ?? Infinity };
-    faults.push(entry);
-    return () => {
-      const i = faults.indexOf(entry);
-      if (i >= 0) faults.splice(i, 1);
-    };
-  }
-
-  function filterCounts(filter: IamCountFilter): Array<[string, number]> {
-    const out: Array<[string, number]> = [];
-    for (const [key, n] of counts) {
-      const [op, account, outcome] = JSON.parse(key) as string[];
-      if (filter.operation !== undefined && filter.operation !== op) continue;
-      if (filter.accountId !== undefined && filter.accountId !== account) continue;
-      if (filter.outcome !== undefined && filter.outcome !== outcome) continue;
-      out.push([op!, n]);
-    }
-    return out;
-  }
+  const addFault = (spec: IamFault): (() => void) => faults.add(spec);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -759,28 +705,22 @@ export async function startIamServer(opts: IamServerOptions = {}): Promise<IamSe
       return addFault({ ...rest, hang: stage ?? "headers" });
     },
     clearFaults() {
-      faults.length = 0;
+      faults.clear();
     },
     setRateLimit(accountId, limit) {
-      if (limit) limits.set(accountId, limit);
-      else limits.delete(accountId);
-      buckets.clear();
+      limits.set(accountId, limit ?? undefined);
     },
     count(filter = {}) {
-      return filterCounts(filter).reduce((s, [, n]) => s + n, 0);
+      return counts.count(filter);
     },
     countsByOperation(filter = {}) {
-      const out: Record<string, number> = {};
-      for (const [op, n] of filterCounts(filter)) out[op] = (out[op] ?? 0) + n;
-      return out;
+      return counts.byOperation(filter);
     },
     resetCounts() {
-      counts.clear();
-      maxFlight.clear();
+      counts.reset();
     },
     maxInFlight(accountId) {
-      if (accountId !== undefined) return maxFlight.get(accountId) ?? 0;
-      return Math.max(0, ...maxFlight.values());
+      return counts.maxInFlight(accountId);
     },
   };
 }
