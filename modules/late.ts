@@ -2,7 +2,7 @@
 // resource reference (including each `depends_on` entry) capture a full stack trace when created, for
 // debugging token errors; with thousands of associations that was most of synth time (a CPU profile at
 // 5,000 associations: 7.4 s of 17 s in stack capture). Role names and ARNs are known strings here, so
-// nothing needs a reference: these two helpers keep late rendering and ordering without the capture.
+// nothing needs a reference: the helpers here keep late rendering and ordering without the capture.
 import { Token, TerraformStack, type IResolvable, type TerraformResource } from "./terraform-cdk";
 
 /** Each late value by the token string that stands for it (cdktf's token map keeps them as long). */
