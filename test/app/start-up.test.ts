@@ -14,8 +14,9 @@ const ROOT = path.join(__dirname, "..", "..");
 const run = promisify(execFile);
 const fromLibrary = createRequire(createRequire(path.join(ROOT, "package.json")).resolve(TERRAFORM_CDK));
 /** json-stable-stringify, which CDKTF writes with (CDK Terrain uses safe-stable-stringify, which needs no stand-in). */
-const realStableStringify =
-  TERRAFORM_CDK === "cdktf" ? (fromLibrary("json-stable-stringify") as (value: unknown, options?: unknown) => string | undefined) : undefined;
+const realStableStringify = { cdktf: true, cdktn: false }[TERRAFORM_CDK]
+  ? (fromLibrary("json-stable-stringify") as (value: unknown, options?: unknown) => string | undefined)
+  : undefined;
 
 /** A deterministic generator (mulberry32), so that a failure can be rerun. */
 function random(seed: number): () => number {
@@ -120,9 +121,10 @@ describe("the app's start-up", () => {
           `const before = ${REAL_LOADS}.length;`,
           `const semver = fromLibrary("semver");`,
           // CDKTF's zip package is called, and has properties; CDK Terrain's has functions.
-          TERRAFORM_CDK === "cdktf"
-            ? `const zips = typeof fromLibrary("archiver")("zip", { zlib: { level: 9 } }).pipe === "function" && fromLibrary("archiver").isRegisteredFormat("zip");`
-            : `const zips = fromLibrary("fflate").zipSync({ a: fromLibrary("fflate").strToU8("x") }).length > 0;`,
+          {
+            cdktf: `const zips = typeof fromLibrary("archiver")("zip", { zlib: { level: 9 } }).pipe === "function" && fromLibrary("archiver").isRegisteredFormat("zip");`,
+            cdktn: `const zips = fromLibrary("fflate").zipSync({ a: fromLibrary("fflate").strToU8("x") }).length > 0;`,
+          }[TERRAFORM_CDK],
           `const { z } = createRequire(${JSON.stringify(path.join(ROOT, "package.json"))})("zod");`,
           `const french = z.string().safeParse(1, { error: z.locales.fr().localeError }).error.issues[0].message;`,
           `const after = ${REAL_LOADS}.length;`,
