@@ -45,10 +45,10 @@ export class RateLimits {
 /** A request's fields a fault or a count filter can name (operation, account, region, role…). */
 export type RequestFields = Readonly<Record<string, string | undefined>>;
 
-/** Whether every field `match` gives equals the request's. */
-function matchesRequest(match: RequestFields, request: RequestFields): boolean {
-  for (const [field, want] of Object.entries(match)) if (want !== undefined && request[field] !== want) return false;
-  return true;
+/** Whether each of `fields` that `match` gives (not undefined) equals the request's. */
+function matchesRequest(match: object, request: RequestFields, fields: readonly string[] = Object.keys(match)): boolean {
+  const given = match as RequestFields;
+  return fields.every((f) => given[f] === undefined || given[f] === request[f]);
 }
 
 /** Injected faults, in the order added, each for `times` matching requests (@default Infinity). */
@@ -77,7 +77,7 @@ export class Faults<F extends { readonly times?: number }> {
   public *matching(request: RequestFields, fields: readonly (keyof F & string)[]): Generator<F> {
     for (let i = 0; i < this.entries.length; i++) {
       const entry = this.entries[i]!;
-      if (entry.remaining <= 0 || !fields.every((f) => entry.spec[f] === undefined || entry.spec[f] === request[f])) continue;
+      if (entry.remaining <= 0 || !matchesRequest(entry.spec, request, fields)) continue;
       entry.remaining--;
       yield entry.spec;
     }
