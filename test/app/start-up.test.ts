@@ -74,6 +74,8 @@ describe("the app's start-up", () => {
   /** The deferred packages' files (zod's English messages are loaded as they are, and used). */
   const DEFERRED = /[\\/]node_modules[\\/](?:archiver|semver|fflate|zod[\\/]v4[\\/]locales(?![\\/]en\.))[\\/]/;
   /** JavaScript listing the deferred packages' files loaded for real: a stand-in is a Proxy cached under the package's file. */
+  /** JavaScript naming the function cached as json-stable-stringify (CDKTF writes with it; CDK Terrain has none). */
+  const STRINGIFY_IN_USE = `stringify: Object.entries(require.cache).filter(([f]) => /json-stable-stringify[\\\\/]index\\.js$/.test(f)).map(([, m]) => m.exports.name)`;
   const REAL_LOADS = `Object.entries(require.cache).filter(([f, m]) => ${DEFERRED}.test(f) && !require("node:util").types.isProxy(m.exports)).map(([f]) => f)`;
 
   it("synthesizes exactly the golden files, without loading the deferred packages", async () => {
@@ -85,7 +87,7 @@ describe("the app's start-up", () => {
       const preload = path.join(out, "preload.cjs");
       writeFileSync(
         preload,
-        `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ all: Object.keys(require.cache), real: ${REAL_LOADS} })));`,
+        `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(loaded)}, JSON.stringify({ all: Object.keys(require.cache), real: ${REAL_LOADS}, ${STRINGIFY_IN_USE} })));`,
       );
       await run(process.execPath, ["--require", preload, path.join(ROOT, "bin", "run-ts.cjs"), path.join(ROOT, "main.ts")], {
         cwd: out,
@@ -98,10 +100,12 @@ describe("the app's start-up", () => {
         const golden = readFileSync(path.join(__dirname, "golden", `${stack}.cdk.tf.json`), "utf8");
         expect(text.replace(/"version": "[^"]+"/, ""), stack).toBe(golden.replace(/"version": "[^"]+"/, ""));
       }
-      const modules = JSON.parse(readFileSync(loaded, "utf8")) as { all: string[]; real: string[] };
+      const modules = JSON.parse(readFileSync(loaded, "utf8")) as { all: string[]; real: string[]; stringify: string[] };
       expect(modules.all.some((m) => m.includes(`${path.sep}${TERRAFORM_CDK}${path.sep}`))).toBe(true);
       expect(modules.all.filter((m) => DEFERRED.test(m)).length).toBeGreaterThan(0);
       expect(modules.real).toEqual([]);
+      // CDKTF wrote the stacks through ./stable-json.ts.
+      expect(modules.stringify).toEqual({ cdktf: ["stableStringifyStandIn"], cdktn: [] }[TERRAFORM_CDK]);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
