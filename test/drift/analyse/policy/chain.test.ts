@@ -82,19 +82,24 @@ function parsed(doc: PolicyDocumentJson): PolicyDocument {
   return p.policy;
 }
 
-function verdict(roles: ChainRoles, p: PodRequest): LinkVerdict {
-  const a: ChainAssociation = {
+/** The association through which the pod `p` would use the chain PI → TARGET. */
+function chainAssociation(p: PodRequest, podIdentityRoleArn: string, targetRoleArn: string): ChainAssociation {
+  return {
     partition: p.partition,
     region: p.region,
     clusterAccountId: p.clusterAccountId,
     clusterName: p.clusterName,
     namespace: p.namespace,
     serviceAccount: p.serviceAccount,
-    podIdentityRoleArn: roles.podIdentityRole.arn,
-    targetRoleArn: roles.targetRole.arn,
+    podIdentityRoleArn,
+    targetRoleArn,
     sessionTags: p.sessionTags,
     ...(typeof p.externalId === "string" ? { externalId: p.externalId } : {}),
   };
+}
+
+function verdict(roles: ChainRoles, p: PodRequest): LinkVerdict {
+  const a = chainAssociation(p, roles.podIdentityRole.arn, roles.targetRole.arn);
   const hop1 = podIdentityTrustAllows(parsed(roles.podIdentityRole.trustPolicy), a);
   const perm = podIdentityPermissionAllows(roles.podIdentityRole.identityPolicies.map(parsed), false, a);
   const trust = targetTrustAllows(parsed(roles.targetRole.trustPolicy), a, perm);
@@ -139,17 +144,7 @@ describe("chain links against the IAM oracle", () => {
   });
 
   it("managed policies it cannot read leave a missing inline permission unknown", () => {
-    const a: ChainAssociation = {
-      partition: "aws",
-      region: REGION,
-      clusterAccountId: CLUSTER,
-      clusterName: "prod",
-      namespace: "payments",
-      serviceAccount: "api",
-      podIdentityRoleArn: PI,
-      targetRoleArn: TARGET,
-      sessionTags: true,
-    };
+    const a = chainAssociation(pod, PI, TARGET);
     expect(podIdentityPermissionAllows([], true, a)).toBe("unknown");
     expect(podIdentityPermissionAllows([], false, a)).toBe("refuses");
   });
