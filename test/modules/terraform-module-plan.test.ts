@@ -105,6 +105,25 @@ function constructsTrust(grants: readonly Grant[]): string {
   return role.trustJson();
 }
 
+/** A grant to payments/`serviceAccount` in `clusterName`. */
+const grant = (
+  region: string,
+  clusterAccountId: string,
+  clusterName: string,
+  serviceAccount: string,
+  podIdentityRoleArn: string,
+  sessionTags = true,
+): Grant => ({
+  partition: "aws",
+  region,
+  clusterAccountId,
+  clusterName,
+  namespace: "payments",
+  serviceAccount,
+  podIdentityRoleArn,
+  sessionTags,
+});
+
 const trusted = (grants: readonly Grant[]) =>
   Object.fromEntries(
     grants.map((g, i) => [
@@ -142,6 +161,7 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
   it(
     "merges this call's associations with trusted ones, and hands its own on as trusted_associations",
     () => {
+      const other = grant("us-west-2", OTHER_CLUSTER_ACCOUNT, "edge", "api", `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`);
       const planned = planModule(files, {
         one: call({
           associations: {
@@ -150,73 +170,16 @@ describe.skipIf(!TERRAFORM)(`the module planned by terraform ${TERRAFORM ?? "(no
             us: association("prod-us", "payments", "api", { cluster_region: "us-east-1" }),
             export: association("prod-eu", "payments", "export", { session_tags: false }),
           },
-          trusted_associations: trusted([
-            {
-              partition: "aws",
-              region: "us-west-2",
-              clusterAccountId: OTHER_CLUSTER_ACCOUNT,
-              clusterName: "edge",
-              namespace: "payments",
-              serviceAccount: "api",
-              podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`,
-              sessionTags: true,
-            },
-          ]),
+          trusted_associations: trusted([other]),
         }),
       }).one!;
       const pi = `arn:aws:iam::${CLUSTER_ACCOUNT}:role/ledger-reader`;
       const own: Grant[] = [
-        {
-          partition: "aws",
-          region: "eu-west-1",
-          clusterAccountId: CLUSTER_ACCOUNT,
-          clusterName: "prod-eu",
-          namespace: "payments",
-          serviceAccount: "api",
-          podIdentityRoleArn: pi,
-          sessionTags: true,
-        },
-        {
-          partition: "aws",
-          region: "eu-west-1",
-          clusterAccountId: CLUSTER_ACCOUNT,
-          clusterName: "prod-eu",
-          namespace: "payments",
-          serviceAccount: "worker",
-          podIdentityRoleArn: pi,
-          sessionTags: true,
-        },
-        {
-          partition: "aws",
-          region: "us-east-1",
-          clusterAccountId: CLUSTER_ACCOUNT,
-          clusterName: "prod-us",
-          namespace: "payments",
-          serviceAccount: "api",
-          podIdentityRoleArn: pi,
-          sessionTags: true,
-        },
-        {
-          partition: "aws",
-          region: "eu-west-1",
-          clusterAccountId: CLUSTER_ACCOUNT,
-          clusterName: "prod-eu",
-          namespace: "payments",
-          serviceAccount: "export",
-          podIdentityRoleArn: pi,
-          sessionTags: false,
-        },
+        grant("eu-west-1", CLUSTER_ACCOUNT, "prod-eu", "api", pi),
+        grant("eu-west-1", CLUSTER_ACCOUNT, "prod-eu", "worker", pi),
+        grant("us-east-1", CLUSTER_ACCOUNT, "prod-us", "api", pi),
+        grant("eu-west-1", CLUSTER_ACCOUNT, "prod-eu", "export", pi, false),
       ];
-      const other: Grant = {
-        partition: "aws",
-        region: "us-west-2",
-        clusterAccountId: OTHER_CLUSTER_ACCOUNT,
-        clusterName: "edge",
-        namespace: "payments",
-        serviceAccount: "api",
-        podIdentityRoleArn: `arn:aws:iam::${OTHER_CLUSTER_ACCOUNT}:role/ledger-reader`,
-        sessionTags: true,
-      };
       expect(planned.outputs.target_role_trust_policy_json).toBe(constructsTrust([...own, other]));
       expect(planned.outputs.trusted_associations).toEqual({
         "eu-west-1/111111111111/prod-eu/payments/api": {
