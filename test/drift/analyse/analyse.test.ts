@@ -14,6 +14,7 @@ import {
   TARGET_ACCOUNT,
   input,
   liveOf,
+  locationOf,
   role,
   scanFailed,
   scanOk,
@@ -74,15 +75,7 @@ describe("analyse: state against live", () => {
     expect(kinds(r)).toEqual(["changed"]);
     const f = r.findings.find((x) => x.finding.kind === "changed")!.finding;
     expect(f.fields).toEqual([field]);
-    expect(f).toMatchObject({
-      cluster: "prod",
-      region: REGION,
-      accountId: ACCOUNT,
-      namespace: "payments",
-      serviceAccount: "sa-a-1",
-      associationId: "a-1",
-      address: a.address,
-    });
+    expect(f).toMatchObject(locationOf(a));
     expect(r.inSync).toBe(0);
   });
 

@@ -5,7 +5,7 @@ import { analyse } from "../../../drift/analyse/analyse";
 import { findingKey } from "../../../drift/analyse/phases/finish";
 import type { LiveRole, RoleRead, StateRole } from "../../../drift/model";
 import { encodeRfc3986 } from "../../support/iam-server";
-import { ACCOUNT, MIN, REGION, T0, TARGET_ACCOUNT, input, liveOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";
+import { ACCOUNT, MIN, REGION, T0, TARGET_ACCOUNT, input, liveOf, locationOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";
 
 const PI = role("pod-identity");
 const TARGET = role("target", TARGET_ACCOUNT);
@@ -158,15 +158,7 @@ describe("chain roles: when a change takes effect", () => {
     expect(first.findings[0]!.finding.advice).toMatch(/EKS no longer gives pods of payments\/sa-a-1 in prod new credentials: cached ones keep working until/);
     // Later runs keep the deadline of the first sighting (from history).
     const seenAt = new Date(T0.getTime() - 20 * MIN).toISOString();
-    const where = {
-      cluster: "prod",
-      region: REGION,
-      accountId: ACCOUNT,
-      namespace: "payments",
-      serviceAccount: "sa-a-1",
-      associationId: "a-1",
-      address: a1.address,
-    };
+    const where = locationOf(a1);
     const later = run([liveRole(PI_ROLE), liveRole(TARGET_ROLE, { assumeRolePolicy: narrowed })], {
       history: [[findingKey("trust-changed", where, TARGET), seenAt]],
     });

@@ -38,6 +38,19 @@ export function stateAssoc(id: string, over: Partial<StateAssociation> = {}): St
   };
 }
 
+/** Where a finding about `a` says it is (the fields every association finding carries). */
+export function locationOf(a: StateAssociation) {
+  return {
+    cluster: a.clusterName,
+    region: a.region ?? null,
+    accountId: a.accountId ?? null,
+    namespace: a.namespace,
+    serviceAccount: a.serviceAccount,
+    associationId: a.associationId,
+    address: a.address,
+  };
+}
+
 /** The live twin of a state association, modified well before T0 unless told otherwise. */
 export function liveOf(a: StateAssociation, over: Partial<LiveAssociation> = {}): LiveAssociation {
   const created = new Date(T0.getTime() - 48 * HOUR);
