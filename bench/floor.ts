@@ -4,6 +4,7 @@
 // Run: BENCH_WORKLOAD=… CDKTF_OUTDIR=… tsx bench/floor.ts
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { chainPermission, podIdentityTrust, roleArn, targetTrust } from "./lib/chain-policies";
 import { readWorkloadFromEnv } from "./lib/workload-file";
 import { indexWorkload, type WorkloadAccount } from "./workload";
 
@@ -30,7 +31,7 @@ for (const clusterAccount of workload.clusterAccounts) {
       seen.add(account.key);
       providers.push({
         alias: account.key,
-        assume_role: [{ role_arn: `arn:aws:iam::${account.id}:role/deployer`, session_name: "cdktf" }],
+        assume_role: [{ role_arn: roleArn(account.id, "deployer"), session_name: "cdktf" }],
         region: account.region,
       });
     }
@@ -46,8 +47,8 @@ for (const clusterAccount of workload.clusterAccounts) {
     if (cluster.accountKey !== clusterAccount.key) continue;
     const target = idx.account(a.targetAccountKey);
     const targetProvider = provider(target);
-    const podRoleArn = `arn:aws:iam::${clusterAccount.id}:role/${a.podIdentityRoleName}`;
-    const targetRoleArn = `arn:aws:iam::${target.id}:role/${a.targetRoleName}`;
+    const podRoleArn = roleArn(clusterAccount.id, a.podIdentityRoleName);
+    const targetRoleArn = roleArn(target.id, a.targetRoleName);
     const podId = `${a.key}-pod-identity-role`;
     const targetId = `${a.key}-target-role`;
     const permissionId = `${a.key}-assume-target`;
@@ -55,43 +56,20 @@ for (const clusterAccount of workload.clusterAccounts) {
 
     roles[podId] = {
       "//": meta(stack, podId),
-      assume_role_policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-      }),
+      assume_role_policy: podIdentityTrust(),
       name: a.podIdentityRoleName,
       provider: clusterProvider,
     };
     roles[targetId] = {
       "//": meta(stack, targetId),
-      assume_role_policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${clusterAccount.id}:root` },
-            Action: ["sts:AssumeRole", "sts:TagSession"],
-            Condition: {
-              ArnEquals: { "aws:PrincipalARN": podRoleArn },
-              StringEquals: {
-                "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${cluster.region}:${clusterAccount.id}:cluster/${cluster.name}`,
-                "aws:RequestTag/kubernetes-namespace": a.namespace,
-                "aws:RequestTag/kubernetes-service-account": a.serviceAccount,
-              },
-            },
-          },
-        ],
-      }),
+      assume_role_policy: targetTrust(a, cluster, clusterAccount.id, podRoleArn),
       name: a.targetRoleName,
       provider: targetProvider,
     };
     policies[permissionId] = {
       "//": meta(stack, permissionId),
       name: "assume-target-role",
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: targetRoleArn }],
-      }),
+      policy: chainPermission(targetRoleArn),
       provider: clusterProvider,
       role: a.podIdentityRoleName,
     };

@@ -5,6 +5,7 @@
 import * as aws from "@cdktf/provider-aws";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { chainPermission, podIdentityTrust, roleArn, targetTrust } from "./lib/chain-policies";
 import { readWorkloadFromEnv } from "./lib/workload-file";
 import { indexWorkload, type Workload, type WorkloadAccount } from "./workload";
 
@@ -19,7 +20,7 @@ class PodIdentityStack extends TerraformStack {
         p = new aws.provider.AwsProvider(this, `aws-${account.key}`, {
           alias: account.key,
           region: account.region,
-          assumeRole: [{ roleArn: `arn:aws:iam::${account.id}:role/deployer`, sessionName: "cdktf" }],
+          assumeRole: [{ roleArn: roleArn(account.id, "deployer"), sessionName: "cdktf" }],
         });
         providers.set(account.key, p);
       }
@@ -36,49 +37,20 @@ class PodIdentityStack extends TerraformStack {
       const podRole = new aws.iamRole.IamRole(this, `${a.key}-pod-identity-role`, {
         provider: clusterProvider,
         name: a.podIdentityRoleName,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "pods.eks.amazonaws.com" },
-              Action: ["sts:AssumeRole", "sts:TagSession"],
-            },
-          ],
-        }),
+        assumeRolePolicy: podIdentityTrust(),
       });
 
       const targetRole = new aws.iamRole.IamRole(this, `${a.key}-target-role`, {
         provider: targetProvider,
         name: a.targetRoleName,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { AWS: `arn:aws:iam::${clusterAccount.id}:root` },
-              Action: ["sts:AssumeRole", "sts:TagSession"],
-              Condition: {
-                ArnEquals: { "aws:PrincipalARN": podRole.arn },
-                StringEquals: {
-                  "aws:RequestTag/eks-cluster-arn": `arn:aws:eks:${cluster.region}:${clusterAccount.id}:cluster/${cluster.name}`,
-                  "aws:RequestTag/kubernetes-namespace": a.namespace,
-                  "aws:RequestTag/kubernetes-service-account": a.serviceAccount,
-                },
-              },
-            },
-          ],
-        }),
+        assumeRolePolicy: targetTrust(a, cluster, clusterAccount.id, podRole.arn),
       });
 
       const permission = new aws.iamRolePolicy.IamRolePolicy(this, `${a.key}-assume-target`, {
         provider: clusterProvider,
         role: podRole.name,
         name: "assume-target-role",
-        policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Action: ["sts:AssumeRole", "sts:TagSession"], Resource: targetRole.arn }],
-        }),
+        policy: chainPermission(targetRole.arn),
       });
 
       new aws.eksPodIdentityAssociation.EksPodIdentityAssociation(this, `${a.key}-association`, {

@@ -125,8 +125,16 @@ function synthTables(s: SynthResults): string {
     ),
     renderTable(
       "Synth ratios (median wall, median peak RSS)",
-      ["N", "ours/naive wall", "ours/naive RSS", "ours/floor wall", "ours/floor RSS"],
-      s.ratios.map((r) => [r.size, r.oursOverNaiveWall, r.oursOverNaiveRss, r.oursOverFloorWall, r.oursOverFloorRss]),
+      ["N", "ours/naive wall", "ours/naive RSS", "ours/floor wall", "ours/floor RSS", "ours/direct wall", "direct/floor wall"],
+      s.ratios.map((r) => [
+        r.size,
+        r.oursOverNaiveWall,
+        r.oursOverNaiveRss,
+        r.oursOverFloorWall,
+        r.oursOverFloorRss,
+        r.oursOverDirectWall,
+        r.directOverFloorWall,
+      ]),
     ),
   ];
   if (s.perAssociation.length) {

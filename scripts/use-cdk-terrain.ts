@@ -1,6 +1,6 @@
 // Switches a checkout of this project from CDKTF to CDK Terrain (cdktn), the community continuation with the
 // same API: the package names in the two files that import the CDK library and the provider bindings, the
-// benchmark's naive app, and the dependencies. `npm run test:cdktn` applies it to a temporary copy; run it on
+// benchmark's naive and direct apps, and the dependencies. `npm run test:cdktn` applies it to a temporary copy; run it on
 // your own checkout (`npx tsx scripts/use-cdk-terrain.ts`, then `npm install`) to move to CDK Terrain.
 // Usage: tsx scripts/use-cdk-terrain.ts [DIR]   (default: the current directory)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -16,9 +16,10 @@ export const CDK_TERRAIN = {
 
 /**
  * Source files naming the CDK library or the bindings' package: the library and the app import through the
- * first two; the benchmark's naive app imports the package roots, as a user's app would.
+ * first two; the benchmark's naive app imports the package roots, as a user's app would, and its direct app
+ * the binding classes by their deep paths.
  */
-const SOURCES: readonly string[] = ["modules/terraform-cdk.ts", "modules/aws.ts", "bench/naive-app.ts"];
+const SOURCES: readonly string[] = ["modules/terraform-cdk.ts", "modules/aws.ts", "bench/naive-app.ts", "bench/direct-app.ts"];
 const RENAMES: readonly [RegExp, string][] = [
   [/"cdktf(?=["/])/g, `"cdktn`],
   [/"@cdktf\/provider-aws(?=["/])/g, `"@cdktn/provider-aws`],

@@ -1,4 +1,4 @@
-// The synth benchmark: for each size, each variant (ours, naive, floor) runs as a fresh process on the same
+// The synth benchmark: for each size, each variant (ours, naive, direct, floor) runs as a fresh process on the same
 // workload, `reps` times, interleaved so that machine noise spreads over all variants alike.
 
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -13,13 +13,13 @@ import { OUR_CONFIG_MODULE, writeOurConfig } from "./our-config";
 
 export const REPO = resolve(__dirname, "..", "..");
 
-export type SynthVariantName = "ours" | "naive" | "floor";
+export type SynthVariantName = "ours" | "naive" | "direct" | "floor";
 /**
  * How every variant's script is run: "compiled" as cdktf.json runs the app (bin/run-ts.cjs: bundled by
  * esbuild, cached), "tsx" transpiled and loaded by tsx at each run (`node --import tsx`).
  */
 export type SynthRunner = "compiled" | "tsx";
-export const VARIANTS: readonly SynthVariantName[] = ["ours", "naive", "floor"];
+export const VARIANTS: readonly SynthVariantName[] = ["ours", "naive", "direct", "floor"];
 
 export interface Spread {
   readonly median: number;
@@ -49,6 +49,10 @@ export interface SynthRatios {
   readonly oursOverNaiveRss: number;
   readonly oursOverFloorWall: number;
   readonly oursOverFloorRss: number;
+  /** Ours against cdktf used directly for the same resources (bench/direct-app.ts). */
+  readonly oursOverDirectWall: number;
+  /** cdktf used directly against the floor: what cdktf itself costs. */
+  readonly directOverFloorWall: number;
 }
 
 export interface PerAssociation {
@@ -73,7 +77,7 @@ export interface SynthResults {
 export interface SynthOptions {
   readonly sizes: readonly number[];
   readonly reps: number;
-  /** The same for all three variants. */
+  /** The same for every variant. */
   readonly runner: SynthRunner;
   readonly example: boolean;
   /** Run each variant once, unmeasured, before measuring (fills the runner's cache: bundles or tsx's transforms; and the page cache). */
@@ -109,6 +113,8 @@ function invocation(
       return { args: run(join(REPO, "main.ts"), nodeArgs), env: { ...env, POD_IDENTITY_CONFIG: configFile } };
     case "naive":
       return { args: run(join(REPO, "bench", "naive-app.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
+    case "direct":
+      return { args: run(join(REPO, "bench", "direct-app.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
     case "floor":
       return { args: run(join(REPO, "bench", "floor.ts"), nodeArgs), env: { ...env, BENCH_WORKLOAD: workloadFile } };
   }
@@ -167,7 +173,7 @@ async function runOnce(c: Collected, command: string, inv: Invocation, outdir: s
   rmSync(outdir, { recursive: true, force: true });
 }
 
-/** Writes the inputs of one size: the workload JSON (naive, floor) and our config file. */
+/** Writes the inputs of one size: the workload JSON (naive, direct, floor) and our config file. */
 function prepare(dir: string, workload: Workload): { workloadFile: string; configFile: string; configError?: string } {
   const workloadFile = join(dir, "workload.json");
   writeFileSync(workloadFile, JSON.stringify(workload));
@@ -263,6 +269,7 @@ function ratiosOf(rows: readonly SynthRow[]): SynthRatios[] {
   return sizes.map((size) => {
     const ours = find("ours", size);
     const naive = find("naive", size);
+    const direct = find("direct", size);
     const floor = find("floor", size);
     const w = (r: SynthRow | undefined) => (ok(r) ? r.wallMs.median : Number.NaN);
     const m = (r: SynthRow | undefined) => (ok(r) ? r.peakRssMb.median : Number.NaN);
@@ -272,6 +279,8 @@ function ratiosOf(rows: readonly SynthRow[]): SynthRatios[] {
       oursOverNaiveRss: ratio(m(ours), m(naive)),
       oursOverFloorWall: ratio(w(ours), w(floor)),
       oursOverFloorRss: ratio(m(ours), m(floor)),
+      oursOverDirectWall: ratio(w(ours), w(direct)),
+      directOverFloorWall: ratio(w(direct), w(floor)),
     };
   });
 }

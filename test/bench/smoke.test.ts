@@ -39,9 +39,9 @@ describe("npm run bench -- --quick --reps 1", () => {
     expect(results.synth?.runner).toBe("compiled");
   });
 
-  it("synthesizes N=1 with our app, the naive app and the floor, each to the same resources", () => {
+  it("synthesizes N=1 with our app, the naive app, the direct app and the floor, each to the same resources", () => {
     const rows = results.synth?.rows ?? [];
-    expect(rows.map((r) => `${r.variant}@${r.size}`)).toEqual(["ours@1", "naive@1", "floor@1"]);
+    expect(rows.map((r) => `${r.variant}@${r.size}`)).toEqual(["ours@1", "naive@1", "direct@1", "floor@1"]);
     for (const r of rows) {
       expect(r.error, `${r.variant}: ${r.error}`).toBeUndefined();
       expect(r.failures).toBe(0);
@@ -49,10 +49,14 @@ describe("npm run bench -- --quick --reps 1", () => {
       expect(r.peakRssMb.median).toBeGreaterThan(0);
       expect(r.output?.resources["aws_eks_pod_identity_association"]).toBe(1);
     }
-    expect(rows.find((r) => r.variant === "naive")?.output?.resources).toEqual(rows.find((r) => r.variant === "floor")?.output?.resources);
+    const floor = rows.find((r) => r.variant === "floor")?.output?.resources;
+    expect(rows.find((r) => r.variant === "naive")?.output?.resources).toEqual(floor);
+    expect(rows.find((r) => r.variant === "direct")?.output?.resources).toEqual(floor);
     const ratios = results.synth?.ratios.find((r) => r.size === 1);
     expect(Number.isFinite(ratios?.oursOverNaiveWall)).toBe(true);
     expect(Number.isFinite(ratios?.oursOverFloorWall)).toBe(true);
+    expect(Number.isFinite(ratios?.oursOverDirectWall)).toBe(true);
+    expect(Number.isFinite(ratios?.directOverFloorWall)).toBe(true);
   });
 
   it("runs npx cdktf synth of the shipped example end to end", () => {
