@@ -81,7 +81,8 @@ export class PodIdentityRole extends RoleBase {
     if (this.isExisting) {
       this.addJsonOutput("required_permission_policy", `Inline policy the owners of ${this.arn} must attach so that it can chain into its target roles`, json);
     } else {
-      this.addInlinePolicy(CHAIN_POLICY_NAME, lateString(json), () => this.permissionDocument().toDocumentJson());
+      // Sized by the JSON it is rendered to (once: validation and synthesis share it).
+      this.addInlinePolicy(CHAIN_POLICY_NAME, lateString(json), json);
     }
   }
 

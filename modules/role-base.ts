@@ -81,8 +81,8 @@ export interface InlinePolicy {
   readonly name: string;
   /** Minified JSON (or a token for documents rendered late). */
   readonly json: string;
-  /** The rendered document, for size checks. */
-  readonly document: () => PolicyDocumentJson | undefined;
+  /** The rendered document, or its minified JSON, for size checks. */
+  readonly document: () => PolicyDocumentJson | string | undefined;
 }
 
 /** What every role construct shares: a literal name and path, inline and managed policies, bring-your-own. */
@@ -209,7 +209,7 @@ export abstract class RoleBase extends Construct {
 
   /** Call whenever what the documents are built from changes (an association registered on the role). */
   protected documentsChanged(): void {
-    this.rendered.clear();
+    if (this.rendered.size > 0) this.rendered.clear();
   }
 
   /** What an association using this role must wait for (the role and its policies). */
@@ -218,7 +218,7 @@ export abstract class RoleBase extends Construct {
   }
 
   /** Adds an inline policy (`aws_iam_role_policy`) to the created role. */
-  protected addInlinePolicy(name: string, json: string, document: () => PolicyDocumentJson | undefined): void {
+  protected addInlinePolicy(name: string, json: string, document: () => PolicyDocumentJson | string | undefined): void {
     if (!this.role) throw new UsageError(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`, this);
     const resource = new IamRolePolicy(this, `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
       provider: this.account.provider,
