@@ -1,6 +1,6 @@
 // The synthetic estate every synth variant is generated from: N associations spread over 10 clusters (two per
 // cluster account, so five cluster accounts) and 20 target accounts. Deterministic: the same N always gives
-// the same associations, so our app, the naive app and the floor describe exactly the same resources.
+// the same associations, so our app, the naive and direct apps and the floor describe exactly the same resources.
 
 export const CLUSTER_COUNT = 10;
 export const CLUSTERS_PER_ACCOUNT = 2;

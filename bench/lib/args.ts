@@ -28,7 +28,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--reps N] [--only synth
   --rate R      emulator throttles above R requests/s per account (default per scenario: 250 for one
                 cluster, 25 for 10 accounts, i.e. 250/s in total either way)
   --paced       scan with scan.requestsPerSecond = R in the drift config (default: none, adaptive pacing)
-  --runner      how the synth variants run, all three alike: compiled (default; bin/run-ts.cjs, as cdktf.json
+  --runner      how the synth variants run, all four alike: compiled (default; bin/run-ts.cjs, as cdktf.json
                 runs the app) or tsx (node --import tsx, transpiled at each run)
   --no-example  skip \`npx cdktf synth\` of the shipped example
   --cpu-prof D  write a V8 CPU profile of every measured synth/scan process into D
