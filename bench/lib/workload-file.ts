@@ -1,4 +1,4 @@
-// How the orchestrator hands a workload to the naive app and the floor: a JSON file named by $BENCH_WORKLOAD.
+// How the orchestrator hands a workload to the naive and direct apps and the floor: a JSON file named by $BENCH_WORKLOAD.
 import { readFileSync } from "node:fs";
 import type { Workload } from "../workload";
 
