@@ -14,6 +14,8 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 [ -d "$repo/node_modules" ] || { echo "test:cdktn: run npm ci first (the copy starts from this project's node_modules)" >&2; exit 1; }
 # TEST_CDKTN_KEEP=1 keeps the copy (its path is printed) to look into a failure.
 copy=$(mktemp -d "${TMPDIR:-/tmp}/pod-identity-cdktn-XXXXXX")
+# As root, some checks run as another user (test/support/unprivileged.ts), who must reach the copy.
+chmod 755 "$copy"
 if [ "${TEST_CDKTN_KEEP:-}" = 1 ]; then echo "test:cdktn: the copy is $copy"; else trap 'rm -rf "$copy"' EXIT; fi
 cd "$repo"
 # The project's files as git sees them (tracked, and new files not ignored), without build output or state.

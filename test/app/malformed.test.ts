@@ -10,6 +10,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { dump } from "js-yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { runSynth } from "../../modules/synth";
+import { openToUnprivileged, runUnprivileged } from "../support/unprivileged";
 
 const ROOT = path.join(__dirname, "..", "..");
 const work = mkdtempSync(path.join(tmpdir(), "pod-identity-malformed-"));
@@ -992,13 +993,22 @@ describe("malformed configs", () => {
     }
   });
 
-  it.skipIf(process.getuid?.() === 0)("a file the user may not read", () => {
+  it("a file the user may not read", () => {
     const dir = mkdtempSync(path.join(work, "unreadable-"));
+    openToUnprivileged(work, dir);
     writeFileSync(path.join(dir, "pod-identity.yaml"), dump(base()));
     chmodSync(path.join(dir, "pod-identity.yaml"), 0o000);
-    let stderr = "";
-    expect(runSynth({ projectRoot: dir, env: {}, stderr: (t) => void (stderr += t) })).toBe(1);
-    expect(stderr).toBe("pod-identity.yaml: cannot be read: permission denied; give the user running synth read access to it\nNothing was synthesized.\n");
+    const r = runUnprivileged<{ code: number; stderr: string }>(`
+      import { runSynth } from "@repo/modules/synth";
+      let stderr = "";
+      const code = runSynth({ projectRoot: ${JSON.stringify(dir)}, env: {}, stderr: (t) => void (stderr += t) });
+      process.stdout.write(JSON.stringify({ code, stderr }));
+    `);
+    expect(r).toEqual({
+      code: 1,
+      stderr: "pod-identity.yaml: cannot be read: permission denied; give the user running synth read access to it\nNothing was synthesized.\n",
+    });
+    expect(readdirSync(dir), "nothing written").toEqual(["pod-identity.yaml"]);
   });
 });
 

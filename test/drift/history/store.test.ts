@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyse } from "../../../drift/analyse/analyse";
-import { HistoryError, SqliteHistoryStore as HistoryStore, type RunRecord } from "../../../drift/history/sqlite";
+import { SqliteHistoryStore as HistoryStore, type RunRecord } from "../../../drift/history/sqlite";
 import { SCHEMA_VERSION } from "../../../drift/history/migrations";
 import { buildReport } from "../../../drift/report/build";
 import { HOUR, MIN, T0, input, liveOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";
+import { openToUnprivileged, runUnprivileged } from "../../support/unprivileged";
 import type { ClusterScan, StateReadResult } from "../../../drift/model";
 
 let dir: string;
@@ -127,12 +128,26 @@ describe("HistoryStore", () => {
     store.close();
   });
 
-  it.skipIf(process.getuid?.() === 0)("an unwritable directory is a clear HistoryError", () => {
+  it("an unwritable directory is a clear HistoryError", () => {
     const ro = join(dir, "ro");
     mkdirSync(ro);
-    chmodSync(ro, 0o500);
-    expect(() => HistoryStore.open(join(ro, "sub", "h.db"))).toThrow(HistoryError);
-    expect(() => HistoryStore.open(join(ro, "h.db"))).toThrow(/cannot be written|cannot create/);
+    openToUnprivileged(dir);
+    chmodSync(ro, 0o555);
+    const opened = runUnprivileged<{ error: string | null; message: string }[]>(`
+      import { HistoryError, SqliteHistoryStore } from "@repo/drift/history/sqlite";
+      const open = (path: string) => {
+        try {
+          SqliteHistoryStore.open(path).close();
+          return { error: null, message: "" };
+        } catch (e) {
+          return { error: e instanceof HistoryError ? "HistoryError" : String(e?.constructor?.name), message: String(e?.message) };
+        }
+      };
+      process.stdout.write(JSON.stringify([open(${JSON.stringify(join(ro, "sub", "h.db"))}), open(${JSON.stringify(join(ro, "h.db"))})]));
+    `);
+    expect(opened.map((o) => o.error)).toEqual(["HistoryError", "HistoryError"]);
+    expect(opened[0]!.message).toMatch(/cannot create/);
+    expect(opened[1]!.message).toMatch(/cannot be written|cannot create/);
   });
 
   it("a path under a regular file is a clear HistoryError", () => {
