@@ -9,33 +9,17 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { chainPermission, podIdentityTrust, roleArn, targetTrust } from "./lib/chain-policies";
+import { chainPermission, perAccount, podIdentityTrust, providerConfig, roleArn, stackAssociations, targetTrust } from "./lib/baseline-parts";
 import { readWorkloadFromEnv } from "./lib/workload-file";
-import { indexWorkload, type Workload, type WorkloadAccount } from "./workload";
+import type { Workload, WorkloadAccount } from "./workload";
 
 class PodIdentityStack extends TerraformStack {
   constructor(scope: Construct, id: string, workload: Workload, clusterAccount: WorkloadAccount) {
     super(scope, id);
-    const idx = indexWorkload(workload);
-    const providers = new Map<string, AwsProvider>();
-    const providerFor = (account: WorkloadAccount): AwsProvider => {
-      let p = providers.get(account.key);
-      if (!p) {
-        p = new AwsProvider(this, `aws-${account.key}`, {
-          alias: account.key,
-          region: account.region,
-          assumeRole: [{ roleArn: roleArn(account.id, "deployer"), sessionName: "cdktf" }],
-        });
-        providers.set(account.key, p);
-      }
-      return p;
-    };
+    const providerFor = perAccount((account) => new AwsProvider(this, `aws-${account.key}`, providerConfig(account)));
     const clusterProvider = providerFor(clusterAccount);
 
-    for (const a of workload.associations) {
-      const cluster = idx.cluster(a.cluster);
-      if (cluster.accountKey !== clusterAccount.key) continue;
-      const target = idx.account(a.targetAccountKey);
+    for (const { association: a, cluster, target } of stackAssociations(workload, clusterAccount)) {
       const podRoleArn = roleArn(clusterAccount.id, a.podIdentityRoleName);
       const targetRoleArn = roleArn(target.id, a.targetRoleName);
 

@@ -4,9 +4,8 @@
 // Run: BENCH_WORKLOAD=… CDKTF_OUTDIR=… tsx bench/floor.ts
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chainPermission, podIdentityTrust, roleArn, targetTrust } from "./lib/chain-policies";
+import { chainPermission, perAccount, podIdentityTrust, providerConfig, roleArn, stackAssociations, targetTrust } from "./lib/baseline-parts";
 import { readWorkloadFromEnv } from "./lib/workload-file";
-import { indexWorkload, type WorkloadAccount } from "./workload";
 
 const CDKTF_VERSION = "0.21.0";
 const AWS_PROVIDER_VERSION = "6.25.0";
@@ -14,7 +13,6 @@ const AWS_PROVIDER_VERSION = "6.25.0";
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const workload = readWorkloadFromEnv();
-const idx = indexWorkload(workload);
 const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out";
 const manifest: { stacks: Record<string, Json>; version: string } = { stacks: {}, version: CDKTF_VERSION };
 
@@ -25,27 +23,17 @@ function meta(stack: string, id: string): Json {
 for (const clusterAccount of workload.clusterAccounts) {
   const stack = clusterAccount.key;
   const providers: Json[] = [];
-  const seen = new Set<string>();
-  const provider = (account: WorkloadAccount): string => {
-    if (!seen.has(account.key)) {
-      seen.add(account.key);
-      providers.push({
-        alias: account.key,
-        assume_role: [{ role_arn: roleArn(account.id, "deployer"), session_name: "cdktf" }],
-        region: account.region,
-      });
-    }
+  const provider = perAccount((account): string => {
+    const { alias, region, assumeRole } = providerConfig(account);
+    providers.push({ alias, assume_role: assumeRole.map((r) => ({ role_arn: r.roleArn, session_name: r.sessionName })), region });
     return `aws.${account.key}`;
-  };
+  });
   const clusterProvider = provider(clusterAccount);
   const roles: Record<string, Json> = {};
   const policies: Record<string, Json> = {};
   const associations: Record<string, Json> = {};
 
-  for (const a of workload.associations) {
-    const cluster = idx.cluster(a.cluster);
-    if (cluster.accountKey !== clusterAccount.key) continue;
-    const target = idx.account(a.targetAccountKey);
+  for (const { association: a, cluster, target } of stackAssociations(workload, clusterAccount)) {
     const targetProvider = provider(target);
     const podRoleArn = roleArn(clusterAccount.id, a.podIdentityRoleName);
     const targetRoleArn = roleArn(target.id, a.targetRoleName);
