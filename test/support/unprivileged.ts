@@ -47,7 +47,7 @@ export function runUnprivileged<T>(source: string): T {
   const user = IS_ROOT ? systemUser("nobody") : undefined;
   if (IS_ROOT && user === undefined) throw new Error("tests run as root need the system user nobody (in /etc/passwd) for this check");
   assertReachableByOtherUsers(join(REPO, "node_modules"), "nobody", "this check");
-  assertReachableByOtherUsers(dirname(process.execPath), "nobody", "this check");
+  for (const d of [dirname(process.execPath), tmpdir()]) assertReachableByOtherUsers(d, "nobody", "this check");
   const dir = mkdtempSync(join(tmpdir(), "unprivileged-"));
   try {
     // The check's own directory (its script, tsx's cache) belongs to the user it runs as.
