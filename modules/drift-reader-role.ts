@@ -19,7 +19,7 @@
 //                                       with roleArns: the documents of attachments that differ from state
 // Nothing is granted on `*`.
 import { Token } from "./terraform-cdk";
-import { dependOn, lateString } from "./late";
+import { dependOn } from "./late";
 import type { Construct } from "constructs";
 import { EksPodIdentityAssociation } from "./aws";
 import { accountRootArn, clusterArn, parseArn, parseRoleArn } from "./policy/arn";
@@ -126,11 +126,7 @@ export class DriftReaderRole extends RoleBase {
     this.readers = [...(props.readerRoleArns ?? [])];
     for (const a of this.readers) assertRoleArn(`drift reader role "${this.label}": readerRoleArns`, a);
     assertScope(`drift reader role "${this.label}"`, props);
-    this.addInlinePolicy(
-      DRIFT_READ_POLICY_NAME,
-      lateString(() => this.permissionDocument().toJsonString()),
-      () => this.permissionDocument().toDocumentJson(),
-    );
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, () => this.permissionDocument().toJsonString());
     this.association = new EksPodIdentityAssociation(this, "association", {
       provider: props.account.provider,
       region: props.clusterRegion ?? props.account.region,
@@ -216,11 +212,7 @@ export class DriftAccountReaderRole extends RoleBase {
     assertScope(`drift account reader role "${props.label ?? id}"`, props);
     super(scope, id, { ...props, defaultName: props.defaultName ?? "pod-identity-drift-reader" }, "drift account reader role");
     this.props = props;
-    this.addInlinePolicy(
-      DRIFT_READ_POLICY_NAME,
-      lateString(() => this.permissionDocument().toJsonString()),
-      () => this.permissionDocument().toDocumentJson(),
-    );
+    this.addInlinePolicy(DRIFT_READ_POLICY_NAME, () => this.permissionDocument().toJsonString());
     this.node.addValidation({ validate: () => this.validateReader() });
   }
 

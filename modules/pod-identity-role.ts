@@ -3,7 +3,6 @@
 // One role may serve many associations in its account (a hub) or one each.
 import type { Construct } from "constructs";
 import { ValidationError } from "./errors";
-import { lateString } from "./late";
 import { PolicyDocument } from "./policy/document";
 import { chainPermissionStatement } from "./policy/permission";
 import { podIdentityTrustStatements } from "./policy/trust";
@@ -81,8 +80,7 @@ export class PodIdentityRole extends RoleBase {
     if (this.isExisting) {
       this.addJsonOutput("required_permission_policy", `Inline policy the owners of ${this.arn} must attach so that it can chain into its target roles`, json);
     } else {
-      // Sized by the JSON it is rendered to (once: validation and synthesis share it).
-      this.addInlinePolicy(CHAIN_POLICY_NAME, lateString(json), json);
+      this.addInlinePolicy(CHAIN_POLICY_NAME, json);
     }
   }
 

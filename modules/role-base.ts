@@ -79,10 +79,8 @@ export interface RoleBaseProps extends RoleOptions {
 /** An inline policy of a role. */
 export interface InlinePolicy {
   readonly name: string;
-  /** Minified JSON (or a token for documents rendered late). */
-  readonly json: string;
-  /** The rendered document, or its minified JSON, for size checks. */
-  readonly document: () => PolicyDocumentJson | string | undefined;
+  /** Its minified JSON, as written (rendered when called, for documents rendered late): its size is checked. */
+  readonly json: () => string;
 }
 
 /** What every role construct shares: a literal name and path, inline and managed policies, bring-your-own. */
@@ -146,7 +144,7 @@ export abstract class RoleBase extends Construct {
     if (props.movedFrom !== undefined) RefactoringBlocks.of(TerraformStack.of(this)).declareMovedFrom(this, props.movedFrom);
     this.arn = this.roleName !== undefined ? roleArn(props.account.partition, props.account.accountId, path, this.roleName) : this.role.arn;
     for (const [name, doc] of Object.entries(props.inlinePolicies ?? {})) {
-      this.addInlinePolicy(name, minifiedJson(doc), () => doc);
+      this.addInlinePolicy(name, minifiedJson(doc));
     }
     for (const addon of props.addonPolicies ?? []) {
       // Rendered late: the add-on acts in the regions of the clusters the role serves, known once they are added.
@@ -157,11 +155,7 @@ export abstract class RoleBase extends Construct {
           region: props.account.region,
           regions: this.addonRegions(),
         });
-      this.addInlinePolicy(
-        addonInlinePolicyName(addon.name),
-        lateString(() => minifiedJson(doc())),
-        doc,
-      );
+      this.addInlinePolicy(addonInlinePolicyName(addon.name), () => minifiedJson(doc()));
     }
     (props.managedPolicyArns ?? []).forEach((policyArn, i) => {
       const attachment = new IamRolePolicyAttachment(this, `managed_${i}`, {
@@ -217,18 +211,21 @@ export abstract class RoleBase extends Construct {
     return this.role ? [this.role, ...this.policyResources, ...this.attachments] : [];
   }
 
-  /** Adds an inline policy (`aws_iam_role_policy`) to the created role. */
-  protected addInlinePolicy(name: string, json: string, document: () => PolicyDocumentJson | string | undefined): void {
+  /**
+   * Adds an inline policy (`aws_iam_role_policy`) to the created role: `json` is its minified JSON, or renders
+   * it when the stack is synthesized (and when validation sizes it).
+   */
+  protected addInlinePolicy(name: string, json: string | (() => string)): void {
     if (!this.role) throw new UsageError(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`, this);
     const resource = new IamRolePolicy(this, `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
       provider: this.account.provider,
       name,
       role: this.roleRef(),
-      policy: json,
+      policy: typeof json === "string" ? json : lateString(json),
     });
     // With a literal role name nothing references the role: order the policy after it explicitly.
     if (this.roleName !== undefined) dependOn(resource, [this.role]);
-    this.inlinePolicies.push({ name, json, document });
+    this.inlinePolicies.push({ name, json: typeof json === "string" ? () => json : json });
     this.policyResources.push(resource);
   }
 
@@ -312,9 +309,7 @@ export abstract class RoleBase extends Construct {
     let total = 0;
     const sizes: string[] = [];
     for (const p of this.inlinePolicies) {
-      const doc = p.document();
-      if (!doc) continue;
-      const size = policySize(doc);
+      const size = policySize(p.json());
       total += size;
       sizes.push(`${p.name}: ${size}`);
     }
