@@ -10,8 +10,8 @@ export function stackAssociations(
 ): { association: WorkloadAssociation; cluster: WorkloadCluster; target: WorkloadAccount }[] {
   const idx = indexWorkload(w);
   return w.associations
-    .map((association) => ({ association, cluster: idx.cluster(association.cluster), target: idx.account(association.targetAccountKey) }))
-    .filter(({ cluster }) => cluster.accountKey === clusterAccount.key);
+    .filter((association) => idx.cluster(association.cluster).accountKey === clusterAccount.key)
+    .map((association) => ({ association, cluster: idx.cluster(association.cluster), target: idx.account(association.targetAccountKey) }));
 }
 
 /** `make(account)`, made on the first call for each account (a stack's aliased providers). */
