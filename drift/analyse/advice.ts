@@ -79,6 +79,12 @@ export function adviceForRoleError(e: ScanError): string {
     return e.message.startsWith("reader role ")
       ? "The credentials may not assume the role's account's reader role: allow them sts:AssumeRole on it in its trust policy (with the externalId the drift config passes, if any), or fix accounts in the drift config, and run again."
       : `Grant the reader iam:GetRole, iam:ListRolePolicies, iam:GetRolePolicy and iam:ListAttachedRolePolicies on this role (DriftReaderRole: roleArns) in its account, and run again.${tail}`;
+  if (code === "NoReaderForAccount")
+    return "Add a reader role for the role's account under accounts in the drift config (its roleArn, e.g. a DriftReaderRole in that account; see docs/drift.md), or, if the default credentials are of that account, say so with AWS_ACCOUNT_ID. Run again.";
+  if (code === "ReaderOfAnotherAccount")
+    return "Fix accounts in the drift config: the reader role given for an account must be a role in that account. Run again.";
+  if (code === "RoleArnMismatch")
+    return "IAM has a role of this name at another ARN (another path, or the reader reads another account): the role state records does not exist as recorded. Check the role and the reader role of its account, and run again.";
   if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(code))
     return "IAM throttled the reads past their retries: set iam.requestsPerSecond (per account) lower, or raise AWS_MAX_ATTEMPTS, and run again.";
   if (code === "CallTimeout")

@@ -7,8 +7,13 @@
 // default version, GetPolicyVersion), once per policy per account and scan: only when attachments differ.
 // IAM is global per account: GetRole reads the caller's account, so each role is read with its account's
 // credentials (the account's reader role when the drift config names one, else the default chain), in the
-// partition's global region. One IAMClient and one pacer per account (IAM's request quotas are low and per
-// account); roles of different accounts are read in parallel, at most `perAccountConcurrency` requests in
+// partition's global region. The default chain is used for an account only when it is of that account: when
+// the credentials say their account (AWS_ACCOUNT_ID, an SSO profile, credential_process), another account's
+// role is not read at all; when they do not, a role it reads is that account's only if GetRole returns the
+// role's own ARN, and its NoSuchEntity proves nothing (the role may be in another account). Those cases are
+// errors asking for a reader role. Every GetRole answer must carry the role's ARN (account, partition, path).
+// One IAMClient and one pacer per account (IAM's request quotas are low and per account); roles of different
+// accounts are read in parallel, at most `perAccountConcurrency` requests in
 // flight per account. Deadlines as for EKS (./deadline.ts): every attempt, and every call with its retries.
 // Never partial: a role is read completely, found gone (NoSuchEntity), or an error (AccessDenied, throttled
 // past retries, a timeout, a listing that does not end, a malformed response). A managed policy that cannot
@@ -45,7 +50,7 @@ export interface RoleRequest {
 }
 
 export interface IamReadOptions {
-  /** Reader role per account id; accounts not listed use the default credential chain. */
+  /** Reader role per account id; accounts not listed use the default credential chain, for roles of its own account only. */
   readonly accountReaders?: Readonly<Record<string, AccountReader>>;
   /** IAM requests per second per account, retries included. @default adaptive (see ./pacer.ts) */
   readonly requestsPerSecond?: number;
@@ -67,6 +72,23 @@ export function iamRegion(partition: string): string {
   return partition === "aws-cn" ? "cn-north-1" : partition === "aws-us-gov" ? "us-gov-west-1" : "us-east-1";
 }
 
+/** A role of an account with no reader role, that the default credentials are not known to read. */
+function noReaderFor(accountId: string, what: string): Error {
+  return Object.assign(
+    new Error(`${what}; no reader role is configured for account ${accountId}: add one under accounts in the drift config (see docs/drift.md)`),
+    { name: "NoReaderForAccount" },
+  );
+}
+
+/** The account the credentials say they are of (AWS_ACCOUNT_ID, an SSO profile, credential_process), if they say it. */
+async function credentialsAccount(client: IAMClient): Promise<string | undefined> {
+  try {
+    return (await client.config.credentials()).accountId;
+  } catch {
+    return undefined; // no credentials: GetRole fails with the provider's error, told apart in the advice
+  }
+}
+
 /** A listing that would never end. */
 class PaginationLoop extends Error {
   override readonly name = "PaginationLoop";
@@ -77,6 +99,8 @@ interface Account {
   readonly limiter: Limiter;
   /** Managed policy documents read this scan. */
   readonly policies: Map<string, Promise<ManagedPolicyRead>>;
+  /** The account the client's credentials are of: the reader role's, else what the default chain says, if anything. */
+  readonly credentialsAccount: Promise<string | undefined>;
 }
 
 /** Reads every distinct role once; one RoleRead per distinct ARN, in first-seen order. */
@@ -113,7 +137,9 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
         ),
       ),
     );
-    accounts.set(accountId, (a = { client, limiter: new Limiter(concurrency), policies: new Map() }));
+    // Assumed-role credentials are of the role's account.
+    const credentialsAccountId = reader ? Promise.resolve(ROLE_ARN.exec(reader.roleArn)?.[2]) : credentialsAccount(client);
+    accounts.set(accountId, (a = { client, limiter: new Limiter(concurrency), policies: new Map(), credentialsAccount: credentialsAccountId }));
     return a;
   };
 
@@ -121,7 +147,7 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
     const m = ROLE_ARN.exec(arn);
     if (!m) return { arn, ok: false, error: { code: "InvalidRoleArn", message: `${arn} is not an IAM role ARN` }, calls: 0 };
     const [, partition, accountId, roleName] = m as unknown as [string, string, string, string];
-    const { client, limiter, policies } = account(partition, accountId);
+    const { client, limiter, policies, credentialsAccount: credentialsAccountId } = account(partition, accountId);
     const local = new AbortController();
     const roleSignal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
     setMaxListeners(0, local.signal, roleSignal);
@@ -155,16 +181,34 @@ export async function readRoles(requests: readonly RoleRequest[], opts: IamReadO
       return p;
     };
 
+    const reader = opts.accountReaders?.[accountId];
     try {
+      const known = await credentialsAccountId;
+      if (known !== undefined && known !== accountId) {
+        if (!reader) throw noReaderFor(accountId, `the default credentials are of account ${known}`);
+        throw Object.assign(new Error(`the reader role configured for account ${accountId}, ${reader.roleArn}, is of account ${known}`), {
+          name: "ReaderOfAnotherAccount",
+        });
+      }
       let role;
       try {
         role = (await send("GetRole", (abortSignal) => client.send(new GetRoleCommand({ RoleName: roleName }), { abortSignal }))).Role;
       } catch (e) {
-        if ((e as Error).name === "NoSuchEntityException") return { arn, ok: true, role: null, calls };
-        throw e;
+        if ((e as Error).name !== "NoSuchEntityException") throw e;
+        // Not found in the credentials' account says nothing of this role's unless that is its account.
+        if (known === undefined)
+          throw noReaderFor(accountId, `GetRole found no role named ${roleName} with the default credentials, which do not say their account (AWS_ACCOUNT_ID)`);
+        return { arn, ok: true, role: null, calls };
       }
       if (role === undefined || role.AssumeRolePolicyDocument === undefined)
         throw Object.assign(new Error("GetRole returned no role, or a role without its trust policy"), { name: "MalformedResponse" });
+      // GetRole finds a role by name in the credentials' account: one of another account, partition or path is not this role.
+      if (role.Arn !== arn) {
+        const answered = `GetRole returned ${role.Arn ?? "a role without an ARN"}, not this role`;
+        if (ROLE_ARN.exec(role.Arn ?? "")?.[2] !== accountId && !reader)
+          throw noReaderFor(accountId, `${answered}: the default credentials are of another account`);
+        throw Object.assign(new Error(answered), { name: "RoleArnMismatch" });
+      }
       const names = await list("ListRolePolicies", async (Marker) => {
         const out = await send("ListRolePolicies", (abortSignal) =>
           client.send(new ListRolePoliciesCommand({ RoleName: roleName, MaxItems: IAM_PAGE_SIZE, ...(Marker ? { Marker } : {}) }), { abortSignal }),

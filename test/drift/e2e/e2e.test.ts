@@ -11,7 +11,7 @@ import type { Finding } from "../../../drift/model";
 import type { Report } from "../../../drift/report/report";
 import type { EksEmulator, EmulatorClusterRef } from "../../support/eks-emulator";
 import { REPO, runCli } from "../support/cli";
-import { startExampleWorld, type ExampleWorld } from "../support/example-world";
+import { READER_ACCOUNTS, readerRole, startExampleWorld, type ExampleWorld } from "../support/example-world";
 
 const ACCOUNT = "111111111111";
 const REGION = "eu-west-1";
@@ -245,7 +245,9 @@ describe("pod-identity-drift check, end to end", () => {
     ["npx pod-identity-drift check", "npx", ["pod-identity-drift"]],
     ["npm run --silent drift -- check", "npm", ["run", "--silent", "drift", "--"]],
   ])("%s --format json > r.json, from the repo root as the docs show: clean JSON", async (_name, command, prefix) => {
-    writeFileSync(join(dir, "json.yaml"), "history:\n  path: json-history.db\n");
+    // The target accounts' reader roles, as in the example's drift.yaml: without them their roles are not read.
+    const accounts = READER_ACCOUNTS.map((a) => `  "${a}": { roleArn: ${readerRole(a)} }`).join("\n");
+    writeFileSync(join(dir, "json.yaml"), `history:\n  path: json-history.db\naccounts:\n${accounts}\n`);
     const args = [
       ...prefix,
       "check",

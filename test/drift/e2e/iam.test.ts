@@ -1,10 +1,11 @@
 // The whole chain, end to end: the shipped example deployed to the EKS emulator and the IAM server, then
 // changed out of band in IAM the way a user would (the real @aws-sdk/client-iam): a loosened trust, a narrowed
 // trust, an inline policy widened to *, an administrator policy attached, a role deleted, a role re-saved with
-// only its formatting changed, and an account whose IAM refuses the reader. `pod-identity-drift check` (a
+// only its formatting changed, an account whose IAM refuses the reader, and a target account with no reader role. `pod-identity-drift check` (a
 // child process) must give exactly the right findings, broadens values, effectiveAfter, exit codes and
 // complete flags.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AttachRolePolicyCommand,
@@ -245,5 +246,38 @@ describe("the chain's IAM roles, end to end", () => {
     expect((await check(T1 + 30 * MIN, "--no-iam", "--format", "table")).stdout).toContain(
       "IAM roles not checked (iam: false in the drift config, or --no-iam)",
     );
+  });
+
+  it("a target account with no reader role: its roles are errors, never compared with a same-named role of the caller's account", async () => {
+    const target = chain["payments-api"]!.target!;
+    const live = world.iam.role(target.arn)!;
+    // The caller's account has a role of the same name and path, as state records the target; the real one now trusts a foreign account.
+    world.iam.putRole({ ...live, accountId: "111111111111", managedPolicyArns: [...live.managedPolicyArns] });
+    const trust = JSON.parse(live.assumeRolePolicy) as { Statement: unknown[] };
+    trust.Statement.push({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" });
+    world.iam.setTrustPolicy(target.arn, JSON.stringify(trust));
+    writeFileSync(join(world.dir, "no-readers.yaml"), "iam: true\n");
+    const { AWS_ACCOUNT_ID: _, ...unsaid } = world.env;
+    try {
+      // Whether or not the default credentials say their account (AWS_ACCOUNT_ID).
+      for (const env of [unsaid, world.env]) {
+        const r = await runCli(["check", "--now", iso(T1 + 40 * MIN), "--format", "json", "--config", "no-readers.yaml"], { cwd: world.dir, env });
+        const report = JSON.parse(r.stdout) as Report;
+        expect(r.code).toBe(1);
+        expect(report.complete).toBe(false);
+        const forTarget = report.findings.filter((f) => f.role?.arn === target.arn);
+        expect(forTarget.map((f) => [f.kind, `${f.namespace}/${f.serviceAccount}`])).toContainEqual(["error", "payments/api"]);
+        expect(forTarget.every((f) => f.kind === "error")).toBe(true);
+        expect(forTarget[0]!.detail).toContain(`NoReaderForAccount: `);
+        expect(forTarget[0]!.detail).toContain(`no reader role is configured for account 222222222222: add one under accounts in the drift config`);
+        expect(forTarget[0]!.advice).toMatch(/^Add a reader role for the role's account under accounts in the drift config/);
+        // No role of an account without a reader role is judged, in sync or otherwise.
+        const otherAccounts = report.findings.filter((f) => f.role && !f.role.arn.includes(":111111111111:"));
+        expect(otherAccounts.every((f) => f.kind === "error")).toBe(true);
+      }
+    } finally {
+      world.iam.deleteRole(`arn:aws:iam::111111111111:role${live.path}${live.name}`);
+      world.iam.setTrustPolicy(target.arn, live.assumeRolePolicy);
+    }
   });
 });

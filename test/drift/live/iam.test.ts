@@ -1,11 +1,14 @@
 // readRoles over the IAM server, with the real @aws-sdk/client-iam configured only through the SDK's
-// standard environment (AWS_ENDPOINT_URL_IAM, credentials in env, AWS_MAX_ATTEMPTS).
+// standard environment (AWS_ENDPOINT_URL_IAM, credentials in env, AWS_MAX_ATTEMPTS); reader roles are assumed
+// through the EKS emulator's STS (AWS_ENDPOINT_URL_STS).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { readRoles } from "../../../drift/live/iam";
 import type { ApiCallEvent, LiveRole, RoleRead } from "../../../drift/model";
+import { startEksEmulator, type EksEmulator } from "../../support/eks-emulator";
 import { startIamServer, type IamServer } from "../../support/iam-server";
 
 const A = "111111111111";
+const B = "222222222222";
 const TRUST =
   '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"pods.eks.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession"]}]}';
 const READ = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::ledger/*"}]}';
@@ -14,6 +17,9 @@ const ADMIN_DOC = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Actio
 const arn = (name: string) => `arn:aws:iam::${A}:role/pod-identity/${name}`;
 
 let iam: IamServer;
+let sts: EksEmulator;
+/** When set, IAM answers from this account whatever the credentials (an endpoint or proxy that misroutes). */
+let misrouteTo: string | undefined;
 const saved = { ...process.env };
 
 function role(r: RoleRead | undefined): LiveRole | null {
@@ -22,15 +28,19 @@ function role(r: RoleRead | undefined): LiveRole | null {
 }
 
 beforeAll(async () => {
-  iam = await startIamServer({ defaultAccountId: null, maxPageSize: 2 });
+  sts = await startEksEmulator({ defaultAccountId: null });
+  // Keys issued by STS for a reader role belong to that role's account.
+  iam = await startIamServer({ defaultAccountId: null, maxPageSize: 2, accountOf: (k) => misrouteTo ?? sts.accountOf(k) });
   iam.putManagedPolicy(ADMIN, ADMIN_DOC);
   iam.putManagedPolicy("arn:aws:iam::aws:policy/ReadOnlyAccess", READ);
 });
 beforeEach(() => {
   for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];
-  const creds = iam.credentialsFor(A);
+  misrouteTo = undefined;
+  const creds = sts.credentialsFor(A);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_IAM: iam.endpoint,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
     AWS_ACCESS_KEY_ID: creds.accessKeyId,
     AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
     AWS_CONFIG_FILE: "/nonexistent/aws-config",
@@ -44,6 +54,7 @@ afterEach(() => {
 afterAll(async () => {
   process.env = saved;
   await iam.close();
+  await sts.close();
 });
 
 describe("readRoles", () => {
@@ -87,6 +98,8 @@ describe("readRoles", () => {
   it("a deleted role is null; a policy deleted between list and get is gone, not an error", async () => {
     iam.putRole({ accountId: A, name: "racy", path: "/pod-identity/", assumeRolePolicy: TRUST, inlinePolicies: { keep: READ, vanish: READ } });
     iam.inject({ operation: "GetRolePolicy", error: "NoSuchEntity", roleName: "racy", times: 1, message: "The role policy with name keep cannot be found." });
+    // A role is known missing only when read with credentials known to be of its account (here they say it).
+    process.env.AWS_ACCOUNT_ID = A;
     const [gone, racy] = await readRoles([{ arn: arn("never-existed") }, { arn: arn("racy") }]);
     expect(role(gone)).toBeNull();
     expect(role(racy)!.inlinePolicies.map((p) => p.name)).toEqual(["vanish"]);
@@ -137,6 +150,81 @@ describe("readRoles", () => {
     const [r] = await readRoles([{ arn: arn("loop") }]);
     expect(r).toMatchObject({ ok: false, error: { code: "PaginationLoop", message: expect.stringContaining("Marker it had returned before") } });
     expect(iam.count({ operation: "ListRolePolicies" })).toBe(2);
+  });
+
+  describe("each role is read from its own account", () => {
+    const inB = `arn:aws:iam::${B}:role/pod-identity/ledger`;
+    const WIDE = TRUST.replace('{"Service":"pods.eks.amazonaws.com"}', '{"AWS":"arn:aws:iam::999999999999:root"}');
+    beforeEach(() => {
+      // The caller's account A has a role of the same name and path as B's, which now trusts a foreign account.
+      iam.putRole({ accountId: A, name: "ledger", path: "/pod-identity/", assumeRolePolicy: TRUST });
+      iam.putRole({ accountId: B, name: "ledger", path: "/pod-identity/", assumeRolePolicy: WIDE });
+    });
+
+    it("with no reader role for the account, a same-named role of the caller's account is an error, not the role", async () => {
+      const [r] = await readRoles([{ arn: inB }]);
+      expect(r).toMatchObject({ ok: false, error: { code: "NoReaderForAccount" } });
+      const message = r!.ok ? "" : r!.error.message;
+      expect(message).toContain(`GetRole returned arn:aws:iam::${A}:role/pod-identity/ledger`);
+      expect(message).toContain(`no reader role is configured for account ${B}: add one under accounts in the drift config`);
+      expect(iam.countsByOperation()).toEqual({ GetRole: 1 }); // nothing more is read from the wrong account
+    });
+
+    it("with no reader role for the account, a role not found by the default credentials is an error, not missing", async () => {
+      const [r] = await readRoles([{ arn: `arn:aws:iam::${B}:role/pod-identity/only-in-b` }]);
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: "NoReaderForAccount", message: expect.stringContaining("do not say their account (AWS_ACCOUNT_ID)") },
+      });
+    });
+
+    it("default credentials that say their account are not used for another account's role at all", async () => {
+      process.env.AWS_ACCOUNT_ID = A;
+      const [r] = await readRoles([{ arn: inB }]);
+      expect(r).toMatchObject({
+        ok: false,
+        error: {
+          code: "NoReaderForAccount",
+          message: `the default credentials are of account ${A}; no reader role is configured for account ${B}: add one under accounts in the drift config (see docs/drift.md)`,
+        },
+      });
+      expect(iam.count()).toBe(0);
+    });
+
+    it("with a reader role for the account, the role is read from that account", async () => {
+      const [r] = await readRoles([{ arn: inB }], { accountReaders: { [B]: { roleArn: `arn:aws:iam::${B}:role/drift-reader` } } });
+      expect(decodeURIComponent(role(r)!.assumeRolePolicy)).toBe(WIDE);
+      expect(iam.count({ accountId: B, operation: "GetRole" })).toBe(1);
+      expect(iam.count({ accountId: A })).toBe(0);
+    });
+
+    it("a reader role of another account than the one it is configured for is an error, without a read", async () => {
+      const [r] = await readRoles([{ arn: inB }], { accountReaders: { [B]: { roleArn: `arn:aws:iam::${A}:role/drift-reader` } } });
+      expect(r).toMatchObject({ ok: false, error: { code: "ReaderOfAnotherAccount", message: expect.stringContaining(`is of account ${A}`) } });
+      expect(iam.count()).toBe(0);
+    });
+
+    it("a GetRole answer with another account's ARN is an error, even through the account's reader role", async () => {
+      misrouteTo = A;
+      const [r] = await readRoles([{ arn: inB }], { accountReaders: { [B]: { roleArn: `arn:aws:iam::${B}:role/drift-reader` } } });
+      expect(r).toMatchObject({
+        ok: false,
+        error: { code: "RoleArnMismatch", message: `GetRole returned arn:aws:iam::${A}:role/pod-identity/ledger, not this role` },
+      });
+      expect(iam.countsByOperation()).toEqual({ GetRole: 1 });
+    });
+
+    it("a role of the same name at another path is not this role", async () => {
+      process.env.AWS_ACCOUNT_ID = A;
+      const [r] = await readRoles([{ arn: `arn:aws:iam::${A}:role/elsewhere/ledger` }]);
+      expect(r).toMatchObject({ ok: false, error: { code: "RoleArnMismatch", message: expect.stringContaining(arn("ledger")) } });
+    });
+
+    it("the default credentials read a role of their own account, whether or not they say it", async () => {
+      expect(decodeURIComponent(role((await readRoles([{ arn: arn("ledger") }]))[0])!.assumeRolePolicy)).toBe(TRUST);
+      process.env.AWS_ACCOUNT_ID = A;
+      expect(decodeURIComponent(role((await readRoles([{ arn: arn("ledger") }]))[0])!.assumeRolePolicy)).toBe(TRUST);
+    });
   });
 
   it("not a role ARN is an error for that entry, without a call", async () => {

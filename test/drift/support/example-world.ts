@@ -63,6 +63,8 @@ export async function startExampleWorld(opts: { now: () => Date; driftYaml?: str
       AWS_ENDPOINT_URL_IAM: iam.endpoint,
       AWS_ACCESS_KEY_ID: keys.accessKeyId,
       AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+      // The default credentials say their account: roles there are read with them (others through a reader role).
+      AWS_ACCOUNT_ID: EXAMPLE_ACCOUNT,
       AWS_REGION: EXAMPLE_REGION,
       AWS_MAX_ATTEMPTS: "2",
     },
