@@ -220,6 +220,7 @@ export class Daemon extends EventEmitter {
         onStartedLeading: () => d.startTerm("leadership"),
         onStoppedLeading: (why) => d.endTerm(why),
         onNewLeader: (who) => d.log.info({ leader: who, identity }, who === identity ? "this replica leads" : "leader observed"),
+        onJoined: () => d.followerReady(),
         onError: (e) => {
           if (e.message !== d.lastElectionError) d.log.warn({ error: e.message }, "leader election: Lease request failed");
           d.lastElectionError = e.message;
@@ -227,9 +228,7 @@ export class Daemon extends EventEmitter {
       });
       d.scheduler.start();
       // Not awaited: the first round is bounded by the request timeout, and a shutdown may end it early.
-      void d.elector.start().then(() => {
-        if (!d.closing && !d.isLeader) d.markReady();
-      });
+      void d.elector.start();
     } else {
       d.scheduler.start();
       d.startTerm("start");
@@ -317,7 +316,19 @@ export class Daemon extends EventEmitter {
   private readiness(): string | null {
     if (this.closing) return "shutting down";
     if (this.ready) return null;
+    if (this.elector && !this.elector.hasJoined) {
+      const last = this.lastElectionError ? ` (last error: ${this.lastElectionError})` : "";
+      return `not in the leader election yet: no Lease request has been answered by the Kubernetes API server${last}`;
+    }
     return "no scan has completed yet";
+  }
+
+  /**
+   * A follower is ready once it has joined the election (an answered Lease request): it is then doing its job.
+   * Called when it joins and whenever a term ends; a leader becomes ready with its first scan instead.
+   */
+  private followerReady(): void {
+    if (!this.closing && !this.isLeader && this.elector?.hasJoined) this.markReady();
   }
 
   private markReady(): void {
@@ -375,6 +386,7 @@ export class Daemon extends EventEmitter {
     this.metrics.leadershipEnded();
     this.emit("leader", false);
     if (!this.closing) this.log.warn({ identity: this.elector?.identity, reason: why }, "lost the Lease: stopped scanning and notifying");
+    this.followerReady();
   }
 
   /** Claims the store's fence for `term` and resumes from what the previous leader recorded. */

@@ -79,6 +79,11 @@ export interface LeaderElectorOptions extends ElectionTiming {
   /** `reason`: why (renew deadline passed, stopped, ...). */
   readonly onStoppedLeading: (reason: string) => void;
   readonly onNewLeader?: (identity: string | null) => void;
+  /**
+   * Once, after the first round in which the API server answered a Lease request (200, 404 or 409): this
+   * replica has joined the election. Later failures do not undo it.
+   */
+  readonly onJoined?: () => void;
   readonly onError?: (e: Error) => void;
   readonly now?: () => number;
 }
@@ -95,6 +100,8 @@ export class LeaderElector {
   private readonly now: () => number;
   private readonly requestTimeoutMs: number;
   private firstRound: Promise<void> | undefined;
+  private answered = false;
+  private joined = false;
 
   constructor(
     private readonly store: LeaseStore,
@@ -112,6 +119,11 @@ export class LeaderElector {
 
   get identity(): string {
     return this.opts.identity;
+  }
+
+  /** The API server has answered at least one Lease request (see onJoined). */
+  get hasJoined(): boolean {
+    return this.joined;
   }
 
   /**
@@ -164,7 +176,14 @@ export class LeaderElector {
     } finally {
       if (this.round === ac) this.round = undefined;
     }
-    if (this.stopped || !ok) return;
+    if (!this.stopped && ok) this.extendLeadership(startedAt);
+    if (this.answered && !this.joined && !this.stopped) {
+      this.joined = true;
+      this.opts.onJoined?.();
+    }
+  }
+
+  private extendLeadership(startedAt: number): void {
     // The Lease was written at or after startedAt: followers count leaseDuration from when they see it.
     const until = startedAt + this.opts.renewDeadlineMs;
     const left = until - this.now();
@@ -186,8 +205,11 @@ export class LeaderElector {
     const timeout = AbortSignal.timeout(this.requestTimeoutMs);
     const signal = AbortSignal.any([round, timeout]);
     try {
-      return await call(signal);
+      const answer = await call(signal);
+      this.answered = true;
+      return answer;
     } catch (e) {
+      if (e instanceof LeaseConflictError) this.answered = true;
       if (timeout.aborted) throw new Error(`Lease ${this.store.description}: ${what}: no answer within ${this.requestTimeoutMs} ms`, { cause: e });
       throw e;
     }

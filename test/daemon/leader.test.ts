@@ -160,6 +160,62 @@ describe("two daemons on one Lease", () => {
     await waitFor("new leader notifies", () => hook.received.length === 2);
   });
 
+  async function electing(name: string, id: string, check: CheckFn) {
+    const s = settings();
+    const d = await Daemon.start({
+      settings: { ...s, leaderElection: { ...s.leaderElection!, leaseName: name, identity: id } },
+      check,
+      leaseStore: await store(name),
+      logger: logSink().logger,
+      defaultMetrics: false,
+      env: { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN },
+    });
+    cleanup.push(() => d.shutdown());
+    return d;
+  }
+  const readyz = async (d: Daemon) => {
+    const res = await fetch(`http://127.0.0.1:${d.address.port}/readyz`);
+    return { status: res.status, text: await res.text() };
+  };
+  // A check that runs until its term ends.
+  const endless: CheckFn = ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted")), { once: true }));
+
+  it("a replica that loses the Lease before its first scan finishes is a ready follower", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const d = await electing(name, "slow", endless);
+    await waitFor("leads", () => d.isLeader);
+    expect((await readyz(d)).status).toBe(503); // a leader is ready with its first scan
+    server.failNext(1_000, 503, "get");
+    await nextEvent(d, "leader", (v) => v === false);
+    expect(d.isLeader).toBe(false);
+    expect(await readyz(d)).toEqual({ status: 200, text: "ok\n" });
+    server.clearFaults();
+  });
+
+  it("ready as a follower only once the API server has answered a Lease request; a failure after that does not flap", async () => {
+    const name = `lease-${++leaseCounter}`;
+    const now = new Date();
+    await (
+      await store(name)
+    ).create({ holderIdentity: "other", leaseDurationSeconds: 60, acquireTime: now, renewTime: now, leaseTransitions: 0 }, new AbortController().signal);
+    server.failNext(1_000, 503, "get");
+    const d = await electing(name, "late", endless);
+    await waitFor("failed rounds", () => server.requests.filter((r) => r.name === name && r.status === 503).length >= 2);
+    const before = await readyz(d);
+    expect(before.status).toBe(503);
+    expect(before.text).toMatch(
+      /^not in the leader election yet: no Lease request has been answered by the Kubernetes API server \(last error: cannot read Lease drift\/lease-\d+: HTTP 503/,
+    );
+    server.clearFaults();
+    await waitFor("ready", async () => (await readyz(d)).status === 200);
+    expect(d.isLeader).toBe(false);
+    const answered = server.requests.length;
+    server.failNext(3, 503, "get");
+    await waitFor("failed rounds", () => server.requests.slice(answered).filter((r) => r.status === 503).length >= 2);
+    expect((await readyz(d)).status).toBe(200);
+    server.clearFaults();
+  });
+
   it("a leader that shuts down releases the Lease and the other takes over without waiting for expiry", async () => {
     const name = `lease-${++leaseCounter}`;
     const hook = await startReceiver();
