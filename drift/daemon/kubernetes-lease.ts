@@ -3,12 +3,14 @@
 // Timestamps are MicroTime on the wire (RFC 3339 with exactly six fractional digits): V1MicroTime renders
 // them so; a plain Date would send milliseconds, which the API server rejects. Each call takes an AbortSignal,
 // handed to the HTTP request through a per-call middleware: aborting ends the connection, headers or body.
-import { readFileSync } from "node:fs";
+import { accessSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { ConfigurationOptions, CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
 import { DaemonStartError } from "./errors";
 import { LeaseConflictError, type LeaseRecord, type LeaseStore, type StoredLease } from "./leader";
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+const SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 export interface KubernetesLeaseOptions {
   readonly name: string;
@@ -30,7 +32,31 @@ export function resolveLeaseNamespace(explicit: string | undefined, env: NodeJS.
   }
 }
 
+/**
+ * Whether client-node's loadFromDefault() finds a configuration, in its order: KUBECONFIG, ~/.kube/config,
+ * the in-cluster service account token. When none is there it does not fail but falls back to
+ * http://localhost:8080, where every Lease request would fail: that must be a start-up error instead.
+ */
+function hasDefaultKubeconfig(env: NodeJS.ProcessEnv): boolean {
+  if (env.KUBECONFIG) return true;
+  const readable = (path: string) => {
+    try {
+      accessSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return (env.HOME !== undefined && readable(join(env.HOME, ".kube", "config"))) || readable(SERVICE_ACCOUNT_TOKEN);
+}
+
 export async function kubernetesLeaseStore(opts: KubernetesLeaseOptions): Promise<LeaseStore> {
+  if (!opts.kubeconfig && process.platform !== "win32" && !hasDefaultKubeconfig(process.env)) {
+    throw new DaemonStartError(
+      `leader election is on but no Kubernetes API server is configured: no KUBECONFIG, no ~/.kube/config, and not in a pod (no ${SERVICE_ACCOUNT_TOKEN}). ` +
+        "Run in a pod with its service account token mounted, set KUBECONFIG or pass --kubeconfig, or turn daemon.leaderElection off.",
+    );
+  }
   const k8s = await import("@kubernetes/client-node");
   const namespace = resolveLeaseNamespace(opts.namespace);
   const kc = new k8s.KubeConfig();

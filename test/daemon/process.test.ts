@@ -184,6 +184,17 @@ describe("two watch processes with leader election", () => {
     expect(holder()).toBeUndefined();
   }, 150_000); // the sum of the waits above: two process starts, a lease expiry, scans on a busy CI machine
 
+  it("no Kubernetes API server configured (no KUBECONFIG, no ~/.kube/config, not in a pod): exit 1 with a clear message", async () => {
+    // HOME is the scenario's directory, which has no .kube/config.
+    const c = watch(["--config", sc.configPath], { ...sc.env, POD_NAME: "replica-nowhere" }, sc.dir);
+    children.push(c);
+    expect((await c.exited).code).toBe(1);
+    expect(c.stderr).toMatch(
+      /^pod-identity-drift watch: leader election is on but no Kubernetes API server is configured: no KUBECONFIG, no ~\/\.kube\/config, and not in a pod .*set KUBECONFIG or pass --kubeconfig/,
+    );
+    expect(msgs(c)).not.toContain("daemon started");
+  }, 60_000); // a process start on a busy CI machine
+
   it("SIGTERM while its first Lease request hangs: no scan, the request abandoned, exit 0", async () => {
     // Long Lease timings: the request would only time out after 50 s (half the renew deadline), so an exit
     // within the bound below means shutdown abandoned it rather than waited for it.
