@@ -341,7 +341,8 @@ export class Daemon extends EventEmitter {
     if (this.reportToken === undefined) {
       return { status: 404, reason: "/report is off: turn it on with daemon.report.enabled and a bearer token (daemon.report.tokenEnv)" };
     }
-    const presented = /^Bearer (.+)$/.exec(authorization ?? "")?.[1];
+    // The auth scheme is case-insensitive (RFC 9110 §11.1).
+    const presented = /^Bearer +(.+)$/i.exec(authorization ?? "")?.[1];
     if (presented === undefined || !timingSafeEqual(digest(presented), this.reportToken)) {
       return { status: 401, reason: "a bearer token is required: Authorization: Bearer <the token of daemon.report.tokenEnv>" };
     }

@@ -103,6 +103,10 @@ describe("daemon: schedule and HTTP", () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("www-authenticate")).toMatch(/^Bearer /);
     expect((await get(`${on.base}/report`, REPORT_TOKEN)).status).toBe(200);
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    for (const scheme of ["bearer", "BEARER"]) {
+      expect((await fetch(`${on.base}/report`, { headers: { authorization: `${scheme} ${REPORT_TOKEN}` } })).status).toBe(200);
+    }
     // /metrics and the probes need no token (the NetworkPolicy limits who reaches them).
     expect((await get(`${on.base}/metrics`)).status).toBe(200);
 
