@@ -1,5 +1,5 @@
 // The daemon's HTTP surface: /metrics, /livez, /readyz, /report (off unless enabled, then behind a bearer
-// token). Read-only, GET/HEAD only, no bodies read.
+// token). Read-only, GET/HEAD only; a request with a body is refused and its connection closed unread.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DaemonStartError } from "./errors";
@@ -100,11 +100,35 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
+/** A request announcing a body (Content-Length above 0, or chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+}
+
+/** How long a refused request's connection stays half-open so that the answer reaches the client before a reset. */
+const LINGER_MS = 1_000;
+
+/** Answers, then closes the connection instead of reading the request's body (which Node would drain to its end). */
+function refuseWithoutReading(res: ServerResponse, status: number, body: string): void {
+  res.shouldKeepAlive = false;
+  res.on("finish", () => {
+    const socket = res.req.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+  send(res, status, "text/plain; charset=utf-8", body);
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, h: HttpHandlers): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
-    send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    if (hasBody(req)) refuseWithoutReading(res, 405, "method not allowed\n");
+    else send(res, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    return;
+  }
+  if (hasBody(req)) {
+    refuseWithoutReading(res, 413, "a request body is not accepted: send GET or HEAD without one\n");
     return;
   }
   switch (path) {

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { Daemon, type CheckFn, type ScanEvent, type ScanResult } from "../../drift/daemon/daemon";
@@ -121,6 +121,34 @@ describe("daemon: schedule and HTTP", () => {
     expect((err as Error).message).toMatch(
       /daemon.report: \/report is enabled but the environment variable POD_IDENTITY_DRIFT_REPORT_TOKEN \(its bearer token\) is not set/,
     );
+  });
+
+  it("a request with a body is refused (413, or 405 for other methods) and its connection closed without reading the body", async () => {
+    const { base, d } = await start({ settings: settings(), check: async () => result(report([])) });
+    for (const [method, status] of [
+      ["GET", 413],
+      ["POST", 405],
+    ] as const) {
+      const socket = connect(d.address.port, "127.0.0.1");
+      const answer = new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (b: Buffer) => (text += b.toString("latin1")));
+        socket.on("error", () => undefined); // the client keeps writing into a closed connection
+        socket.on("close", () => resolve(text));
+      });
+      socket.write(`${method} /livez HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000000\r\n\r\n`);
+      // A client streaming a huge body: the server answers and closes instead of reading it to the end.
+      const chunk = Buffer.alloc(64 * 1024, 97);
+      const stream = setInterval(() => !socket.destroyed && socket.write(chunk), 5);
+      try {
+        expect(await answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      } finally {
+        clearInterval(stream);
+        socket.destroy();
+      }
+    }
+    // Requests without a body are served as before.
+    expect((await get(`${base}/livez`)).status).toBe(200);
   });
 
   it("is not ready and has no report before the first scan finishes", async () => {
