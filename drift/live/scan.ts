@@ -229,7 +229,9 @@ export async function scanClusters(clusters: readonly ClusterRef[], opts: ScanOp
         const page = await limiter.run(() =>
           send(new ListPodIdentityAssociationsCommand({ clusterName: ref.name, maxResults: LIST_PAGE_SIZE, ...(nextToken ? { nextToken } : {}) })),
         );
-        for (const s of page.associations ?? []) {
+        // A page without its list (`{}` from a proxy) is not an empty cluster.
+        if (!Array.isArray(page.associations)) throw new MalformedResponse("ListPodIdentityAssociations returned no associations list");
+        for (const s of page.associations) {
           if (!s.associationId) throw new MalformedResponse("ListPodIdentityAssociations returned an association without associationId");
           if (seen.has(s.associationId)) continue;
           seen.add(s.associationId);

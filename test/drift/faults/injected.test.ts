@@ -90,6 +90,21 @@ describe("a misbehaving EKS endpoint: the cluster is an error in time, the other
   });
 
   it.each([
+    ["an empty object", "{}"],
+    ["associations that are not a list", '{"associations":{"associationId":"a-1"}}'],
+  ])("a list page without its associations (%s): an error, never read as an empty cluster", async (_name, body) => {
+    t.world.eks.inject({ cluster: PROD.name, operation: "ListPodIdentityAssociations", body });
+    const r = await check({});
+    const e = expectError(r, {
+      cluster: PROD.name,
+      detail: expect.stringMatching(/MalformedResponse: ListPodIdentityAssociations returned no associations list/),
+    });
+    expect(e.advice).toMatch(/proxy/);
+    expect(r.report!.summary).toMatchObject({ managed: 3, inSync: 1, missing: 0 });
+    expect(r.report!.findings.filter((f) => f.kind !== "error")).toEqual([]);
+  });
+
+  it.each([
     ["the same nextToken again", "repeat" as const, 2],
     ["two nextTokens in turn (A, B, A)", "cycle" as const, 3],
   ])("a listing that would never end (%s): stopped after a bounded number of calls", async (_name, nextToken, lists) => {
