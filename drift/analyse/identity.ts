@@ -8,10 +8,24 @@ export function clusterKey(c: { readonly region: string; readonly clusterName?: 
 
 /** One association per service account per cluster: the slot an association occupies (in `region`, by default its own). */
 export function slotKey(
-  a: { readonly region?: string; readonly clusterName: string; readonly namespace: string; readonly serviceAccount: string },
+  a: {
+    readonly accountId?: string;
+    readonly associationArn?: string;
+    readonly roleArn: string;
+    readonly region?: string;
+    readonly clusterName: string;
+    readonly namespace: string;
+    readonly serviceAccount: string;
+  },
   region: string = a.region ?? "",
 ): string {
-  return `${region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
+  // Clusters of the same name and region in two accounts are two clusters.
+  return `${accountOf(a) ?? ""}/${region}/${a.clusterName}/${a.namespace}/${a.serviceAccount}`;
+}
+
+/** The account of an association's cluster: from its ARN, else its role's (EKS requires the role in the cluster's account). */
+function accountOf(a: { readonly accountId?: string; readonly associationArn?: string; readonly roleArn: string }): string | undefined {
+  return a.accountId ?? parseArn(a.associationArn).accountId ?? parseArn(a.roleArn).accountId;
 }
 
 type CredentialConfig = { readonly roleArn: string; readonly targetRoleArn?: string; readonly disableSessionTags: boolean };

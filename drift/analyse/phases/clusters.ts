@@ -2,22 +2,22 @@
 // managed associations are neither in sync nor missing (phases/managed.ts skips them). So is any other
 // problem that makes the run incomplete (the history store).
 import { adviceForScanError } from "../advice";
+import type { ClusterScan } from "../../model";
 import type { AnalysisContext } from "../context";
 import { nowhere } from "../draft";
-import { clusterKey } from "../identity";
 
 export function unreadClusters(ctx: AnalysisContext): void {
-  const inState = new Map<string, number>();
+  // Managed associations per cluster scan: matched by account too (same name and region in two accounts).
+  const inState = new Map<ClusterScan, number>();
   for (const a of ctx.stateAssociations) {
     const region = ctx.regionOf(a);
-    if (region === undefined) continue;
-    const k = clusterKey({ region, clusterName: a.clusterName });
-    inState.set(k, (inState.get(k) ?? 0) + 1);
+    const scan = region !== undefined ? ctx.scanOf({ clusterName: a.clusterName, region, accountId: a.accountId }) : undefined;
+    if (scan !== undefined) inState.set(scan, (inState.get(scan) ?? 0) + 1);
   }
   for (const scan of ctx.input.scans) {
     if (scan.ok) continue;
     const c = scan.cluster;
-    const managed = inState.get(clusterKey(c)) ?? 0;
+    const managed = inState.get(scan) ?? 0;
     ctx.push({
       kind: "error",
       where: { ...nowhere(), cluster: c.name, region: c.region, accountId: c.accountId ?? null },
