@@ -10,7 +10,7 @@
 //   output was read (an S3 state not downloaded), refused with the command that fetches the state;
 // - declared nowhere: deleted on purpose, fine.
 import type { SharedRoleKind } from "../config/placement";
-import type { ResourceFacts, TrackedType } from "./identity";
+import { importIdAt, type ResourceFacts, type TrackedType } from "./identity";
 import { SHAPES, recoverKey, type KeyedShape } from "./paths";
 import type { PreviousDeployment, PreviousResource, PreviousStack } from "./previous";
 
@@ -139,7 +139,7 @@ export function compareWithPrevious(previous: PreviousDeployment, current: reado
           from: r.address,
           toStack: now.stack,
           to: now.address,
-          importId,
+          importId: importIdAt(importId, now.facts),
           alias: now.facts.alias ?? "",
           fromAlias: r.facts.alias ?? "",
           importNeeded: !(inState.get(now.stack)?.has(now.address) ?? false),

@@ -22,6 +22,8 @@ export interface ResourceFacts {
   readonly accountId?: string;
   /** Associations: the cluster's region. */
   readonly region?: string;
+  /** The region of the provider configuration the resource uses (only known for resources of the app). */
+  readonly providerRegion?: string;
   readonly clusterName?: string;
   readonly namespace?: string;
   readonly serviceAccount?: string;
@@ -66,6 +68,14 @@ export function importIdOf(f: ResourceFacts): string | undefined {
   }
 }
 
+/**
+ * The id an import block at `to` takes: `id`, with `@<region>` where the resource is in another region than
+ * its provider's (AWS provider >= 6, Enhanced Region Support: without it the provider looks in its own region).
+ */
+export function importIdAt(id: string, to: ResourceFacts): string {
+  return to.region !== undefined && to.region !== to.providerRegion ? `${id}@${to.region}` : id;
+}
+
 /** The facts of a resource this app (or a CDKTF app using these constructs) creates, from its arguments. */
 export function factsOfResource(resource: TerraformResource): ResourceFacts | undefined {
   const type = resource.terraformResourceType;
@@ -76,6 +86,7 @@ export function factsOfResource(resource: TerraformResource): ResourceFacts | un
     return {
       ...common,
       region: resource.regionInput ?? provider?.regionInput,
+      providerRegion: provider?.regionInput,
       clusterName: resource.clusterNameInput,
       namespace: resource.namespaceInput,
       serviceAccount: resource.serviceAccountInput,

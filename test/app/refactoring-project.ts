@@ -14,7 +14,7 @@ import { startEksEmulator, type EksEmulator } from "../support/eks-emulator";
 import { applySynthesizedApp, type AppliedStack } from "../support/state-applier";
 
 const ROOT = path.join(__dirname, "..", "..");
-export const example = (): any => JSON.parse(JSON.stringify(loadConfig(path.join(ROOT, "pod-identity.yaml"))));
+export const example = (file = "pod-identity.yaml"): any => JSON.parse(JSON.stringify(loadConfig(path.join(ROOT, file))));
 export type Json = Record<string, any>;
 
 /** Renames the example's cluster key `prod`, in place, with `movedFrom` when given. */
@@ -169,8 +169,11 @@ export function expectNothingReplaced(p: Project, before: PreviousDeployment): {
       const removed = (out?.removed ?? []).some((b: Json) => b.from === r.address && b.lifecycle?.destroy === false);
       expect(removed, `${s.stack}: ${r.address} is neither declared, moved nor forgotten (removed, destroy = false)`).toBe(true);
       const imports = stacks.flatMap((t) => (outputs.get(t)!.import ?? []).map((b: Json) => ({ stack: t, ...b })));
-      const into = imports.find((b: Json) => b.id === r.importId && identities.get(`${b.stack} ${b.to}`) === r.identity);
-      expect(into, `${s.stack}: ${r.address} (${r.identity}) is imported by another stack with id ${r.importId}`).toBeDefined();
+      const into = imports.find((b: Json) => identities.get(`${b.stack} ${b.to}`) === r.identity);
+      expect(into, `${s.stack}: ${r.address} (${r.identity}) is imported by another stack`).toBeDefined();
+      expect(into.id, `${s.stack}: ${r.address} is imported with the id of the state, in its region`).toBe(
+        regionalImportId(r.importId!, outputs.get(into.stack)!, into.to),
+      );
       expect(into.provider).toBe(`aws.${r.facts.alias}`);
       imported.push(`${s.stack} → ${into.stack}: ${into.id}`);
     }
@@ -178,11 +181,25 @@ export function expectNothingReplaced(p: Project, before: PreviousDeployment): {
   return { moved, kept, imported };
 }
 
+/**
+ * The id the AWS provider (>= 6) imports `to` with: `id@<region>` when the resource sets a region other than
+ * its provider configuration's, else the provider would look for it in its own region.
+ */
+function regionalImportId(id: string, out: Json, to: string): string {
+  const [type, name] = [to.slice(0, to.indexOf(".")), to.slice(to.indexOf(".") + 1)];
+  const resource = out.resource[type][name];
+  const alias = /^aws\.(.+)$/.exec(resource.provider ?? "")?.[1];
+  const providers: Json[] = [out.provider.aws].flat();
+  const provider = providers.find((p) => p.alias === alias);
+  return resource.region !== undefined && resource.region !== provider?.region ? `${id}@${resource.region}` : id;
+}
+
 /** A deployed example, and its state as read back. */
 export async function deployedExample(
   change: (c: Json) => void = () => {},
+  file?: string,
 ): Promise<{ p: Project; config: Json; applied: AppliedStack[]; before: PreviousDeployment }> {
-  const config = example();
+  const config = example(file);
   change(config);
   const p = await Project.create(config);
   expect(p.synth()).toMatchObject({ code: 0 });

@@ -115,6 +115,27 @@ describe("refactoring a deployed config", () => {
     for (const s of ["prod", "staging"]) expect(p.output(s).import).toBeUndefined();
   });
 
+  it("regrouping imports an association in another region than its provider's with the id suffix @<region>", async () => {
+    const { p, config, before } = await deployedExample(undefined, "test/app/configs/multi-region.yaml");
+    config.stacks = { groupBy: "cluster" };
+    p.write(config);
+    expect(p.synth().code).toBe(0);
+    const imports = p.stacks().flatMap((s) => p.output(s).import ?? []);
+    const associations = imports.filter((b: Json) => b.to.startsWith("aws_eks_pod_identity_association."));
+    // eu-west-1 is the platform provider's region (us-east-1 retail's): no suffix there; the other regions are named.
+    expect(associations.map((b: Json) => `${b.provider} ${b.id.replace(/,a-[0-9a-z]+/, ",ID")}`).sort()).toEqual([
+      "aws.platform prod-eu,ID",
+      "aws.platform prod-eu,ID",
+      "aws.platform prod-sydney,ID@ap-southeast-2",
+      "aws.platform prod-us,ID@us-east-1",
+      "aws.platform prod-us,ID@us-east-1",
+      "aws.platform prod-us,ID@us-east-1",
+      "aws.retail shop-us,ID@us-west-2",
+      "aws.retail shop-us,ID@us-west-2",
+    ]);
+    expectNothingReplaced(p, before);
+  });
+
   it("a shared role moved to another stack with stack: is forgotten by its old stack and imported by the new one", async () => {
     const { p, config, before } = await deployedExample();
     config.targetRoles["warehouse-loader"].stack = "shared-roles";
