@@ -7,10 +7,9 @@ import { PolicyDocument } from "./policy/document";
 import { chainPermissionStatement } from "./policy/permission";
 import { podIdentityTrustStatements } from "./policy/trust";
 import { RoleBase, type RoleBaseProps, type RoleOptions } from "./role-base";
-import { restrictToServiceAccountsProblem } from "./validation/cross-field";
+import { CHAIN_POLICY_NAME, restrictToServiceAccountsProblem } from "./validation/cross-field";
 
-/** The inline policy on the Pod Identity role that allows chaining into the target roles. */
-export const CHAIN_POLICY_NAME = "pod-identity-chain";
+export { CHAIN_POLICY_NAME };
 
 /** Options of a Pod Identity role. */
 export interface PodIdentityRoleOptions extends RoleOptions {

@@ -14,7 +14,14 @@ import type { PolicyDocumentJson } from "./policy/json";
 import { INLINE_POLICIES_LIMIT, MANAGED_POLICIES_LIMIT, policySize, ROLE_NAME_MAX, TRUST_POLICY_DEFAULT_LIMIT } from "./policy/size";
 import type { AwsAccount } from "./providers";
 import { RefactoringBlocks } from "./refactoring/blocks";
-import { addonArns, arnAccountProblem, existingRoleFieldsProblem, policyResourceArns, ROLE_OWNED_FIELDS } from "./validation/cross-field";
+import {
+  addonArns,
+  arnAccountProblem,
+  existingRoleFieldsProblem,
+  policyResourceArns,
+  reservedInlinePolicyNameProblem,
+  ROLE_OWNED_FIELDS,
+} from "./validation/cross-field";
 import {
   maxSessionDurationProblem,
   policyArnProblem,
@@ -143,7 +150,10 @@ export abstract class RoleBase extends Construct {
     this.arnIsEstimate = this.roleName === undefined;
     if (props.movedFrom !== undefined) RefactoringBlocks.of(TerraformStack.of(this)).declareMovedFrom(this, props.movedFrom);
     this.arn = this.roleName !== undefined ? roleArn(props.account.partition, props.account.accountId, path, this.roleName) : this.role.arn;
+    const rendered = { addonNames: (props.addonPolicies ?? []).map((a) => a.name), podIdentityRole: kind === "Pod Identity role" };
     for (const [name, doc] of Object.entries(props.inlinePolicies ?? {})) {
+      const reserved = reservedInlinePolicyNameProblem(name, rendered);
+      if (reserved) throw new ValidationError(`${what}: inlinePolicies.${name}: ${reserved}`, this);
       this.addInlinePolicy(name, minifiedJson(doc));
     }
     for (const addon of props.addonPolicies ?? []) {
@@ -217,7 +227,10 @@ export abstract class RoleBase extends Construct {
    */
   protected addInlinePolicy(name: string, json: string | (() => string)): void {
     if (!this.role) throw new UsageError(`role "${this.label}" is not created here (existingRoleArn): it cannot get inline policies`, this);
-    const resource = new IamRolePolicy(this, `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`, {
+    const id = `policy_${name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const same = this.policyResources.find((p) => p.node.id === id);
+    if (same) throw new ValidationError(`inline policy "${name}" would have the construct id of inline policy "${same.nameInput}" (${id}); rename one`, this);
+    const resource = new IamRolePolicy(this, id, {
       provider: this.account.provider,
       name,
       role: this.roleRef(),

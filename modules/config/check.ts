@@ -17,6 +17,7 @@ import {
   podIdentityRoleAccountProblem,
   POD_IDENTITY_ROLE_OWNED_FIELDS,
   policyResourceArns,
+  reservedInlinePolicyNameProblem,
   restrictToServiceAccountsProblem,
   sessionPolicyProblem,
   UNUSED_TARGET_ROLE_PROBLEM,
@@ -123,7 +124,9 @@ export function checkConfig(c: PodIdentityConfig): ConfigProblem[] {
     }
     if (r.permissionsBoundary !== undefined) report(at("permissionsBoundary"), arnInAccount(r.permissionsBoundary, "policy", acct));
     (r.managedPolicyArns ?? []).forEach((arn, i) => report(at("managedPolicyArns", i), arnInAccount(arn, "policy", acct)));
+    const rendered = { addonNames: (r.addonPolicies ?? []).map((a) => a.name), podIdentityRole: kind === "podIdentityRoles" };
     for (const [name, doc] of Object.entries(r.inlinePolicies ?? {})) {
+      report(at("inlinePolicies", name), reservedInlinePolicyNameProblem(name, rendered));
       for (const f of policyResourceArns(doc)) report(at("inlinePolicies", name, ...f.path), arnInAccount(f.arn, "resource", acct));
     }
     (r.addonPolicies ?? []).forEach((addon, i) => {

@@ -3,6 +3,7 @@
 // the association or role (`association "x" (cluster …): sessionPolicy: …`). Each function returns the
 // problem, or undefined; the caller says where. Values that are unresolved cdktf tokens are not judged.
 import { Token } from "../terraform-cdk";
+import { addonInlinePolicyName, type AddonName } from "../policy/addons";
 import { isSupportedPartition, parseArn, regionPartition } from "../policy/arn";
 import { ASSOCIATIONS_PER_CLUSTER_LIMIT } from "../policy/size";
 
@@ -69,6 +70,23 @@ export const ROLE_OWNED_FIELDS = [
 
 /** A Pod Identity role's own trust options, owned by whoever owns the role as well. */
 export const POD_IDENTITY_ROLE_OWNED_FIELDS = [...ROLE_OWNED_FIELDS, "restrictSourceAccount", "restrictToServiceAccounts"] as const;
+
+/** The inline policy on the Pod Identity role that allows chaining into the target roles. */
+export const CHAIN_POLICY_NAME = "pod-identity-chain";
+
+/**
+ * An inline policy named like one the role renders itself (an add-on set's `addon-<name>`, a Pod Identity
+ * role's chain policy): both would be the same IAM inline policy.
+ */
+export function reservedInlinePolicyNameProblem(
+  name: string,
+  role: { readonly addonNames: readonly AddonName[]; readonly podIdentityRole: boolean },
+): string | undefined {
+  if (role.podIdentityRole && name === CHAIN_POLICY_NAME)
+    return "the name is reserved for the policy that lets the role chain into its target roles; rename it";
+  const addon = role.addonNames.find((a) => addonInlinePolicyName(a) === name);
+  return addon !== undefined ? `the name is reserved for the policy of the role's add-on "${addon}" (addonPolicies); rename it` : undefined;
+}
 
 /** A bring-your-own role is owned elsewhere: nothing that configures it can be set here. */
 export function existingRoleFieldsProblem(fields: readonly string[], arnField: string): string | undefined {

@@ -667,6 +667,24 @@ const CASES: Case[] = [
     (x) => void (x.targetRoles.reader.existingArn = "arn:aws:iam::222222222222:role/r"),
     /names a role owned elsewhere, so managedPolicyArns cannot be set/,
   ),
+  c(
+    "duplicates",
+    "an inline policy named like the policy of an add-on of the role",
+    "targetRoles.reader.inlinePolicies.addon-external-dns",
+    (x) =>
+      void Object.assign(x.targetRoles.reader, {
+        inlinePolicies: { "addon-external-dns": doc({ Resource: "*" }) },
+        addonPolicies: [{ name: "external-dns", hostedZoneArns: ["arn:aws:route53:::hostedzone/Z1"] }],
+      }),
+    /: the name is reserved for the policy of the role's add-on "external-dns" \(addonPolicies\); rename it\n/,
+  ),
+  c(
+    "duplicates",
+    "an inline policy of a Pod Identity role named like its chain policy",
+    "podIdentityRoles.hub.inlinePolicies.pod-identity-chain",
+    (x) => void (x.podIdentityRoles.hub.inlinePolicies = { "pod-identity-chain": doc({ Resource: "*" }) }),
+    /: the name is reserved for the policy that lets the role chain into its target roles; rename it\n/,
+  ),
   // quotas and rules across fields
   schemaCase(
     "quotas",

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PodIdentityChain } from "../../modules/chain";
 import { PodIdentityRole } from "../../modules/pod-identity-role";
 import { TargetRole } from "../../modules/target-role";
+import { ValidationError } from "../../modules/errors";
 import { CLUSTER, errorsOf, fixture, resource, synthJson } from "./helpers";
 
 describe("providers", () => {
@@ -226,6 +227,26 @@ describe("constructor errors (impossible combinations)", () => {
     const { stack, data } = fixture();
     expect(() => new TargetRole(stack, "r", { account: data, existingRoleArn: "arn:aws:iam::222222222222:role/x", managedPolicyArns: [] })).toThrow(
       /existingRoleArn .* so managedPolicyArns cannot be set/,
+    );
+  });
+  it("an inline policy named like one the role renders itself", () => {
+    const { stack, platform, data } = fixture();
+    const policy = { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:ListBucket", Resource: "*" }] };
+    const target = () =>
+      new TargetRole(fixture().stack, "t", {
+        account: data,
+        inlinePolicies: { "addon-external-dns": policy },
+        addonPolicies: [{ name: "external-dns", hostedZoneArns: ["arn:aws:route53:::hostedzone/Z1"] }],
+      });
+    expect(target).toThrow(ValidationError);
+    expect(target).toThrow(
+      '[test/t] target role "t": inlinePolicies.addon-external-dns: the name is reserved for the policy of the role\'s add-on "external-dns" (addonPolicies); rename it',
+    );
+    expect(() => new PodIdentityRole(stack, "p", { account: platform, inlinePolicies: { "pod-identity-chain": policy } })).toThrow(
+      '[test/p] Pod Identity role "p": inlinePolicies.pod-identity-chain: the name is reserved for the policy that lets the role chain into its target roles; rename it',
+    );
+    expect(() => new TargetRole(stack, "u", { account: data, inlinePolicies: { "read.all": policy, read_all: policy } })).toThrow(
+      '[test/u] inline policy "read_all" would have the construct id of inline policy "read.all" (policy_read_all); rename one',
     );
   });
   it("creating a target role without its provider", () => {
