@@ -188,12 +188,18 @@ export const OBJECT_MEMBER_NAMES: readonly string[] = Object.getOwnPropertyNames
 /** A key of the config that becomes a Terraform name (provider alias, stack, resource id). */
 const CONFIG_KEY = /^[a-zA-Z_][a-zA-Z0-9_-]*$/;
 
+/** The longest config key: it names stack directories and state files (`terraform.<stack>.tfstate`), well within 255 bytes. */
+export const CONFIG_KEY_MAX = 128;
+
 /** A config key that becomes a Terraform name; `asId` when it also names a stack or construct. */
 function configKeyRule(asId: boolean): StringRule {
   const reserved = asId ? OBJECT_MEMBER_NAMES : ["__proto__"];
-  return rule({ pattern: `^(?!(?:${reserved.join("|")})$)${CONFIG_KEY.source.slice(1)}` }, (v) => {
+  return rule({ pattern: `^(?!(?:${reserved.join("|")})$)${CONFIG_KEY.source.slice(1)}`, maxLength: CONFIG_KEY_MAX }, (v) => {
     if (!CONFIG_KEY.test(v)) {
       return `"${v}" is not a valid key: it must start with a letter or '_' and contain only letters, digits, '_' and '-' (it becomes a Terraform name)`;
+    }
+    if (v.length > CONFIG_KEY_MAX) {
+      return `"${v.slice(0, 20)}…" (${v.length} characters) is too long for a key: at most ${CONFIG_KEY_MAX} (it names stack directories, state files and Terraform identifiers); shorten it`;
     }
     return reserved.includes(v) ? objectMemberKeyProblem(v) : undefined;
   });

@@ -279,6 +279,36 @@ const CASES: Case[] = [
   schemaCase("names", "a cluster key with a dot", 'clusters["prod.eu"]', (x) => void (x.clusters["prod.eu"] = x.clusters.prod), /not a valid key/),
   schemaCase("names", "an association name with a space", "associations[0].name", (x) => void (x.associations[0].name = "payments api"), /not a valid key/),
   schemaCase("names", "an invalid stack name", "stacks.name", (x) => void (x.stacks = { groupBy: "single", name: "9stacks" }), /not a valid key/),
+  schemaCase(
+    "names",
+    "an account key of 300 characters (a stack directory name)",
+    `accounts.${"a".repeat(300)}`,
+    (x) => {
+      x.accounts["a".repeat(300)] = x.accounts.data;
+      delete x.accounts.data;
+      x.targetRoles.reader.account = "a".repeat(300);
+    },
+    /\(300 characters\) is too long for a key: at most 128 .*; shorten it/,
+  ),
+  schemaCase(
+    "names",
+    "a cluster key of 200 characters grouped by cluster",
+    `clusters.${"c".repeat(200)}`,
+    (x) => {
+      x.clusters["c".repeat(200)] = x.clusters.prod;
+      delete x.clusters.prod;
+      for (const a of x.associations) a.cluster = "c".repeat(200);
+      x.stacks = { groupBy: "cluster" };
+    },
+    /\(200 characters\) is too long for a key: at most 128/,
+  ),
+  schemaCase(
+    "names",
+    "a stack name of 129 characters",
+    "stacks.name",
+    (x) => void (x.stacks = { groupBy: "single", name: "s".repeat(129) }),
+    /too long for a key/,
+  ),
   c(
     "names",
     "a derived association name too long for its role",
