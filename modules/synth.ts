@@ -1,8 +1,10 @@
 // `npx cdktf synth` / `tsx main.ts` end to end, as a function: load the config, read what was there before
 // (the stacks' state files at the project root; with S3, else the last synthesized output), build the stacks,
 // validate, synthesize. Every problem is written (all of them, naming the file and the field) and 1 returned
-// before anything is written; main.ts only wires it to the process.
-import { existsSync, rmdirSync } from "node:fs";
+// before anything is written; an error while building or writing removes what the run created in the output
+// directory and is reported (a file system error as such, anything else as an internal error). main.ts only
+// wires it to the process.
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { buildApp, validateApp, warningsOf } from "./app";
 import { ConfigError, configPath, displayPath, loadConfig } from "./config/load";
@@ -52,19 +54,41 @@ export function runSynth(run: SynthRun): number {
       return fail(`${e.message}; synth reads it to keep resources that move, so fix it, or move it away if it is not this project's state`);
     throw e;
   }
-  const created = [outdir, path.join(outdir, "stacks")].filter((d) => !existsSync(d));
-  const { app } = withoutTokenCreationStacks(() =>
-    buildApp(config, { outdir, projectRoot: run.projectRoot, validatedByCaller: true, previous, allowReplace: run.env[ALLOW_REPLACE_ENV] === "1" }),
-  );
-  const errors = validateApp(app);
-  if (errors.length > 0) {
-    // The App constructor creates (empty) output directories: remove the ones it created.
-    for (const d of created.reverse()) if (existsSync(d)) rmdirSync(d);
-    return fail(new ConfigError(shown, errors).message);
+  // The App constructor creates (empty) output directories, and synth writes files: a run that stops removes
+  // what it created.
+  const before = pathsUnder(outdir);
+  try {
+    const { app } = withoutTokenCreationStacks(() =>
+      buildApp(config, { outdir, projectRoot: run.projectRoot, validatedByCaller: true, previous, allowReplace: run.env[ALLOW_REPLACE_ENV] === "1" }),
+    );
+    const errors = validateApp(app);
+    if (errors.length > 0) {
+      removeCreated(outdir, before);
+      return fail(new ConfigError(shown, errors).message);
+    }
+    // The cdktf CLI prints every warning annotation itself (as `WARN [stack/path]: …`) and labels whatever the
+    // app writes to stderr [ERROR]: under the CLI (which sets CDKTF_CONTEXT_JSON) the app leaves them to it.
+    if (run.env.CDKTF_CONTEXT_JSON === undefined) for (const w of warningsOf(app)) run.stderr(`warning: ${w}\n`);
+    app.synth();
+    return 0;
+  } catch (e) {
+    removeCreated(outdir, before);
+    // A file system error (permissions, a full disk) is the user's to fix; anything else is a bug, with its stack for the report.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code))
+      return fail(`${displayPath(outdir, run.projectRoot)}: cannot write the output: ${(e as Error).message}`);
+    return fail(`internal error, please report it with the config that causes it:\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
-  // The cdktf CLI prints every warning annotation itself (as `WARN [stack/path]: …`) and labels whatever the
-  // app writes to stderr [ERROR]: under the CLI (which sets CDKTF_CONTEXT_JSON) the app leaves them to it.
-  if (run.env.CDKTF_CONTEXT_JSON === undefined) for (const w of warningsOf(app)) run.stderr(`warning: ${w}\n`);
-  app.synth();
-  return 0;
+}
+
+/** Every path under `dir`, `dir` included (none when it does not exist). */
+function pathsUnder(dir: string): Set<string> {
+  if (!existsSync(dir)) return new Set();
+  return new Set([dir, ...readdirSync(dir, { recursive: true, encoding: "utf8" }).map((p) => path.join(dir, p))]);
+}
+
+/** Removes the paths under `dir` (and `dir`) that were not there `before`, deepest first. */
+function removeCreated(dir: string, before: ReadonlySet<string>): void {
+  const created = [...pathsUnder(dir)].filter((p) => !before.has(p)).sort((a, b) => b.length - a.length);
+  for (const p of created) rmSync(p, { recursive: true, force: true });
 }

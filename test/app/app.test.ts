@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "../../modules/terraform-cdk";
@@ -175,6 +175,37 @@ describe("main.ts", () => {
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(readdirSync(dir)).toEqual(["big.yaml"]);
+  });
+
+  it("an error while writing leaves the output directory as it was, and says what failed without a stack trace", () => {
+    const dir = mkdtempSync(path.join(work, "unwritable-"));
+    writeFileSync(path.join(dir, "pod-identity.yaml"), stringify(example()));
+    const outdir = path.join(dir, "cdktf.out");
+    // A file where the stack's directory goes: writing the stack fails, after the manifest and other files are started.
+    mkdirSync(path.join(outdir, "stacks"), { recursive: true });
+    writeFileSync(path.join(outdir, "stacks", "platform"), "not a directory");
+    let stderr = "";
+    expect(runSynth({ projectRoot: dir, env: {}, stderr: (t) => void (stderr += t) })).toBe(1);
+    expect(stderr).toMatch(/^cdktf\.out: cannot write the output: E[A-Z]+: .*stacks\/platform.*\nNothing was synthesized\.\n$/);
+    expect(readdirSync(outdir, { recursive: true }).sort()).toEqual(["stacks", path.join("stacks", "platform")]);
+    expect(readFileSync(path.join(outdir, "stacks", "platform"), "utf8")).toBe("not a directory");
+  });
+
+  it("an unexpected error is reported as an internal error, and the output directory it created is removed", () => {
+    const dir = mkdtempSync(path.join(work, "internal-"));
+    writeFileSync(path.join(dir, "pod-identity.yaml"), stringify(example()));
+    const toTerraform = vi.spyOn(TerraformStack.prototype, "toTerraform").mockImplementation(() => {
+      throw new Error("boom");
+    });
+    let stderr = "";
+    try {
+      expect(runSynth({ projectRoot: dir, env: {}, stderr: (t) => void (stderr += t) })).toBe(1);
+    } finally {
+      toTerraform.mockRestore();
+    }
+    expect(stderr).toMatch(/^internal error, please report it with the config that causes it:\nError: boom\n\s+at /);
+    expect(stderr.endsWith("\nNothing was synthesized.\n")).toBe(true);
+    expect(readdirSync(dir)).toEqual(["pod-identity.yaml"]);
   });
 
   it("synthesizes the example", () => {
