@@ -9,7 +9,7 @@ import { EMPTY_HISTORY } from "./analyse/types";
 import { parseDuration } from "./config/duration";
 import type { DriftConfig } from "./config/schema";
 import { openCheckHistory } from "./history/open";
-import { HistoryError, type HistoryLoss, type HistoryStore } from "./history/types";
+import { HistoryError, NotAHistoryFileError, type HistoryLoss, type HistoryStore } from "./history/types";
 import { DEFAULT_CALL_TIMEOUT_MS, DEFAULT_CLUSTER_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, readRoles, scanClusters, type RoleRequest } from "./live";
 import type { ApiCallEvent, ClusterRef, ClusterScan, RoleRead, StateReadResult } from "./model";
 import { buildReport, buildScope } from "./report/build";
@@ -39,7 +39,7 @@ export interface CheckResult {
   readonly associationsByCluster: Readonly<Record<string, number>>;
 }
 
-/** The check will not run as asked (a --now before the last recorded run): the message says why and what to do. */
+/** The check will not run as asked (a --now before the last recorded run, history.path naming a file that is not a history): the message says why and what to do. */
 export class CheckRefusedError extends Error {
   override readonly name = "CheckRefusedError";
 }
@@ -57,6 +57,8 @@ export async function runCheck(opts: CheckOptions): Promise<CheckResult> {
     try {
       store = await openCheckHistory(config.history);
     } catch (e) {
+      // Someone else's file at history.path: nothing is read or written, the user points it elsewhere.
+      if (e instanceof NotAHistoryFileError) throw new CheckRefusedError(e.message);
       if (!(e instanceof HistoryError)) throw e;
       problems.push(historyProblem(e));
     }

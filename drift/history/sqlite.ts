@@ -4,19 +4,29 @@
 //
 // One run = one IMMEDIATE transaction: read what is remembered, analyse, write. A crash mid-run loses
 // nothing already committed; a second process on the same file waits up to busyTimeoutMs for the write
-// lock, then fails with HistoryError. A file that is not a usable store (corrupt, not a database, or empty:
-// someone truncated it) is set aside, renamed next to it and never deleted, and a fresh store is started;
-// the store says so once (`takeLoss`), for the report.
+// lock, then fails with HistoryError. An SQLite file that is not a usable store (corrupt, or empty: someone
+// truncated it) is set aside, renamed next to it and never deleted, and a fresh store is started; the store
+// says so once (`takeLoss`), for the report. A file that is not SQLite at all (a typo in history.path, a
+// state file) is someone else's: it is never touched, and opening fails with NotAHistoryFileError.
 import Database from "better-sqlite3";
-import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryView } from "../analyse/types";
 import type { Finding } from "../model";
 import type { Summary } from "../report/report";
 import { MIGRATIONS, SCHEMA_VERSION } from "./migrations";
-import { HistoryError, seenAssociation, type HistoryLoss, type HistoryStore, type RunInfo, type RunRecord, type VersionRow } from "./types";
+import {
+  HistoryError,
+  NotAHistoryFileError,
+  seenAssociation,
+  type HistoryLoss,
+  type HistoryStore,
+  type RunInfo,
+  type RunRecord,
+  type VersionRow,
+} from "./types";
 
-export { HistoryError, type HistoryLoss, type RunInfo, type RunRecord } from "./types";
+export { HistoryError, NotAHistoryFileError, type HistoryLoss, type RunInfo, type RunRecord } from "./types";
 
 export interface HistoryOpenOptions {
   /** How long to wait for another process's write lock, ms. @default 5000 */
@@ -27,7 +37,8 @@ export class SqliteHistoryStore implements HistoryStore {
   /**
    * Open (creating if needed, with its directory) and migrate the store at `path`. An unusable file is set
    * aside and a fresh store opened in its place (see `takeLoss`). Throws HistoryError when the store cannot
-   * be used at all (unwritable, locked, written by a newer version).
+   * be used at all (unwritable, locked, written by a newer version), NotAHistoryFileError when `path` is a
+   * file that is not SQLite.
    */
   static open(path: string, opts: HistoryOpenOptions = {}): SqliteHistoryStore {
     const timeout = opts.busyTimeoutMs ?? 5000;
@@ -58,7 +69,9 @@ export class SqliteHistoryStore implements HistoryStore {
   private static openFile(path: string, timeout: number): SqliteHistoryStore {
     // A zero-length file is what is left of a store someone truncated (SQLite would take it for a new one,
     // and delete a -wal file beside it).
-    if (sizeOf(path) === 0) throw new Unusable("empty");
+    const kind = fileKind(path);
+    if (kind === "empty") throw new Unusable("empty");
+    if (kind === "not SQLite") throw new NotAHistoryFileError(path);
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout });
@@ -224,11 +237,28 @@ class Unusable extends Error {
   }
 }
 
-function sizeOf(path: string): number | undefined {
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
+
+/**
+ * What is at `path` before SQLite opens it: nothing yet (a new store), an empty file, an SQLite database
+ * (usable or not: SQLite says), or a file that is not SQLite. "unknown" when it cannot be read: SQLite
+ * reports why.
+ */
+function fileKind(path: string): "absent" | "empty" | "SQLite" | "not SQLite" | "unknown" {
+  let fd: number | undefined;
   try {
-    return statSync(path).size;
+    const size = statSync(path, { throwIfNoEntry: false })?.size;
+    if (size === undefined) return "absent";
+    if (size === 0) return "empty";
+    fd = openSync(path, "r");
+    const head = Buffer.alloc(SQLITE_HEADER.length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return read === head.length && head.equals(SQLITE_HEADER) ? "SQLite" : "not SQLite";
   } catch {
-    return undefined; // not there yet: a new store
+    return "unknown";
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

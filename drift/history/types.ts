@@ -18,6 +18,18 @@ export class HistoryError extends Error {
 }
 
 /**
+ * `history.path` names an existing file that is not an SQLite database (a typo, a state file): it is left
+ * exactly as it is, and nothing runs on it. Not a HistoryError on purpose: the check refuses, it does not
+ * report without history.
+ */
+export class NotAHistoryFileError extends Error {
+  override readonly name = "NotAHistoryFileError";
+  constructor(readonly path: string) {
+    super(`history.path ${path} is not a drift history (SQLite) file; it was left as it is. Point history.path at a new file or an existing history.`);
+  }
+}
+
+/**
  * A write of a deposed leader: another replica has claimed the store since this one did. Not a HistoryError
  * on purpose: the check must not turn it into a report ("history unavailable") — the daemon stops leading.
  */

@@ -1,6 +1,6 @@
 // The CLI surface: help, the watch wiring, argument checks, a closed pipe.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,6 +32,20 @@ describe("pod-identity-drift", () => {
     const r = await runCli(["check", "--cluster-timeout", "soon"], { cwd: dir });
     expect(r).toMatchObject({ code: 1, stdout: "" });
     expect(r.stderr).toContain('pod-identity-drift: --cluster-timeout "soon": must be a number of seconds above 0; write it like --cluster-timeout 30');
+  });
+
+  it("history.path naming a file that is not a history (here the state file): refused, exit 1, the file left as it is", async () => {
+    const work = mkdtempSync(join(dir, "not-history-"));
+    const state = '{"version":4,"terraform_version":"1.9.8","serial":1,"lineage":"x","outputs":{},"resources":[]}\n';
+    writeFileSync(join(work, "terraform.platform.tfstate"), state);
+    writeFileSync(join(work, "drift.yaml"), "history:\n  path: terraform.platform.tfstate\n");
+    const r = await runCli(["check", "--now", "2026-03-01T09:00:00Z"], { cwd: work, env: { AWS_REGION: "eu-west-1" } });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toBe(
+      `pod-identity-drift: history.path ${join(work, "terraform.platform.tfstate")} is not a drift history (SQLite) file; it was left as it is. Point history.path at a new file or an existing history.\n`,
+    );
+    expect(readdirSync(work).sort()).toEqual(["drift.yaml", "terraform.platform.tfstate"]);
+    expect(readFileSync(join(work, "terraform.platform.tfstate"), "utf8")).toBe(state);
   });
 
   it("watch: a bad schedule is a clear error at start, exit 1", async () => {

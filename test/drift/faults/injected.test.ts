@@ -158,7 +158,7 @@ describe("state sources that disagree", () => {
 
 describe("the history store", () => {
   it.each([
-    ["corrupt", "this is not a database".repeat(200), "corrupt", /was not a usable database \(SQLITE_NOTADB\)/],
+    ["corrupt", `SQLite format 3\0${"this is not a database".repeat(200)}`, "corrupt", /was not a usable database \(SQLITE_(NOTADB|CORRUPT)\)/],
     ["empty (truncated)", "", "empty", /was empty \(truncated\?\)/],
   ])("%s: set aside (renamed, not deleted), a fresh store started, and the report says history was lost", async (_name, content, kind, why) => {
     const dir = join(t.world.dir, `history-${kind}`);
@@ -175,6 +175,21 @@ describe("the history store", () => {
     const next = await check({ history: { path: join(dir, "h.db") } }, ["--now", "2026-03-02T13:00:00Z"]);
     expect(next.code).toBe(0);
     expect(next.report!.complete).toBe(true);
+  });
+
+  it("a history.path that is not SQLite (the state file) is refused and left as it is; nothing is read", async () => {
+    const dir = join(t.world.dir, "history-not-sqlite");
+    mkdirSync(dir);
+    const path = join(dir, "terraform.tfstate");
+    const content = '{"version":4,"terraform_version":"1.9.8","serial":1,"lineage":"x","outputs":{},"resources":[]}\n';
+    writeFileSync(path, content);
+    t.world.eks.resetCounts();
+    const r = await check({ history: { path } });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toContain(`pod-identity-drift: history.path ${path} is not a drift history (SQLite) file; it was left as it is.`);
+    expect(readdirSync(dir)).toEqual(["terraform.tfstate"]);
+    expect(readFileSync(path, "utf8")).toBe(content);
+    expect(t.world.eks.count()).toBe(0);
   });
 
   it("a --now before the last recorded run is refused with a clear message; nothing is read", async () => {

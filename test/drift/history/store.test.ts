@@ -1,10 +1,10 @@
 import Database from "better-sqlite3";
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { analyse } from "../../../drift/analyse/analyse";
-import { SqliteHistoryStore as HistoryStore, type RunRecord } from "../../../drift/history/sqlite";
+import { NotAHistoryFileError, SqliteHistoryStore as HistoryStore, type RunRecord } from "../../../drift/history/sqlite";
 import { SCHEMA_VERSION } from "../../../drift/history/migrations";
 import { buildReport } from "../../../drift/report/build";
 import { HOUR, MIN, T0, input, liveOf, role, scanFailed, scanOk, stateAssoc, stateOk } from "../support/fixtures";
@@ -156,7 +156,12 @@ describe("HistoryStore", () => {
   });
 
   it.each([
-    ["a file that is not a database", "corrupt", (path: string) => writeFileSync(path, "this is not sqlite".repeat(100)), /^SQLITE_NOTADB/],
+    [
+      "an SQLite file that is not a database past its header",
+      "corrupt",
+      (path: string) => writeFileSync(path, Buffer.concat([Buffer.from("SQLite format 3\0", "latin1"), Buffer.alloc(4096, 0x5a)])),
+      /^SQLITE_(NOTADB|CORRUPT)/,
+    ],
     ["an empty file (truncated)", "empty", (path: string) => writeFileSync(path, ""), /^empty$/],
     [
       "a database whose pages are damaged",
@@ -187,6 +192,21 @@ describe("HistoryStore", () => {
     expect(run(store, [stateOk([a])], [scanOk([liveOf(a)])], T0).complete).toBe(true);
     store.close();
     expect(HistoryStore.open(path).takeLoss()).toBeUndefined(); // the fresh store is fine next time
+  });
+
+  it.each([
+    ["a Terraform state file", '{"version":4,"terraform_version":"1.9.8","serial":1,"lineage":"x","outputs":{},"resources":[]}\n'],
+    ["a short text file", "x"],
+    ["a file that starts like SQLite but is not", "SQLite format 2\0 and more"],
+  ])("%s is refused and left exactly as it is", (_name, content) => {
+    const path = join(dir, "terraform.tfstate");
+    writeFileSync(path, content);
+    expect(() => HistoryStore.open(path)).toThrow(NotAHistoryFileError);
+    expect(() => HistoryStore.open(path)).toThrow(
+      `history.path ${path} is not a drift history (SQLite) file; it was left as it is. Point history.path at a new file or an existing history.`,
+    );
+    expect(readFileSync(path, "utf8")).toBe(content);
+    expect(readdirSync(dir)).toEqual(["terraform.tfstate"]); // nothing set aside, no -wal/-shm beside it
   });
 
   it("a store from a newer schema is refused", () => {
