@@ -10,7 +10,7 @@
 // state file) is someone else's: it is never touched, and opening fails with NotAHistoryFileError.
 import Database from "better-sqlite3";
 import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { HistoryView } from "../analyse/types";
 import type { Finding } from "../model";
 import type { Summary } from "../report/report";
@@ -43,7 +43,7 @@ export class SqliteHistoryStore implements HistoryStore {
   static open(path: string, opts: HistoryOpenOptions = {}): SqliteHistoryStore {
     const timeout = opts.busyTimeoutMs ?? 5000;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirectory(dirname(path));
     } catch (e) {
       throw new HistoryError(
         path,
@@ -259,6 +259,30 @@ function fileKind(path: string): "absent" | "empty" | "SQLite" | "not SQLite" | 
     return "unknown";
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Create `dir` and its missing parents one level at a time. Not mkdirSync's recursive mode: it loops
+ * forever where mkdir says ENOENT under an existing parent (/proc, some FUSE or network mounts).
+ */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  let found = statSync(at, { throwIfNoEntry: false });
+  while (found === undefined && dirname(at) !== at) {
+    missing.unshift(at);
+    at = dirname(at);
+    found = statSync(at, { throwIfNoEntry: false });
+  }
+  if (found !== undefined && !found.isDirectory()) throw new Error(`${at} is not a directory`);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // Another run creating the same directory at the same time is fine.
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || !statSync(d).isDirectory()) throw e;
+    }
   }
 }
 

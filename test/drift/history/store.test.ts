@@ -209,6 +209,19 @@ describe("HistoryStore", () => {
     expect(readdirSync(dir)).toEqual(["terraform.tfstate"]); // nothing set aside, no -wal/-shm beside it
   });
 
+  it("creates missing directories several levels deep", () => {
+    const path = join(dir, "a", "b", "c", "h.db");
+    HistoryStore.open(path).close();
+    expect(readdirSync(join(dir, "a", "b", "c"))).toContain("h.db");
+  });
+
+  it("a directory that cannot be created is a clear HistoryError, not a hang", () => {
+    // Under a regular file (ENOTDIR): mkdir's recursive mode is not used, so no path makes it loop.
+    writeFileSync(join(dir, "file"), "x");
+    expect(() => HistoryStore.open(join(dir, "file", "sub", "h.db"))).toThrow(/history store .*file\/sub\/h\.db: cannot create its directory .*ENOTDIR/);
+    expect(readFileSync(join(dir, "file"), "utf8")).toBe("x");
+  });
+
   it("a store from a newer schema is refused", () => {
     const path = join(dir, "h.db");
     const db = new Database(path);
