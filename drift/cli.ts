@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       if (o.now !== undefined) {
         now = parseNow(o.now);
         if (now === undefined) {
-          code = fail(`--now ${JSON.stringify(o.now)}: not an ISO 8601 date-time; write it like 2026-01-01T00:00:00Z`);
+          code = fail(`--now ${JSON.stringify(o.now)}: not an ISO 8601 date-time that exists (date, time and time zone); write it like 2026-01-01T00:00:00Z`);
           return;
         }
       }
@@ -173,11 +173,22 @@ function version(): string {
   return (JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string }).version;
 }
 
-/** An ISO 8601 date-time with a time zone (Z or ±hh:mm). */
+/** An ISO 8601 date-time with a time zone (Z or ±hh:mm), every field in range: no 2026-02-30 rolled over to March. */
 export function parseNow(text: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-](\d{2}):(\d{2}))$/.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second, offsetHours, offsetMinutes] = m.slice(1).map((field) => Number(field ?? 0)) as number[];
+  const calendarDay = new Date(Date.UTC(year!, month! - 1, day!));
+  const inRange =
+    calendarDay.getUTCMonth() === month! - 1 &&
+    calendarDay.getUTCDate() === day! &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    offsetHours! <= 23 &&
+    offsetMinutes! <= 59;
   const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  return inRange && !Number.isNaN(d.getTime()) ? d : undefined;
 }
 
 /** Colour only on a terminal, unless NO_COLOR says no or FORCE_COLOR says yes (https://no-color.org). */

@@ -1,6 +1,6 @@
 // The CLI surface: help, the watch wiring, argument checks, a closed pipe.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,6 +32,13 @@ describe("pod-identity-drift", () => {
     const r = await runCli(["check", "--cluster-timeout", "soon"], { cwd: dir });
     expect(r).toMatchObject({ code: 1, stdout: "" });
     expect(r.stderr).toContain('pod-identity-drift: --cluster-timeout "soon": must be a number of seconds above 0; write it like --cluster-timeout 30');
+  });
+
+  it("--now with a date that does not exist: a clear message, exit 1, nothing read or recorded", async () => {
+    const r = await runCli(["check", "--now", "2026-02-30T00:00:00Z"], { cwd: dir });
+    expect(r).toMatchObject({ code: 1, stdout: "" });
+    expect(r.stderr).toContain('pod-identity-drift: --now "2026-02-30T00:00:00Z": not an ISO 8601 date-time that exists');
+    expect(existsSync(join(dir, ".drift"))).toBe(false);
   });
 
   it("history.path naming a file that is not a history (here the state file): refused, exit 1, the file left as it is", async () => {
@@ -76,5 +83,19 @@ describe("pod-identity-drift", () => {
     ["2026-01-01T01:30:00+01:00", "2026-01-01T00:30:00.000Z"],
     ["2026-01-01T00:00:00.250Z", "2026-01-01T00:00:00.250Z"],
   ])("--now %s", (text, iso) => expect(parseNow(text)?.toISOString()).toBe(iso));
-  it.each(["2026-01-01", "2026-01-01T00:00:00", "yesterday", "2026-13-01T00:00:00Z"])("--now %s is refused", (text) => expect(parseNow(text)).toBeUndefined());
+  it.each([
+    "2026-01-01",
+    "2026-01-01T00:00:00",
+    "yesterday",
+    "2026-13-01T00:00:00Z",
+    "2026-02-30T00:00:00Z",
+    "2025-02-29T00:00:00Z",
+    "2026-04-31T00:00:00Z",
+    "2026-01-00T00:00:00Z",
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T00:60:00Z",
+    "2026-01-01T00:00:60Z",
+    "2026-01-01T00:00:00+24:00",
+  ])("--now %s is refused", (text) => expect(parseNow(text)).toBeUndefined());
+  it("--now 2028-02-29 (a leap day) is taken", () => expect(parseNow("2028-02-29T12:00:00Z")?.toISOString()).toBe("2028-02-29T12:00:00.000Z"));
 });
