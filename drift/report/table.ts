@@ -95,10 +95,15 @@ export function renderTable(report: Report, opts: TableOptions = {}): string {
   const width = opts.width ?? 120;
   report.findings.forEach((f, i) => {
     const prefix = `${String(i + 1).padStart(String(report.findings.length).length)}. `;
-    const body = f.kind === "error" ? `${f.detail ?? ""}. ${f.advice}` : `${f.advice}${f.detail ? ` (${f.detail})` : ""}`;
+    const body = f.kind === "error" ? `${asSentence(f.detail ?? "")} ${f.advice}` : `${f.advice}${f.detail ? ` (${f.detail})` : ""}`;
     lines.push(...wrap(prefix, body, width));
   });
   return `${lines.join("\n")}\n`;
+}
+
+/** `text` ending with a full stop: an error's detail is often a sentence already. */
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
 /** Widest a column gets before its cells wrap (CLUSTER, NAMESPACE/SA, WHAT); the others never need to. */

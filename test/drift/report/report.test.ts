@@ -104,6 +104,20 @@ describe("render", () => {
     expect(rows.length).toBeGreaterThan(2);
   });
 
+  it("table: an error's detail and advice read as sentences, one full stop between them", () => {
+    const errors = report(
+      [
+        finding("error", { detail: "history store: it was set aside. History was lost.", advice: "Nothing to do." }),
+        finding("error", { detail: "cluster prod: AccessDenied", advice: "Grant it." }),
+      ],
+      false,
+    );
+    const t = render(errors, "table");
+    expect(t).toContain("1. history store: it was set aside. History was lost. Nothing to do.");
+    expect(t).toContain("2. cluster prod: AccessDenied. Grant it.");
+    expect(t).not.toMatch(/\.\. /);
+  });
+
   it("markdown: escapes table-breaking characters", () => {
     const md = render(
       report([finding("error", { cluster: null, namespace: null, serviceAccount: null, detail: "state source a|b: <boom>" })], false),
