@@ -81,10 +81,23 @@ export function runSynth(run: SynthRun): number {
   }
 }
 
-/** Every path under `dir`, `dir` included (none when it does not exist). */
-function pathsUnder(dir: string): Set<string> {
-  if (!existsSync(dir)) return new Set();
-  return new Set([dir, ...readdirSync(dir, { recursive: true, encoding: "utf8" }).map((p) => path.join(dir, p))]);
+/**
+ * The paths a synth writes (`dir`, its manifest, `stacks/<stack>/<file>`): `dir` and three levels below it,
+ * not deeper, so that a deployed project's `.terraform` directories are not listed on every synth.
+ */
+function pathsUnder(dir: string, depth = 3): Set<string> {
+  const paths = new Set<string>();
+  if (!existsSync(dir)) return paths;
+  paths.add(dir);
+  const list = (d: string, level: number): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      paths.add(p);
+      if (entry.isDirectory() && level < depth) list(p, level + 1);
+    }
+  };
+  list(dir, 1);
+  return paths;
 }
 
 /** Removes the paths under `dir` (and `dir`) that were not there `before`, deepest first. */
