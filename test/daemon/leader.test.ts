@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Daemon, type CheckFn } from "../../drift/daemon/daemon";
 import { kubernetesLeaseStore } from "../../drift/daemon/kubernetes-lease";
 import { LeaderElector, LeaseConflictError, type LeaseStore } from "../../drift/daemon/leader";
-import { daemonSettingsSchema, webhookSchema } from "../../drift/daemon/settings";
+import { daemonSettingsSchema, webhookSchema, type WebhookSettings } from "../../drift/daemon/settings";
 import { startLeaseServer, type LeaseServer } from "../support/k8s-lease-server";
 import { REPORT_TOKEN, finding, logSink, nextEvent, report, startReceiver, waitFor } from "./helpers";
 
@@ -114,16 +114,7 @@ describe("two daemons on one Lease", () => {
       scans.n++;
       return { report: report([finding("missing")]), durationMs: 1, apiCalls: 0, associationsByCluster: {} };
     };
-    const s = settings();
-    const d = await Daemon.start({
-      settings: { ...s, webhooks: [webhookSchema.parse({ url: hookUrl, name: id })], leaderElection: { ...s.leaderElection!, leaseName: name, identity: id } },
-      check,
-      leaseStore: await store(name),
-      logger: logSink().logger,
-      defaultMetrics: false,
-      env: { POD_IDENTITY_DRIFT_REPORT_TOKEN: REPORT_TOKEN },
-    });
-    cleanup.push(() => d.shutdown());
+    const d = await electing(name, id, check, [webhookSchema.parse({ url: hookUrl, name: id })]);
     return { d, scans };
   }
 
@@ -160,10 +151,10 @@ describe("two daemons on one Lease", () => {
     await waitFor("new leader notifies", () => hook.received.length === 2);
   });
 
-  async function electing(name: string, id: string, check: CheckFn) {
+  async function electing(name: string, id: string, check: CheckFn, webhooks: WebhookSettings[] = []) {
     const s = settings();
     const d = await Daemon.start({
-      settings: { ...s, leaderElection: { ...s.leaderElection!, leaseName: name, identity: id } },
+      settings: { ...s, webhooks, leaderElection: { ...s.leaderElection!, leaseName: name, identity: id } },
       check,
       leaseStore: await store(name),
       logger: logSink().logger,
